@@ -1,0 +1,104 @@
+/* diag.c — user-facing errors: file:line:col, the offending source line and a
+ * caret under the column, plus "did you mean" suggestions. */
+#include "nnc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *src_file, *src_text;
+static int nerrors;
+
+void diag_set_source(const char *file, const char *text)
+{
+    src_file = file;
+    src_text = text;
+}
+
+int diag_errors(void) { return nerrors; }
+
+/* Prints line LINE of the current source and a caret under COL. */
+static void show_line(nnc_loc loc)
+{
+    if (!src_text || !loc.file || !src_file || strcmp(loc.file, src_file) != 0 || loc.line < 1)
+        return;
+    const char *p = src_text;
+    for (int l = 1; l < loc.line && *p; p++)
+        if (*p == '\n')
+            l++;
+    const char *end = strchr(p, '\n');
+    int len = end ? (int)(end - p) : (int)strlen(p);
+    fprintf(stderr, "%5d | %.*s\n      | ", loc.line, len, p);
+    for (int i = 1; i < loc.col && i <= len; i++)
+        fputc(p[i - 1] == '\t' ? '\t' : ' ', stderr);
+    fputs("^\n", stderr);
+}
+
+static void report(nnc_loc loc, const char *kind, const char *fmt, va_list ap)
+{
+    if (loc.file && loc.line > 0)
+        fprintf(stderr, "%s:%d:%d: %s: ", loc.file, loc.line, loc.col, kind);
+    else if (loc.file)
+        fprintf(stderr, "%s: %s: ", loc.file, kind);
+    else
+        fprintf(stderr, "nnc: %s: ", kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    show_line(loc);
+}
+
+void diag_error(nnc_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(loc, "error", fmt, ap);
+    va_end(ap);
+    nerrors++;
+}
+
+void diag_note(nnc_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(loc, "note", fmt, ap);
+    va_end(ap);
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            if (up + 1 < best)
+                best = up + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *diag_closest(const char *word, const char *const *candidates, int n)
+{
+    const char *best = NULL;
+    int best_d = 99;
+    int limit = strlen(word) <= 4 ? 1 : (int)strlen(word) / 3 + 1;
+    for (int i = 0; i < n && candidates[i]; i++) {
+        int d = edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    return best_d <= limit ? best : NULL;
+}

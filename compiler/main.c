@@ -1,0 +1,119 @@
+/* main.c — the nnc command line. Reads as the pipeline:
+ * spec_load (parse + check + shapes) → plan_build → emit_trainer → write → build. */
+#include "nnc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *out)
+{
+    fputs("usage: nnc SPEC.yaml [-o trainer.c]     compile a spec to C (stdout without -o)\n"
+          "       nnc check SPEC.yaml              validate and print the layer table\n"
+          "       nnc build SPEC.yaml [-o trainer] [--cc CC] [-v]\n"
+          "                                        compile to C and build the trainer\n"
+          "       nnc --version | --help\n",
+          out);
+}
+
+/* Writes TEXT to PATH through a temporary file and a rename, so a failed run
+ * never leaves a half-written output. */
+static int write_output(const char *path, const char *text)
+{
+    if (!strcmp(path, "-"))
+        return fputs(text, stdout) < 0 ? -1 : 0;
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fputs(text, f) >= 0;
+    ok = f && !fclose(f) && ok;
+    if (ok && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    fprintf(stderr, "nnc: error: cannot write %s: %s\n", path, strerror(errno));
+    unlink(tmp);
+    free(tmp);
+    return -1;
+}
+
+typedef struct options {
+    const char *cmd, *spec, *out, *cc;
+    int verbose;
+} options;
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    int i = 1;
+    if (i < argc && (!strcmp(argv[i], "check") || !strcmp(argv[i], "build")))
+        o->cmd = argv[i++];
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if ((!strcmp(a, "-o") || !strcmp(a, "--cc")) && i + 1 < argc)
+            *(a[1] == 'o' ? &o->out : &o->cc) = argv[++i];
+        else if (!strcmp(a, "-v"))
+            o->verbose = 1;
+        else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "nnc: error: unknown option '%s'\n", a);
+            return -1;
+        } else if (!o->spec)
+            o->spec = a;
+        else {
+            fprintf(stderr, "nnc: error: unexpected argument '%s' (one spec at a time)\n", a);
+            return -1;
+        }
+    }
+    if (!o->spec) {
+        fprintf(stderr, "nnc: error: no spec file given\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int build(const options *o, const char *text, const model *m)
+{
+    const char *exe = o->out ? o->out : m->name;
+    char *c_path = xasprintf("%s.c", exe);
+    int rc = write_output(c_path, text) || build_trainer(c_path, exe, o->cc, o->verbose);
+    if (!rc)
+        fprintf(stderr, "nnc: built %s (C source kept in %s)\n", exe, c_path);
+    free(c_path);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "--version")) {
+        puts("nnc " NNC_VERSION);
+        return 0;
+    }
+    if (parse_args(argc, argv, &o)) {
+        usage(stderr);
+        return 2;
+    }
+    model *m = spec_load(o.spec);
+    if (!m)
+        return 1;
+    plan p;
+    int rc = plan_build(m, &p);
+    if (!rc && o.cmd && !strcmp(o.cmd, "check")) {
+        shape_print_table(m, stdout);
+        printf("Memory plan: %zu bytes at batch %d\n", p.bytes, m->batch_size);
+    } else if (!rc) {
+        char *text = emit_trainer(m, &p);
+        if (o.cmd)
+            rc = build(&o, text, m);
+        else
+            rc = write_output(o.out ? o.out : "-", text);
+        free(text);
+    }
+    plan_free(&p);
+    model_free(m);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,260 @@
+/* nnc.h — the compiler's one header, one block per stage in pipeline order:
+ *   diag → parse (YAML → node tree) → spec (nodes → model) → shape → plan → emit → build
+ * Each block names the file that implements it.
+ */
+#ifndef NNC_H
+#define NNC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifndef NNC_VERSION
+#define NNC_VERSION "0.0.0"
+#endif
+
+#define unreachable() nnc_internal_error(__FILE__, __LINE__)
+_Noreturn void nnc_internal_error(const char *file, int line);
+
+/* ---- util.c ---------------------------------------------------------------- */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable string: the emitters append C text to one of these. */
+typedef struct strbuf {
+    char *data;
+    size_t len, cap;
+} strbuf;
+void sb_puts(strbuf *sb, const char *s);
+void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_free(strbuf *sb);
+
+char *read_file(const char *path, size_t *len); /* NULL + errno on failure */
+
+/* ---- diag.c: errors as file:line:col, the source line and a caret ---------- */
+typedef struct nnc_loc {
+    const char *file;
+    int line, col; /* 1-based; 0 = unknown */
+} nnc_loc;
+
+void diag_set_source(const char *file, const char *text);
+void diag_error(nnc_loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_note(nnc_loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int diag_errors(void);
+/* The closest candidate within edit distance, or NULL ("did you mean"). */
+const char *diag_closest(const char *word, const char *const *candidates, int n);
+
+/* ---- parse.c: YAML → node tree with source marks ------------------------- */
+typedef enum { NODE_NULL, NODE_SCALAR, NODE_SEQ, NODE_MAP } node_kind;
+
+typedef struct node {
+    node_kind kind;
+    nnc_loc loc;
+    char *text;          /* NODE_SCALAR: the scalar */
+    int plain;           /* NODE_SCALAR: unquoted (may be a number) */
+    int n;               /* NODE_SEQ items / NODE_MAP pairs */
+    struct node **items; /* NODE_SEQ items; NODE_MAP values */
+    char **keys;         /* NODE_MAP keys */
+    nnc_loc *key_locs;   /* NODE_MAP key marks */
+} node;
+
+node *parse_yaml(const char *path, const char *text, size_t len); /* NULL on error */
+void node_free(node *nd);
+const char *node_kind_name(node_kind k);
+
+/* ---- attrs.c: typed, range-checked reads of a map's keys ------------------- */
+/* Reads mark keys as used; attrs_finish() reports the unused ones as unknown. */
+typedef struct attrs {
+    const node *map;      /* may be NULL: every key takes its default */
+    const char *ctx;      /* "conv2d #2" or "optimizer", prefixes messages */
+    unsigned char used[64];
+    int failed;
+} attrs;
+
+void attrs_init(attrs *a, const node *map, const char *ctx);
+const node *attrs_get(attrs *a, const char *key);
+int attrs_int(attrs *a, const char *key, long def, long min, long max, long *out);
+int attrs_pair(attrs *a, const char *key, long def, long min, long max, long out[2]);
+int attrs_real(attrs *a, const char *key, double def, double min, double max, double *out);
+int attrs_bool(attrs *a, const char *key, int def, int *out);
+int attrs_enum(attrs *a, const char *key, const char *const *choices, int def, int *out);
+int attrs_string(attrs *a, const char *key, const char *def, const char **out);
+int attrs_finish(attrs *a, const char *const *known);
+int node_int(const node *nd, const char *ctx, long min, long max, long *out);
+int node_real(const node *nd, const char *ctx, double min, double max, double *out);
+
+/* ---- the model: what spec.c builds and every later stage reads ------------- */
+enum { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX };
+enum { PAD_VALID, PAD_SAME };
+enum { LOSS_SPARSE_CCE, LOSS_CCE };
+enum { OPT_SGD, OPT_ADAM, OPT_RMSPROP };
+
+typedef struct shape3 {
+    int h, w, c;
+    int flat; /* after flatten: a vector of c values (h = w = 1) */
+} shape3;
+
+struct op_def;
+
+/* One trainable tensor of a layer, in Keras layout. */
+typedef struct param {
+    const char *role;  /* "kernel", "bias" */
+    int ndim;
+    int shape[4];
+    size_t count;
+    size_t offset;     /* into the parameter block, aligned (plan.c) */
+    int init;          /* INIT_GLOROT_UNIFORM, INIT_ZEROS */
+    int fan_in, fan_out;
+} param;
+enum { INIT_ZEROS, INIT_GLOROT_UNIFORM };
+
+typedef struct layer {
+    const struct op_def *op;
+    int index;          /* 1-based position in layers: */
+    nnc_loc loc;
+    char ctx[48];       /* "conv2d #2" for messages */
+    char id[32];        /* "l02_conv2d": generated names, never user text */
+    /* attributes (each op reads what it needs) */
+    int units, filters;
+    int kernel[2], strides[2], pool[2];
+    int padding;
+    int activation;
+    int use_bias;
+    double scale, offset;
+    /* filled by shape.c / the op */
+    shape3 in, out;
+    int pad_top, pad_left;
+    param params[2];
+    int num_params;
+    int needs_dx;       /* some layer before it has parameters */
+    size_t act;         /* plan: activation buffer index */
+} layer;
+
+typedef struct model {
+    const char *spec_path;
+    char *spec_sha256;  /* hex */
+    char *name;
+    nnc_loc input_loc;
+    shape3 input;
+    /* data */
+    char *data_train, *data_validation;
+    double validation_split;
+    long seed;
+    char **class_names;
+    int num_class_names;
+    /* layers */
+    layer *layers;
+    int num_layers;
+    /* compile */
+    int loss, from_logits;
+    nnc_loc loss_loc;
+    int optimizer;
+    double lr, momentum, beta1, beta2, epsilon, rho;
+    int nesterov;
+    /* fit */
+    int epochs, batch_size, shuffle;
+    /* derived */
+    int num_classes;
+    size_t num_params;  /* trainable values, without alignment padding */
+    size_t param_block; /* floats in the parameter block, with padding */
+    char *arch_sha256;  /* hex; weights files carry it */
+} model;
+
+/* ---- ops/: one file per op kind, one row each in ops/optable.c -------------- */
+typedef struct emit_ctx emit_ctx;
+
+typedef struct op_def {
+    const char *name;                                     /* spec name */
+    int (*parse)(layer *l, attrs *a);                     /* read attributes */
+    int (*infer)(layer *l, const model *m);               /* l->in → l->out, params */
+    void (*emit_fwd)(emit_ctx *e, const layer *l);        /* kernel definitions */
+    void (*call_fwd)(emit_ctx *e, const layer *l, const char *y, const char *x);
+    void (*call_bwd)(emit_ctx *e, const layer *l, const char *dx, const char *dy,
+                     const char *x, const char *y);
+    int aliases_input;                                    /* output is the input buffer */
+    const char *const *keys;                              /* attribute names, NULL-ended */
+} op_def;
+
+const op_def *op_find(const char *name);
+extern const op_def *const op_table[];
+extern const int op_count;
+
+/* ---- spec.c: node tree → model ------------------------------------------- */
+model *spec_load(const char *path); /* NULL on error (reported) */
+void model_free(model *m);
+
+/* ---- shape.c: shape inference over the layer list ------------------------- */
+int shape_infer(model *m);
+/* Output size along one axis for padding valid|same (TF rules: the odd pixel of
+ * same padding goes after); -1 when the window does not fit. */
+int shape_window(int in, int k, int stride, int padding, int *pad_before);
+void layer_add_param(layer *l, const char *role, int ndim, const int *shape, int init,
+                     int fan_in, int fan_out);
+int layer_needs_image(const layer *l); /* error unless the input is (H, W, C) */
+int parse_activation(layer *l, attrs *a, int allow_softmax);
+void shape_print_table(const model *m, FILE *out);
+char *shape_str(shape3 s); /* "(None, 26, 26, 32)" */
+
+/* ---- plan.c: the static memory plan ---------------------------------------- */
+typedef struct buffer {
+    char name[32];      /* "a02" */
+    size_t count;       /* floats, whole batch */
+    char what[96];      /* shape comment */
+} buffer;
+
+typedef struct plan {
+    buffer *bufs;
+    int num_bufs;
+    size_t grad_count;  /* floats in each activation-gradient ping-pong buffer */
+    size_t scratch;     /* floats of transpose scratch */
+    size_t bytes;       /* everything: params, grads, optimizer, activations, scratch */
+    int opt_slots;
+} plan;
+
+int plan_build(model *m, plan *p);
+void plan_free(plan *p);
+
+/* ---- sha256.c ---------------------------------------------------------------- */
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- template.c: instantiate templates/ text with literal substitutions ----- */
+typedef struct subst {
+    const char *from; /* identifier in the template */
+    char to[64];
+} subst;
+/* Appends template NAME with every identifier in SUBS replaced and its
+ * "nnc:defaults" block removed. */
+void template_emit(strbuf *out, const char *name, const subst *subs, int nsubs);
+const char *template_text(const char *name); /* embedded copy (build/templates_embed.c) */
+
+/* ---- emit.c: the trainer C file ------------------------------------------- */
+struct emit_ctx {
+    strbuf *out;
+    const model *m;
+    const plan *p;
+};
+char *emit_trainer(const model *m, const plan *p); /* the whole C file */
+void emit_comment_loc(emit_ctx *e, const layer *l, const char *what);
+void emit_lit_int(subst *s, const char *from, long v);
+void emit_lit_name(subst *s, const char *from, const layer *l, const char *suffix);
+/* Calls of a layer with a kernel and an optional bias (conv2d, dense), whose
+ * kernels share one signature. */
+void emit_call_weighted_fwd(emit_ctx *e, const layer *l, const char *y, const char *x);
+void emit_call_weighted_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
+                            const char *x, const char *y);
+
+/* ---- loss.c / optimizer.c ---------------------------------------------------- */
+int loss_parse(model *m, const node *nd);
+const char *loss_name(int loss);
+int optimizer_parse(model *m, const node *nd);
+const char *optimizer_name(int opt);
+void optimizer_emit(emit_ctx *e);
+
+/* ---- build.c: nnc build → $CC ------------------------------------------------ */
+int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose);
+
+#endif

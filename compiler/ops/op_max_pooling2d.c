@@ -1,0 +1,65 @@
+/* ops/op_max_pooling2d.c — Keras MaxPooling2D: pool_size (default 2), strides
+ * (default pool_size), padding valid|same. */
+#include "nnc.h"
+
+static const char *const keys[] = {"pool_size", "strides", "padding", NULL};
+static const char *const paddings[] = {"valid", "same", NULL};
+
+static int parse(layer *l, attrs *a)
+{
+    long p[2], s[2];
+    if (attrs_pair(a, "pool_size", 2, 1, 64, p) || attrs_pair(a, "strides", 0, 1, 64, s) ||
+        attrs_enum(a, "padding", paddings, PAD_VALID, &l->padding))
+        return -1;
+    l->pool[0] = (int)p[0], l->pool[1] = (int)p[1];
+    l->strides[0] = s[0] ? (int)s[0] : l->pool[0];
+    l->strides[1] = s[1] ? (int)s[1] : l->pool[1];
+    return 0;
+}
+
+static int infer(layer *l, const model *m)
+{
+    (void)m;
+    if (layer_needs_image(l))
+        return -1;
+    int oh = shape_window(l->in.h, l->pool[0], l->strides[0], l->padding, &l->pad_top);
+    int ow = shape_window(l->in.w, l->pool[1], l->strides[1], l->padding, &l->pad_left);
+    if (oh < 1 || ow < 1) {
+        diag_error(l->loc, "%s: pool_size %dx%d does not fit input %dx%dx%d with padding %s",
+                   l->ctx, l->pool[0], l->pool[1], l->in.h, l->in.w, l->in.c,
+                   paddings[l->padding]);
+        return -1;
+    }
+    l->out = (shape3){oh, ow, l->in.c, 0};
+    return 0;
+}
+
+static void emit_fwd(emit_ctx *e, const layer *l)
+{
+    subst s[13];
+    int n = 0;
+    emit_lit_int(&s[n++], "IH", l->in.h), emit_lit_int(&s[n++], "IW", l->in.w);
+    emit_lit_int(&s[n++], "C", l->in.c), emit_lit_int(&s[n++], "OH", l->out.h);
+    emit_lit_int(&s[n++], "OW", l->out.w), emit_lit_int(&s[n++], "PH", l->pool[0]);
+    emit_lit_int(&s[n++], "PW", l->pool[1]), emit_lit_int(&s[n++], "SH", l->strides[0]);
+    emit_lit_int(&s[n++], "SW", l->strides[1]), emit_lit_int(&s[n++], "PT", l->pad_top);
+    emit_lit_int(&s[n++], "PL", l->pad_left);
+    emit_lit_name(&s[n++], "max_pooling2d_fwd", l, "fwd");
+    emit_lit_name(&s[n++], "max_pooling2d_bwd", l, "bwd");
+    emit_comment_loc(e, l, paddings[l->padding]);
+    template_emit(e->out, "max_pooling2d", s, n);
+}
+
+static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
+{
+    sb_printf(e->out, "    %s_fwd(%s, %s, n);\n", l->id, y, x);
+}
+
+static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
+                     const char *x, const char *y)
+{
+    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, n);\n", l->id, dx, dy, x, y);
+}
+
+const op_def op_max_pooling2d = {"max_pooling2d", parse, infer, emit_fwd, call_fwd, call_bwd,
+                                 0, keys};

@@ -1,0 +1,19 @@
+/* ops/optable.c — the one place an op kind is declared. Parsing, shape
+ * inference, emission and the tests all go through this table. */
+#include "nnc.h"
+
+#include <string.h>
+
+extern const op_def op_rescaling, op_conv2d, op_max_pooling2d, op_flatten, op_dense;
+
+const op_def *const op_table[] = {&op_rescaling, &op_conv2d, &op_max_pooling2d, &op_flatten,
+                                  &op_dense};
+const int op_count = sizeof op_table / sizeof op_table[0];
+
+const op_def *op_find(const char *name)
+{
+    for (int i = 0; i < op_count; i++)
+        if (!strcmp(op_table[i]->name, name))
+            return op_table[i];
+    return NULL;
+}

@@ -1,0 +1,81 @@
+/* plan.c — the static memory plan: every buffer the trainer uses, sized at
+ * compile time for the batch, so the training step never allocates. */
+#include "nnc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN_FLOATS 16 /* 64-byte alignment of every tensor, for SIMD loads */
+
+static size_t align_up(size_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
+
+/* count * batch without overflow; 0 when it would not fit */
+static size_t mul_checked(size_t a, size_t b)
+{
+    return a && b > SIZE_MAX / 4 / a ? 0 : a * b;
+}
+
+static void add_buffer(plan *p, const char *name, size_t count, const char *what)
+{
+    p->bufs = xrealloc(p->bufs, (size_t)(p->num_bufs + 1) * sizeof *p->bufs);
+    buffer *b = &p->bufs[p->num_bufs++];
+    snprintf(b->name, sizeof b->name, "%s", name);
+    snprintf(b->what, sizeof b->what, "%s", what);
+    b->count = count;
+}
+
+static void place_params(model *m)
+{
+    size_t off = 0;
+    for (int i = 0; i < m->num_layers; i++)
+        for (int k = 0; k < m->layers[i].num_params; k++) {
+            m->layers[i].params[k].offset = off;
+            off = align_up(off + m->layers[i].params[k].count);
+        }
+    m->param_block = off;
+}
+
+int plan_build(model *m, plan *p)
+{
+    memset(p, 0, sizeof *p);
+    place_params(m);
+    p->opt_slots = m->optimizer == OPT_SGD ? 1 : 2;
+    size_t B = (size_t)m->batch_size, biggest = 0;
+    for (int i = 0; i < m->num_layers; i++) {
+        layer *l = &m->layers[i];
+        size_t vol = (size_t)l->out.h * l->out.w * l->out.c, all = mul_checked(vol, B);
+        if (!all) {
+            diag_error(l->loc, "%s: batch of %zu outputs does not fit in memory", l->ctx, vol * B);
+            return -1;
+        }
+        biggest = all > biggest ? all : biggest;
+        if (l->op->aliases_input) {
+            l->act = i ? m->layers[i - 1].act : (size_t)-1;
+            continue;
+        }
+        char name[8], what[96];
+        snprintf(name, sizeof name, "a%02d", l->index);
+        if (l->out.flat)
+            snprintf(what, sizeof what, "%s output (%zu, %d)", l->id, B, l->out.c);
+        else
+            snprintf(what, sizeof what, "%s output (%zu, %d, %d, %d)", l->id, B, l->out.h,
+                     l->out.w, l->out.c);
+        l->act = (size_t)p->num_bufs;
+        add_buffer(p, name, align_up(all), what);
+        if (l->num_params)
+            p->scratch = l->params[0].count > p->scratch ? l->params[0].count : p->scratch;
+    }
+    p->grad_count = align_up(biggest);
+    size_t floats = m->param_block * (2 + (size_t)p->opt_slots) + 2 * p->grad_count + p->scratch +
+                    2 * align_up(B * (size_t)m->num_classes);
+    for (int i = 0; i < p->num_bufs; i++)
+        floats += p->bufs[i].count;
+    p->bytes = floats * sizeof(float);
+    return 0;
+}
+
+void plan_free(plan *p)
+{
+    free(p->bufs);
+    memset(p, 0, sizeof *p);
+}

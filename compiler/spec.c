@@ -1,0 +1,345 @@
+/* spec.c — the node tree of a spec file → a model. Every key is checked here or
+ * by the op that owns it; nothing a user may have misspelled is defaulted. */
+#include "nnc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const top_keys[] = {"name", "input", "data", "augment", "layers", "loss",
+                                       "optimizer", "metrics", "fit", NULL};
+static const char *const input_keys[] = {"shape", NULL};
+static const char *const data_keys[] = {"train", "validation", "validation_split", "seed",
+                                        "class_names", "color_mode", "image_size",
+                                        "label_mode", NULL};
+static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", NULL};
+
+/* Default model name: the spec file's stem, reduced to [A-Za-z0-9_]. */
+static char *stem_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char *s = xstrdup(base);
+    char *dot = strrchr(s, '.');
+    if (dot && dot != s)
+        *dot = '\0';
+    for (char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            *p = '_';
+    return s;
+}
+
+static int valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+static int parse_input(model *m, const node *nd)
+{
+    attrs a;
+    attrs_init(&a, nd, "input");
+    if (nd->kind != NODE_MAP) {
+        diag_error(nd->loc, "input: expected a mapping like {shape: [28, 28, 1]}");
+        return -1;
+    }
+    m->input_loc = nd->loc;
+    const node *sh = attrs_get(&a, "shape");
+    if (!sh || sh->kind != NODE_SEQ || sh->n != 3) {
+        diag_error(sh ? sh->loc : nd->loc,
+                   "input: shape: expected [height, width, channels] (channels-last, like Keras)");
+        return -1;
+    }
+    long v[3];
+    for (int i = 0; i < 3; i++)
+        if (node_int(sh->items[i], "input: shape", 1, i == 2 ? 4 : 8192, &v[i]))
+            return -1;
+    m->input = (shape3){(int)v[0], (int)v[1], (int)v[2], 0};
+    return attrs_finish(&a, input_keys);
+}
+
+static int parse_class_names(model *m, const node *nd)
+{
+    if (nd->kind != NODE_SEQ || nd->n < 1) {
+        diag_error(nd->loc, "data: class_names: expected a list of class names");
+        return -1;
+    }
+    m->class_names = xcalloc((size_t)nd->n, sizeof *m->class_names);
+    for (int i = 0; i < nd->n; i++) {
+        const node *it = nd->items[i];
+        if (it->kind != NODE_SCALAR || !*it->text || strchr(it->text, '/')) {
+            diag_error(it->loc, "data: class_names: expected a folder name");
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(m->class_names[j], it->text)) {
+                diag_error(it->loc, "data: class_names: '%s' is listed twice", it->text);
+                return -1;
+            }
+        m->class_names[m->num_class_names++] = xstrdup(it->text);
+    }
+    return 0;
+}
+
+/* color_mode and image_size only restate the input shape here; a mismatch is an
+ * error rather than a silent preference of one over the other. */
+static int check_data_shape(model *m, attrs *a)
+{
+    static const char *const modes[] = {"grayscale", "rgb", "rgba", NULL};
+    static const int mode_ch[] = {1, 3, 4};
+    int mode = -1;
+    long size[2];
+    if (attrs_enum(a, "color_mode", modes, -1, &mode) ||
+        attrs_pair(a, "image_size", 0, 1, 8192, size))
+        return -1;
+    if (mode >= 0 && mode_ch[mode] != m->input.c) {
+        diag_error(attrs_get(a, "color_mode")->loc,
+                   "data: color_mode %s gives %d channels but input shape has %d", modes[mode],
+                   mode_ch[mode], m->input.c);
+        return -1;
+    }
+    if (size[0] && (size[0] != m->input.h || size[1] != m->input.w)) {
+        diag_error(attrs_get(a, "image_size")->loc,
+                   "data: image_size [%ld, %ld] differs from input shape %dx%d; images are "
+                   "resized to the input shape",
+                   size[0], size[1], m->input.h, m->input.w);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_data(model *m, const node *nd)
+{
+    attrs a;
+    if (nd->kind != NODE_MAP) {
+        diag_error(nd->loc, "data: expected a mapping (train:, validation_split:, ...)");
+        return -1;
+    }
+    attrs_init(&a, nd, "data");
+    const char *train, *val;
+    const node *cn;
+    int rc = attrs_string(&a, "train", NULL, &train) | attrs_string(&a, "validation", NULL, &val);
+    rc |= attrs_real(&a, "validation_split", 0, 0, 0.99, &m->validation_split);
+    rc |= attrs_int(&a, "seed", 1337, 0, 0x7fffffffL, &m->seed);
+    if ((cn = attrs_get(&a, "class_names")))
+        rc |= parse_class_names(m, cn);
+    if (rc || check_data_shape(m, &a))
+        return -1;
+    m->data_train = train ? xstrdup(train) : NULL;
+    m->data_validation = val ? xstrdup(val) : NULL;
+    attrs_get(&a, "label_mode"); /* checked against the loss in spec_load */
+    return attrs_finish(&a, data_keys);
+}
+
+static int parse_fit(model *m, const node *nd)
+{
+    attrs a;
+    long epochs, batch;
+    if (nd->kind != NODE_MAP) {
+        diag_error(nd->loc, "fit: expected a mapping (epochs:, batch_size:, shuffle:)");
+        return -1;
+    }
+    attrs_init(&a, nd, "fit");
+    if (attrs_int(&a, "epochs", 1, 1, 1000000, &epochs) ||
+        attrs_int(&a, "batch_size", 32, 1, 65536, &batch) ||
+        attrs_bool(&a, "shuffle", 1, &m->shuffle))
+        return -1;
+    m->epochs = (int)epochs;
+    m->batch_size = (int)batch;
+    return attrs_finish(&a, fit_keys);
+}
+
+static int parse_metrics(const node *nd)
+{
+    static const char *const known[] = {"accuracy", "acc", NULL};
+    if (nd->kind != NODE_SEQ) {
+        diag_error(nd->loc, "metrics: expected a list, e.g. [accuracy]");
+        return -1;
+    }
+    for (int i = 0; i < nd->n; i++) {
+        const node *it = nd->items[i];
+        if (it->kind == NODE_SCALAR && (!strcmp(it->text, "accuracy") || !strcmp(it->text, "acc")))
+            continue;
+        const char *near = it->kind == NODE_SCALAR ? diag_closest(it->text, known, 2) : NULL;
+        diag_error(it->loc,
+                   "metrics: '%s' is not supported; fit reports loss and accuracy%s%s%s "
+                   "(evaluate always adds precision, recall and F1 per class)",
+                   it->kind == NODE_SCALAR ? it->text : node_kind_name(it->kind),
+                   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        return -1;
+    }
+    return 0;
+}
+
+static const char *op_names[64];
+
+static int parse_layer(const node *item, layer *l)
+{
+    const char *kind;
+    const node *args = NULL;
+    nnc_loc loc = item->loc;
+    if (item->kind == NODE_SCALAR) {
+        kind = item->text;
+    } else if (item->kind == NODE_MAP && item->n == 1) {
+        kind = item->keys[0];
+        loc = item->key_locs[0];
+        args = item->items[0];
+    } else {
+        diag_error(item->loc, "layer %d: expected one layer, e.g. '- dense: {units: 10}'",
+                   l->index);
+        return -1;
+    }
+    l->loc = loc;
+    l->op = op_find(kind);
+    if (!l->op) {
+        for (int i = 0; i < op_count; i++)
+            op_names[i] = op_table[i]->name;
+        const char *near = diag_closest(kind, op_names, op_count);
+        diag_error(loc, "layer %d: unknown layer type '%s'%s%s%s", l->index, kind,
+                   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        return -1;
+    }
+    snprintf(l->ctx, sizeof l->ctx, "%s #%d", l->op->name, l->index);
+    snprintf(l->id, sizeof l->id, "l%02d_%s", l->index, l->op->name);
+    if (args && args->kind != NODE_MAP && args->kind != NODE_NULL) {
+        diag_error(args->loc, "%s: expected a mapping of attributes, found %s", l->ctx,
+                   node_kind_name(args->kind));
+        return -1;
+    }
+    attrs a;
+    attrs_init(&a, args, l->ctx);
+    if (l->op->parse(l, &a))
+        return -1;
+    return attrs_finish(&a, l->op->keys);
+}
+
+static int parse_layers(model *m, const node *nd)
+{
+    if (nd->kind != NODE_SEQ || nd->n == 0) {
+        diag_error(nd->loc, "layers: expected a non-empty list of layers");
+        return -1;
+    }
+    if (nd->n > 99) {
+        diag_error(nd->loc, "layers: at most 99 layers are supported, found %d", nd->n);
+        return -1;
+    }
+    m->layers = xcalloc((size_t)nd->n, sizeof *m->layers);
+    int rc = 0;
+    for (int i = 0; i < nd->n; i++) {
+        layer *l = &m->layers[i];
+        l->index = i + 1;
+        rc |= parse_layer(nd->items[i], l);
+        m->num_layers = i + 1;
+    }
+    return rc;
+}
+
+/* Keras derives nothing here and fails inside fit; nnc checks the pairing now. */
+static int check_label_mode(model *m, const node *data)
+{
+    attrs a;
+    attrs_init(&a, data, "data");
+    static const char *const modes[] = {"int", "categorical", NULL};
+    int mode;
+    if (!data || attrs_enum(&a, "label_mode", modes, -1, &mode) || mode < 0)
+        return a.failed ? -1 : 0;
+    int want = m->loss == LOSS_SPARSE_CCE ? 0 : 1;
+    if (mode != want) {
+        diag_error(attrs_get(&a, "label_mode")->loc,
+                   "data: label_mode %s does not match loss %s, which needs label_mode %s",
+                   modes[mode], loss_name(m->loss), modes[want]);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_top(model *m, const node *root)
+{
+    attrs a;
+    attrs_init(&a, root, "spec");
+    const char *name;
+    const node *nd, *data;
+    int rc = attrs_string(&a, "name", NULL, &name);
+    m->name = name ? xstrdup(name) : stem_name(m->spec_path);
+    if (name && !valid_name(name)) {
+        diag_error(attrs_get(&a, "name")->loc,
+                   "name: '%s' must be 1-64 characters of letters, digits, '_', '-' or '.'", name);
+        rc = -1;
+    }
+    if ((nd = attrs_get(&a, "augment")))
+        diag_error(nd->loc, "augment: data augmentation is not supported by nnc %s yet",
+                   NNC_VERSION), rc = -1;
+    if (!(nd = attrs_get(&a, "input")))
+        diag_error(root->loc, "spec: missing 'input: {shape: [H, W, C]}'"), rc = -1;
+    else
+        rc |= parse_input(m, nd);
+    if ((data = attrs_get(&a, "data")) && !rc)
+        rc |= parse_data(m, data);
+    if (!(nd = attrs_get(&a, "layers")))
+        diag_error(root->loc, "spec: missing 'layers:' (the list of layers)"), rc = -1;
+    else
+        rc |= parse_layers(m, nd);
+    rc |= loss_parse(m, attrs_get(&a, "loss"));
+    rc |= optimizer_parse(m, attrs_get(&a, "optimizer"));
+    if ((nd = attrs_get(&a, "metrics")))
+        rc |= parse_metrics(nd);
+    m->epochs = 1, m->batch_size = 32, m->shuffle = 1;
+    if ((nd = attrs_get(&a, "fit")))
+        rc |= parse_fit(m, nd);
+    if (!rc)
+        rc |= check_label_mode(m, data);
+    rc |= attrs_finish(&a, top_keys);
+    return rc;
+}
+
+model *spec_load(const char *path)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    if (!text) {
+        diag_error((nnc_loc){path, 0, 0}, "cannot read the spec: %m");
+        return NULL;
+    }
+    diag_set_source(path, text);
+    model *m = xcalloc(1, sizeof *m);
+    m->spec_path = path;
+    m->seed = 1337;
+    m->spec_sha256 = xmalloc(65);
+    sha256_hex(text, len, m->spec_sha256);
+    node *root = parse_yaml(path, text, len);
+    int rc = -1;
+    if (root && root->kind != NODE_MAP)
+        diag_error(root->loc, "expected a mapping at the top (name:, input:, layers:, ...)");
+    else if (root)
+        rc = parse_top(m, root);
+    node_free(root);
+    if (!rc)
+        rc = shape_infer(m);
+    if (rc) {
+        model_free(m);
+        m = NULL;
+    }
+    /* text stays alive: diag_error may still quote it */
+    return m;
+}
+
+void model_free(model *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < m->num_class_names; i++)
+        free(m->class_names[i]);
+    free(m->class_names);
+    free(m->layers);
+    free(m->name);
+    free(m->data_train);
+    free(m->data_validation);
+    free(m->spec_sha256);
+    free(m->arch_sha256);
+    free(m);
+}

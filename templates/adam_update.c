@@ -1,0 +1,23 @@
+/* templates/adam_update.c — Keras Adam ("epsilon hat" form):
+ * alpha = lr*sqrt(1-b2^t)/(1-b1^t); m += (g-m)(1-b1); v += (g^2-v)(1-b2);
+ * w -= alpha*m/(sqrt(v)+eps). PyTorch puts eps inside the bias correction. */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define COUNT 16
+#define BETA_1 ((nnc_real)0.9)
+#define BETA_2 ((nnc_real)0.999)
+#define EPSILON ((nnc_real)1e-7)
+/* nnc:defaults end */
+
+static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,
+                       nnc_real *restrict v, nnc_real lr, int64_t t)
+{
+    nnc_real alpha = (nnc_real)(lr * sqrt(1 - pow(BETA_2, (double)t)) /
+                                (1 - pow(BETA_1, (double)t)));
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < COUNT; i++) {
+        m[i] += (g[i] - m[i]) * (1 - BETA_1);
+        v[i] += (g[i] * g[i] - v[i]) * (1 - BETA_2);
+        w[i] -= alpha * m[i] / (nnc_sqrt(v[i]) + EPSILON);
+    }
+}

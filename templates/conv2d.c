@@ -1,0 +1,166 @@
+/* templates/conv2d.c — direct 2-D convolution, channels-last (HWC), kernel
+ * (KH,KW,IC,OC) as in Keras, with bias and ReLU fused. Every size is a literal
+ * after instantiation; the inner loops run over output channels so the C
+ * compiler vectorizes them. Batch index n is the only runtime size. */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define IH 7
+#define IW 6
+#define IC 3
+#define OH 4
+#define OW 3
+#define OC 5
+#define KH 3
+#define KW 3
+#define SH 2
+#define SW 2
+#define PT 1
+#define PL 1
+#define RELU 1
+#define BIAS 1
+#define NEED_DX 1
+/* nnc:defaults end */
+
+/* y[n][OH][OW][OC] = act(conv(x[n][IH][IW][IC], w) + b) */
+static void conv2d_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+                       const nnc_real *restrict w, const nnc_real *restrict b, int n)
+{
+    (void)b;
+#pragma omp parallel for schedule(static)
+    for (long row = 0; row < (long)n * OH; row++) {
+        long s = row / OH;
+        int oh = (int)(row % OH);
+        for (int ow = 0; ow < OW; ow++) {
+            nnc_real acc[OC];
+            for (int co = 0; co < OC; co++)
+                acc[co] = BIAS ? b[co] : 0;
+            for (int kh = 0; kh < KH; kh++) {
+                int ih = oh * SH - PT + kh;
+                if (ih < 0 || ih >= IH)
+                    continue;
+                for (int kw = 0; kw < KW; kw++) {
+                    int iw = ow * SW - PL + kw;
+                    if (iw < 0 || iw >= IW)
+                        continue;
+                    const nnc_real *xp = x + ((s * IH + ih) * IW + iw) * IC;
+                    const nnc_real *wp = w + (long)(kh * KW + kw) * IC * OC;
+                    for (int ci = 0; ci < IC; ci++) {
+                        nnc_real xv = xp[ci];
+                        for (int co = 0; co < OC; co++)
+                            acc[co] += xv * wp[ci * OC + co];
+                    }
+                }
+            }
+            nnc_real *yp = y + ((s * OH + oh) * OW + ow) * OC;
+            for (int co = 0; co < OC; co++)
+                yp[co] = RELU ? (acc[co] > 0 ? acc[co] : 0) : acc[co];
+        }
+    }
+}
+
+/* dw[r][OC] for rows r = (kh,kw,ci) in [r0,r1). Each sample's sum over its
+ * output pixels is formed in part[] first and then added to dw: the float
+ * rounding error grows with the length of a sum, and this keeps every sum short
+ * (OH*OW, then n terms). The order is fixed, so the result does not depend on
+ * how rows are split between threads. */
+static void conv2d_bwd_w(nnc_real *restrict dw, nnc_real *restrict part,
+                         const nnc_real *restrict dy, const nnc_real *restrict x, int n, int r0,
+                         int r1)
+{
+    memset(dw + (long)r0 * OC, 0, sizeof *dw * (size_t)(r1 - r0) * OC);
+    for (long s = 0; s < n; s++) {
+        memset(part + (long)r0 * OC, 0, sizeof *part * (size_t)(r1 - r0) * OC);
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                const nnc_real *g = dy + ((s * OH + oh) * OW + ow) * OC;
+                for (int r = r0; r < r1; r++) {
+                    int kh = r / (KW * IC), kw = r / IC % KW, ci = r % IC;
+                    int ih = oh * SH - PT + kh, iw = ow * SW - PL + kw;
+                    if (ih < 0 || ih >= IH || iw < 0 || iw >= IW)
+                        continue;
+                    nnc_real xv = x[((s * IH + ih) * IW + iw) * IC + ci];
+                    nnc_real *d = part + (long)r * OC;
+                    for (int co = 0; co < OC; co++)
+                        d[co] += xv * g[co];
+                }
+            }
+        for (long i = (long)r0 * OC; i < (long)r1 * OC; i++)
+            dw[i] += part[i];
+    }
+}
+
+/* dx[n][IH][IW][IC] gathered from every output pixel whose window covers it;
+ * wt is the kernel transposed to (KH,KW,OC,IC) so the inner loop is over ci. */
+static void conv2d_bwd_x(nnc_real *restrict dx, const nnc_real *restrict dy,
+                         const nnc_real *restrict wt, int n)
+{
+#pragma omp parallel for schedule(static)
+    for (long row = 0; row < (long)n * IH; row++) {
+        long s = row / IH;
+        int ih = (int)(row % IH);
+        for (int iw = 0; iw < IW; iw++) {
+            nnc_real acc[IC];
+            for (int ci = 0; ci < IC; ci++)
+                acc[ci] = 0;
+            for (int kh = 0; kh < KH; kh++) {
+                int th = ih + PT - kh;
+                if (th < 0 || th % SH || th / SH >= OH)
+                    continue;
+                for (int kw = 0; kw < KW; kw++) {
+                    int tw = iw + PL - kw;
+                    if (tw < 0 || tw % SW || tw / SW >= OW)
+                        continue;
+                    const nnc_real *g = dy + ((s * OH + th / SH) * OW + tw / SW) * OC;
+                    const nnc_real *wp = wt + (long)(kh * KW + kw) * OC * IC;
+                    for (int co = 0; co < OC; co++) {
+                        nnc_real gv = g[co];
+                        for (int ci = 0; ci < IC; ci++)
+                            acc[ci] += gv * wp[co * IC + ci];
+                    }
+                }
+            }
+            memcpy(dx + ((s * IH + ih) * IW + iw) * IC, acc, sizeof acc);
+        }
+    }
+}
+
+/* Backward: dy is overwritten with the gradient before the activation. dx is
+ * only computed when a layer before this one has parameters. wt is scratch of
+ * KH*KW*IC*OC values: first dw's partial sums, then the transposed kernel. */
+static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
+                       nnc_real *restrict dy, const nnc_real *restrict x,
+                       const nnc_real *restrict y, const nnc_real *restrict w,
+                       nnc_real *restrict wt, int n)
+{
+    (void)dx, (void)db, (void)y, (void)w, (void)wt;
+    if (RELU) {
+#pragma omp parallel for schedule(static)
+        for (long i = 0; i < (long)n * OH * OW * OC; i++)
+            if (y[i] <= 0)
+                dy[i] = 0;
+    }
+    if (BIAS) { /* per-sample partial sums, as for dw */
+        for (int co = 0; co < OC; co++)
+            db[co] = 0;
+        for (long s = 0; s < n; s++) {
+            nnc_real part[OC] = {0};
+            for (long p = s * OH * OW; p < (s + 1) * OH * OW; p++)
+                for (int co = 0; co < OC; co++)
+                    part[co] += dy[p * OC + co];
+            for (int co = 0; co < OC; co++)
+                db[co] += part[co];
+        }
+    }
+#pragma omp parallel
+    {
+        int nt = omp_get_num_threads(), t = omp_get_thread_num();
+        conv2d_bwd_w(dw, wt, dy, x, n, KH * KW * IC * t / nt, KH * KW * IC * (t + 1) / nt);
+    }
+    if (NEED_DX) {
+        for (int k = 0; k < KH * KW; k++)
+            for (int ci = 0; ci < IC; ci++)
+                for (int co = 0; co < OC; co++)
+                    wt[((long)k * OC + co) * IC + ci] = w[((long)k * IC + ci) * OC + co];
+        conv2d_bwd_x(dx, dy, wt, n);
+    }
+}

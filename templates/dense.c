@@ -1,0 +1,83 @@
+/* templates/dense.c — fully connected layer y = act(x W + b), kernel (I,O) as
+ * in Keras, bias and ReLU fused. Inner loops run over the O outputs (or the I
+ * inputs for dx, through a transposed kernel) so they vectorize. */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define I 13
+#define O 7
+#define RELU 1
+#define BIAS 1
+#define NEED_DX 1
+/* nnc:defaults end */
+
+static void dense_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+                      const nnc_real *restrict w, const nnc_real *restrict b, int n)
+{
+    (void)b;
+#pragma omp parallel for schedule(static)
+    for (long s = 0; s < n; s++) {
+        nnc_real acc[O];
+        for (int o = 0; o < O; o++)
+            acc[o] = BIAS ? b[o] : 0;
+        for (int i = 0; i < I; i++) {
+            nnc_real xv = x[s * I + i];
+            if (xv == 0) /* inputs after a ReLU are often zero */
+                continue;
+            for (int o = 0; o < O; o++)
+                acc[o] += xv * w[(long)i * O + o];
+        }
+        for (int o = 0; o < O; o++)
+            y[s * O + o] = RELU ? (acc[o] > 0 ? acc[o] : 0) : acc[o];
+    }
+}
+
+/* Each dw row is summed over the batch in order: deterministic for any thread count. */
+static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
+                      nnc_real *restrict dy, const nnc_real *restrict x,
+                      const nnc_real *restrict y, const nnc_real *restrict w,
+                      nnc_real *restrict wt, int n)
+{
+    (void)dx, (void)db, (void)y, (void)w, (void)wt;
+    if (RELU)
+        for (long i = 0; i < (long)n * O; i++)
+            if (y[i] <= 0)
+                dy[i] = 0;
+    if (BIAS) {
+        for (int o = 0; o < O; o++)
+            db[o] = 0;
+        for (long s = 0; s < n; s++)
+            for (int o = 0; o < O; o++)
+                db[o] += dy[s * O + o];
+    }
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < I; i++) {
+        nnc_real *d = dw + (long)i * O;
+        for (int o = 0; o < O; o++)
+            d[o] = 0;
+        for (long s = 0; s < n; s++) {
+            nnc_real xv = x[s * I + i];
+            if (xv == 0)
+                continue;
+            for (int o = 0; o < O; o++)
+                d[o] += xv * dy[s * O + o];
+        }
+    }
+    if (NEED_DX) {
+        for (int i = 0; i < I; i++)
+            for (int o = 0; o < O; o++)
+                wt[(long)o * I + i] = w[(long)i * O + o];
+#pragma omp parallel for schedule(static)
+        for (long s = 0; s < n; s++) {
+            nnc_real *d = dx + s * I;
+            for (int i = 0; i < I; i++)
+                d[i] = 0;
+            for (int o = 0; o < O; o++) {
+                nnc_real g = dy[s * O + o];
+                if (g == 0)
+                    continue;
+                for (int i = 0; i < I; i++)
+                    d[i] += g * wt[(long)o * I + i];
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/* templates/max_pooling2d.c — max pooling, channels-last. Padding cells (for
+ * padding same) never win. The backward pass sends each output's gradient to
+ * the first maximum of its window in (kh,kw) order, as TensorFlow and PyTorch do. */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define IH 7
+#define IW 7
+#define C 3
+#define OH 3
+#define OW 3
+#define PH 2
+#define PW 2
+#define SH 2
+#define SW 2
+#define PT 0
+#define PL 0
+/* nnc:defaults end */
+
+static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x, int n)
+{
+#pragma omp parallel for schedule(static)
+    for (long row = 0; row < (long)n * OH; row++) {
+        long s = row / OH;
+        int oh = (int)(row % OH);
+        for (int ow = 0; ow < OW; ow++) {
+            nnc_real m[C];
+            for (int c = 0; c < C; c++)
+                m[c] = -INFINITY;
+            for (int kh = 0; kh < PH; kh++) {
+                int ih = oh * SH - PT + kh;
+                if (ih < 0 || ih >= IH)
+                    continue;
+                for (int kw = 0; kw < PW; kw++) {
+                    int iw = ow * SW - PL + kw;
+                    if (iw < 0 || iw >= IW)
+                        continue;
+                    const nnc_real *xp = x + ((s * IH + ih) * IW + iw) * C;
+                    for (int c = 0; c < C; c++)
+                        m[c] = xp[c] > m[c] ? xp[c] : m[c];
+                }
+            }
+            memcpy(y + ((s * OH + oh) * OW + ow) * C, m, sizeof m);
+        }
+    }
+}
+
+static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy,
+                              const nnc_real *restrict x, const nnc_real *restrict y, int n)
+{
+#pragma omp parallel for schedule(static)
+    for (long s = 0; s < n; s++) {
+        memset(dx + s * IH * IW * C, 0, sizeof *dx * IH * IW * C);
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++)
+                for (int c = 0; c < C; c++) {
+                    long o = ((s * OH + oh) * OW + ow) * C + c;
+                    long best = -1;
+                    for (int kh = 0; kh < PH && best < 0; kh++)
+                        for (int kw = 0; kw < PW && best < 0; kw++) {
+                            int ih = oh * SH - PT + kh, iw = ow * SW - PL + kw;
+                            long at = ((s * IH + ih) * IW + iw) * C + c;
+                            if (ih >= 0 && ih < IH && iw >= 0 && iw < IW && x[at] == y[o])
+                                best = at;
+                        }
+                    if (best >= 0)
+                        dx[best] += dy[o];
+                }
+    }
+}

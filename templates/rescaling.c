@@ -1,0 +1,19 @@
+/* templates/rescaling.c — y = x * SCALE + OFFSET (Keras Rescaling). */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define COUNT 12
+#define SCALE ((nnc_real)0.5)
+#define OFFSET ((nnc_real)0)
+/* nnc:defaults end */
+
+static void rescaling_fwd(nnc_real *restrict y, const nnc_real *restrict x, int n)
+{
+    for (long i = 0; i < (long)n * COUNT; i++)
+        y[i] = x[i] * SCALE + OFFSET;
+}
+
+NNC_MAYBE_UNUSED static void rescaling_bwd(nnc_real *restrict dx, const nnc_real *restrict dy, int n)
+{
+    for (long i = 0; i < (long)n * COUNT; i++)
+        dx[i] = dy[i] * SCALE;
+}

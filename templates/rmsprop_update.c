@@ -1,0 +1,27 @@
+/* templates/rmsprop_update.c — Keras RMSprop (epsilon inside the square root):
+ * v = rho*v + (1-rho)g^2; d = lr*g/sqrt(v+eps); with momentum mom = mu*mom + d,
+ * w -= mom; otherwise w -= d. */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define COUNT 16
+#define RHO ((nnc_real)0.9)
+#define MOMENTUM ((nnc_real)0)
+#define EPSILON ((nnc_real)1e-7)
+/* nnc:defaults end */
+
+static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict v,
+                       nnc_real *restrict mom, nnc_real lr, int64_t t)
+{
+    (void)t, (void)mom;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < COUNT; i++) {
+        v[i] = RHO * v[i] + (1 - RHO) * g[i] * g[i];
+        nnc_real d = lr * g[i] / nnc_sqrt(v[i] + EPSILON);
+        if (MOMENTUM == 0) {
+            w[i] -= d;
+        } else {
+            mom[i] = MOMENTUM * mom[i] + d;
+            w[i] -= mom[i];
+        }
+    }
+}

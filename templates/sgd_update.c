@@ -1,0 +1,23 @@
+/* templates/sgd_update.c — Keras SGD: m = mu*m - lr*g; w += m
+ * (nesterov: w += mu*m - lr*g; no momentum: w -= lr*g). */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define COUNT 16
+#define MOMENTUM ((nnc_real)0.9)
+#define NESTEROV 0
+/* nnc:defaults end */
+
+static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,
+                       nnc_real *restrict unused, nnc_real lr, int64_t t)
+{
+    (void)unused, (void)t, (void)m;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < COUNT; i++) {
+        if (MOMENTUM == 0) {
+            w[i] -= lr * g[i];
+        } else {
+            m[i] = MOMENTUM * m[i] - lr * g[i];
+            w[i] += NESTEROV ? MOMENTUM * m[i] - lr * g[i] : m[i];
+        }
+    }
+}

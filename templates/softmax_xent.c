@@ -1,0 +1,48 @@
+/* templates/softmax_xent.c — softmax fused with cross-entropy over K classes.
+ * Stable form: log p_k = z_k - max - log(sum exp(z - max)). The gradient of the
+ * batch-mean loss w.r.t. the logits is (p * sum(t) - t) / n, which for one-hot
+ * targets is the familiar (p - t) / n. Sums run in double. */
+/* nnc:defaults begin */
+#include "prelude.c"
+#define K 10
+/* nnc:defaults end */
+
+static void softmax(nnc_real *restrict p, const nnc_real *restrict z, int n)
+{
+    for (long s = 0; s < n; s++) {
+        const nnc_real *zs = z + s * K;
+        nnc_real mx = zs[0];
+        for (int k = 1; k < K; k++)
+            mx = zs[k] > mx ? zs[k] : mx;
+        double sum = 0;
+        for (int k = 0; k < K; k++)
+            sum += exp((double)zs[k] - mx);
+        for (int k = 0; k < K; k++)
+            p[s * K + k] = (nnc_real)(exp((double)zs[k] - mx) / sum);
+    }
+}
+
+/* Returns the mean loss; writes probabilities and, when dz is not NULL, dL/dz. */
+static double softmax_xent(nnc_real *restrict p, nnc_real *restrict dz,
+                           const nnc_real *restrict z, const nnc_real *restrict t, int n)
+{
+    double loss = 0;
+    softmax(p, z, n);
+    for (long s = 0; s < n; s++) {
+        const nnc_real *zs = z + s * K, *ts = t + s * K;
+        double mx = zs[0], sum = 0, tsum = 0;
+        for (int k = 1; k < K; k++)
+            mx = zs[k] > mx ? zs[k] : mx;
+        for (int k = 0; k < K; k++)
+            sum += exp(zs[k] - mx);
+        double lse = mx + log(sum);
+        for (int k = 0; k < K; k++) {
+            loss -= ts[k] * (zs[k] - lse);
+            tsum += ts[k];
+        }
+        if (dz)
+            for (int k = 0; k < K; k++)
+                dz[s * K + k] = (nnc_real)((p[s * K + k] * tsum - ts[k]) / n);
+    }
+    return loss / n;
+}
