@@ -213,9 +213,8 @@ static int parse_layer(const node *item, layer *l)
     }
     attrs a;
     attrs_init(&a, args, l->ctx);
-    if (l->op->parse(l, &a))
-        return -1;
-    return attrs_finish(&a, l->op->keys);
+    int rc = l->op->parse(l, &a); /* unknown keys are reported even then: often the cause */
+    return attrs_finish(&a, l->op->keys) | rc;
 }
 
 static int parse_layers(model *m, const node *nd)

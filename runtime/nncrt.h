@@ -50,7 +50,8 @@ typedef struct nncrt_model {
 
     const nncrt_tensor *tensors;
     int num_tensors;
-    size_t num_params;
+    size_t num_params;                /* floats in params, alignment padding included;
+                                         the trainable count is the sum of tensor counts */
     float *params;                    /* [num_params] */
 
     int opt_slots;                    /* optimizer state: opt_slots arrays of num_params */

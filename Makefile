@@ -1,0 +1,162 @@
+# nnc — build, test, demo. See README.md.
+PREFIX   ?= /usr/local
+CC       ?= cc
+BUILD    := build
+VERSION  := 0.1.0
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS)
+SANFLAGS ?=
+
+COMPILER_SRC := $(wildcard compiler/*.c compiler/ops/*.c)
+RUNTIME_SRC  := $(wildcard runtime/*.c)
+TEMPLATES    := $(wildcard templates/*.c)
+
+.PHONY: all test test-asan demo install clean deps
+
+all: $(BUILD)/nnc $(BUILD)/libnncrt.a
+
+# --- Debian packages ----------------------------------------------------------
+# Installed when missing and run as root; otherwise the exact command is printed.
+DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
+                libcmocka-dev dataset-fashion-mnist
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "missing Debian packages; run as root:"; \
+	    echo "  apt-get update && apt-get install -y" $$missing; exit 1; \
+	  fi; \
+	fi
+
+# --- compiler -------------------------------------------------------------
+$(BUILD)/templates_embed.c: $(TEMPLATES) compiler/embed_templates.sh | $(BUILD)
+	sh compiler/embed_templates.sh $(TEMPLATES) > $@
+
+$(BUILD)/nnc: $(COMPILER_SRC) $(wildcard compiler/*.h compiler/ops/*.h) $(BUILD)/templates_embed.c runtime/nncrt.h
+	$(CC) $(ALLCFLAGS) -Icompiler -DNNC_VERSION='"$(VERSION)"' \
+	  -DNNC_DEFAULT_PREFIX='"$(PREFIX)"' -o $@ $(COMPILER_SRC) $(BUILD)/templates_embed.c -lyaml -lm
+
+# --- runtime --------------------------------------------------------------
+RUNTIME_OBJ := $(patsubst runtime/%.c,$(BUILD)/rt/%.o,$(RUNTIME_SRC))
+$(BUILD)/rt/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
+	@mkdir -p $(BUILD)/rt
+	$(CC) $(ALLCFLAGS) -fopenmp -Iruntime -c -o $@ $<
+
+$(BUILD)/libnncrt.a: $(RUNTIME_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan
+
+# --- install ------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nnc
+	install -m 755 $(BUILD)/nnc $(DESTDIR)$(PREFIX)/bin/nnc
+	install -m 644 $(BUILD)/libnncrt.a $(DESTDIR)$(PREFIX)/lib/libnncrt.a
+	install -m 644 runtime/nncrt.h $(DESTDIR)$(PREFIX)/include/nnc/nncrt.h
+
+# --- demo: Fashion-MNIST end to end ---------------------------------------------
+FMNIST    := /usr/share/datasets/fashion-mnist
+FM_CLASSES := T-shirt_top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle_boot
+DEMO_DATA := data/fashion-mnist
+
+$(DEMO_DATA)/.done: $(BUILD)/idx2png
+	rm -rf $(DEMO_DATA) && mkdir -p $(DEMO_DATA)
+	$(BUILD)/idx2png $(FMNIST)/train-images-idx3-ubyte.gz $(FMNIST)/train-labels-idx1-ubyte.gz \
+	  $(DEMO_DATA)/train $(FM_CLASSES)
+	$(BUILD)/idx2png $(FMNIST)/t10k-images-idx3-ubyte.gz $(FMNIST)/t10k-labels-idx1-ubyte.gz \
+	  $(DEMO_DATA)/test $(FM_CLASSES)
+	touch $@
+
+demo: deps
+	$(MAKE) all $(BUILD)/idx2png $(DEMO_DATA)/.done
+	$(BUILD)/nnc check examples/fashion_mnist.yaml
+	$(BUILD)/nnc build examples/fashion_mnist.yaml -o $(BUILD)/fashion_mnist
+	time $(BUILD)/fashion_mnist fit --weights $(BUILD)/fashion_mnist.safetensors
+	$(BUILD)/fashion_mnist evaluate --data $(DEMO_DATA)/test --weights $(BUILD)/fashion_mnist.safetensors
+	$(BUILD)/fashion_mnist predict --weights $(BUILD)/fashion_mnist.safetensors --top 3 \
+	  $(DEMO_DATA)/test/Ankle_boot/00000.png $(DEMO_DATA)/test/Trouser/00002.png \
+	  $(DEMO_DATA)/test/Shirt/00004.png $(DEMO_DATA)/test/Bag/00018.png
+
+# --- compiler tests ---------------------------------------------------------
+# Each suite is a cmocka binary or a script ending in "N passed, N failed";
+# tests/run.sh runs them all and prints the one summary line.
+TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
+GC_SPECS  := gc_conv gc_pool gc_logits
+REF_OPTS  := adam sgd rmsprop
+REF_LR_adam := 0.001
+REF_LR_sgd := 0.01
+REF_LR_rmsprop := 0.001
+REF_SPEC_adam := tests/specs/fmnist_adam.yaml
+REF_SPEC_sgd := tests/specs/fmnist_sgd.yaml
+REF_SPEC_rmsprop := tests/specs/fmnist_rmsprop.yaml
+
+$(BUILD)/gen/%.c: tests/specs/%.yaml $(BUILD)/nnc
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/nnc $< -o $@
+
+$(BUILD)/gen/ref_%.c: $(BUILD)/nnc
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/nnc $(REF_SPEC_$*) -o $@
+
+$(BUILD)/test_gradcheck_%: tests/test_gradcheck.c $(BUILD)/gen/%.c
+	$(TEST_CC) -DNNC_DOUBLE -DNNC_NO_RUNTIME -DNNC_TRAINER='"../$(BUILD)/gen/$*.c"' -o $@ $< -lcmocka -lm
+
+$(BUILD)/test_reference_%_float: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_%.c
+	$(TEST_CC) -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
+
+$(BUILD)/test_reference_%_double: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_%.c
+	$(TEST_CC) -DNNC_DOUBLE -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
+
+COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
+                  $(REF_OPTS:%=$(BUILD)/test_reference_%_float) \
+                  $(REF_OPTS:%=$(BUILD)/test_reference_%_double)
+
+# --- runtime tests (runtime owner) -------------------------------------------
+# make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI
+# tests through a hand-written toy trainer (tests/toy_model.c).
+RT_LINK   := $(BUILD)/libnncrt.a -lpng -lz -lm -fopenmp
+RT_HDRS   := $(wildcard runtime/*.h)
+
+$(BUILD)/toy_trainer: tests/toy_model.c runtime/nncrt.h $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -Iruntime -o $@ tests/toy_model.c $(RT_LINK)
+
+# the same model under another name and hash: "weights of another model" tests
+$(BUILD)/toy_trainer_other: tests/toy_model.c runtime/nncrt.h $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -DTOY_OTHER -Iruntime -o $@ tests/toy_model.c $(RT_LINK)
+
+$(BUILD)/idx2png: examples/idx2png.c | $(BUILD)
+	$(CC) $(ALLCFLAGS) -o $@ examples/idx2png.c -lpng -lz
+
+$(BUILD)/test_runtime: tests/test_runtime.c $(RT_HDRS) $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -Iruntime -o $@ tests/test_runtime.c $(RT_LINK) -lcmocka
+
+.PHONY: test-runtime
+test-runtime: $(BUILD)/test_runtime $(BUILD)/toy_trainer $(BUILD)/toy_trainer_other $(BUILD)/idx2png
+	$(BUILD)/test_runtime
+	FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)
+# --- end of runtime tests ----------------------------------------------------
+
+# --- make test / make test-asan ---------------------------------------------------
+TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
+              "sh tests/test_spec_errors.sh $(BUILD)/nnc" $(BUILD)/test_runtime \
+              "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" \
+              "sh tests/test_e2e.sh $(BUILD)"
+
+test: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
+      $(BUILD)/toy_trainer_other $(BUILD)/idx2png
+	@NNC_CFLAGS="$(SANFLAGS)" sh tests/run.sh $(TEST_SUITES)
+
+# The same suites with AddressSanitizer and UBSan in nnc, libnncrt, the tests
+# and every trainer the tests build.
+test-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
+	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test

@@ -1,0 +1,66 @@
+/* batch.c — batch buffers and the evaluation loop shared by fit and evaluate. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "util.h"
+
+void nncrt_batch_alloc(nncrt_batch *b, const nncrt_model *m)
+{
+    size_t bs = (size_t)m->batch_size;
+    size_t isz = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
+    size_t k = (size_t)m->num_classes;
+    size_t xs;
+    if (!nncrt_size_mul(bs, isz, &xs))
+        xs = SIZE_MAX;   /* let the checked allocation report it */
+    b->x = nncrt_xmalloc_array(xs, sizeof(float));
+    b->y = nncrt_xmalloc_array(bs * k, sizeof(float));
+    b->probs = nncrt_xmalloc_array(bs * k, sizeof(float));
+    b->labels = nncrt_xmalloc_array(bs, sizeof(int));
+}
+
+void nncrt_batch_free(nncrt_batch *b)
+{
+    free(b->x);
+    free(b->y);
+    free(b->probs);
+    free(b->labels);
+    b->x = b->y = b->probs = NULL;
+    b->labels = NULL;
+}
+
+void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const size_t *idx,
+                        size_t n, nncrt_batch *b, nncrt_metrics *mt)
+{
+    size_t bs = (size_t)m->batch_size;
+    for (size_t at = 0; at < n; at += bs) {
+        int cnt = (int)(n - at < bs ? n - at : bs);
+        nncrt_dataset_batch(ds, idx + at, cnt, b->x, b->y, b->labels);
+        double loss = m->eval_batch(b->x, b->y, cnt, b->probs);
+        nncrt_metrics_add(mt, b->probs, b->labels, cnt, loss);
+    }
+}
+
+int nncrt_load_dataset(const nncrt_model *m, nncrt_dataset *ds, const char *path,
+                       const char *spec_key, const char *option, const nncrt_data_opts *d)
+{
+    if (nncrt_dataset_load(ds, path, d) == 0)
+        return 0;
+    /* A relative path in the spec is read from the current directory, which
+       is easy to forget: say where the path came from. */
+    if (spec_key && !nncrt_quiet)
+        fprintf(stderr, "note: %s is %s in %s; pass %s to use other data\n", path, spec_key,
+                m->spec_file ? m->spec_file : "the spec", option);
+    return -1;
+}
+
+nncrt_data_opts nncrt_model_data_opts(const nncrt_model *m, char *const *names, int nnames,
+                                      size_t limit, FILE *info)
+{
+    nncrt_data_opts o = {
+        .h = m->in_h, .w = m->in_w, .c = m->in_c, .limit = limit,
+        .class_names = (const char *const *)names, .num_class_names = nnames,
+        .num_classes = m->num_classes, .info = info,
+    };
+    return o;
+}

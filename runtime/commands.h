@@ -1,0 +1,55 @@
+/* commands.h — the trainer's commands (fit, evaluate, predict, summary), the
+ * options main.c parses for them, and the batch loop they share. Each
+ * command returns the process exit status: 0 ok, 1 runtime error, 2 usage. */
+#ifndef NNCRT_COMMANDS_H
+#define NNCRT_COMMANDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dataset.h"
+#include "metrics.h"
+#include "nncrt.h"
+
+typedef struct nncrt_opts {
+    const char *data, *val, *weights, *init;
+    int epochs;             /* 0: the spec's */
+    size_t limit;           /* 0: all samples */
+    double lr;              /* 0: the spec's */
+    bool has_seed;
+    uint64_t seed;
+    int threads;            /* 0: OpenMP's default */
+    int top;                /* predict: classes shown per image */
+    bool json, resume;
+    char **files;           /* predict: the images */
+    int nfiles;
+} nncrt_opts;
+
+int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o);
+int nncrt_cmd_evaluate(const nncrt_model *m, const nncrt_opts *o);
+int nncrt_cmd_predict(const nncrt_model *m, const nncrt_opts *o);
+int nncrt_cmd_summary(const nncrt_model *m, FILE *out);
+
+/* batch.c — buffers for one batch and the evaluation loop over a sample set. */
+typedef struct nncrt_batch {
+    float *x;               /* [batch_size][in_h][in_w][in_c] */
+    float *y;               /* [batch_size][num_classes] */
+    float *probs;           /* [batch_size][num_classes] */
+    int *labels;            /* [batch_size] */
+} nncrt_batch;
+
+void nncrt_batch_alloc(nncrt_batch *b, const nncrt_model *m);
+void nncrt_batch_free(nncrt_batch *b);
+/* Runs eval_batch over samples idx[0..n) of ds, accumulating into mt. */
+void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const size_t *idx,
+                        size_t n, nncrt_batch *b, nncrt_metrics *mt);
+/* nncrt_dataset_load, plus a note when the path came from the spec (key is
+   then e.g. "data.train") saying which option reads other data. */
+int nncrt_load_dataset(const nncrt_model *m, nncrt_dataset *ds, const char *path,
+                       const char *spec_key, const char *option, const nncrt_data_opts *d);
+/* Data options for the model's input shape and classes. */
+nncrt_data_opts nncrt_model_data_opts(const nncrt_model *m, char *const *names, int nnames,
+                                      size_t limit, FILE *info);
+
+#endif

@@ -1,0 +1,223 @@
+/* fit.c — the training loop: weights from init_params, --init or --resume;
+ * training and validation data; per epoch a shuffle keyed by (seed, epoch),
+ * train_step over the batches, validation, an atomic weights save and a
+ * history row. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "history.h"
+#include "progress.h"
+#include "rng.h"
+#include "util.h"
+#include "weights.h"
+
+typedef struct fit_ctx {
+    const nncrt_model *m;
+    const nncrt_opts *o;
+    char *weights;              /* where every epoch is saved */
+    uint64_t seed;
+    int epochs, start;          /* epochs [start, epochs) are run */
+    float lr;
+    nncrt_weights_meta meta;    /* from --init/--resume; class names for the save */
+    bool have_meta;
+    nncrt_dataset train, val;   /* val unused when validation is a split of train */
+    const nncrt_dataset *vds;
+    size_t *tidx, ntrain, *vidx, nval, *order;
+    nncrt_batch batch;
+    nncrt_metrics tm, vm;
+    nncrt_history hist;
+} fit_ctx;
+
+static void resolve_options(fit_ctx *c)
+{
+    const nncrt_model *m = c->m;
+    const nncrt_opts *o = c->o;
+    c->weights = o->weights ? nncrt_xstrdup(o->weights) : nncrt_default_weights_path(m);
+    c->seed = o->has_seed ? o->seed : m->seed;
+    c->epochs = o->epochs ? o->epochs : m->epochs;
+    c->lr = (float)(o->lr > 0 ? o->lr : m->learning_rate);
+}
+
+/* Parameters and optimizer state to start from. */
+static int start_state(fit_ctx *c)
+{
+    const nncrt_model *m = c->m;
+    if (!c->o->resume && !c->o->init) {
+        m->init_params(c->seed);
+        m->opt_reset();
+        return 0;
+    }
+    const char *from = c->o->resume ? c->weights : c->o->init;
+    if (nncrt_weights_load(m, from, c->o->resume, &c->meta) != 0)
+        return -1;
+    c->have_meta = true;
+    if (!c->o->resume) {
+        m->opt_reset();
+        return 0;
+    }
+    if (!c->meta.has_opt) {
+        nncrt_warn("%s: no optimizer state in the file; the optimizer restarts from zero", from);
+        m->opt_reset();
+    }
+    c->start = c->meta.epoch;
+    if (!c->o->has_seed && c->meta.has_seed)
+        c->seed = c->meta.seed;   /* the same split and shuffles as the first run */
+    printf("Resuming from %s after epoch %d.\n", from, c->start);
+    return 0;
+}
+
+static const char *train_path(const fit_ctx *c)
+{
+    return c->o->data ? c->o->data : c->m->data_train;
+}
+
+static int load_validation(fit_ctx *c, const char *vpath)
+{
+    const nncrt_model *m = c->m;
+    if (vpath) {
+        nncrt_data_opts d = nncrt_model_data_opts(m, c->train.class_names, c->train.num_classes,
+                                                  0, stdout);
+        const char *key = c->o->val ? NULL : "data.validation";
+        if (nncrt_load_dataset(m, &c->val, vpath, key, "--val", &d) != 0)
+            return -1;
+        c->vds = &c->val;
+        c->tidx = nncrt_xmalloc_array(c->train.n, sizeof(size_t));
+        c->vidx = nncrt_xmalloc_array(c->val.n, sizeof(size_t));
+        for (size_t i = 0; i < c->train.n; i++)
+            c->tidx[i] = i;
+        for (size_t i = 0; i < c->val.n; i++)
+            c->vidx[i] = i;
+        c->ntrain = c->train.n, c->nval = c->val.n;
+        return 0;
+    }
+    double split = m->validation_split > 0 && m->validation_split < 1 ? m->validation_split : 0;
+    nncrt_split(c->train.n, split, c->seed, &c->tidx, &c->ntrain, &c->vidx, &c->nval);
+    c->vds = &c->train;
+    if (c->ntrain == 0)
+        return nncrt_error("%s: validation_split %g leaves no training samples", train_path(c), split);
+    if (split > 0 && c->nval == 0)
+        nncrt_warn("validation_split %g of %zu samples is 0 samples: no validation", split, c->train.n);
+    return 0;
+}
+
+static int load_data(fit_ctx *c)
+{
+    const nncrt_model *m = c->m;
+    const char *path = train_path(c);
+    if (!path)
+        return nncrt_error("fit: no training data: pass --data PATH (the spec has no data.train)");
+    char *const *names = c->have_meta ? c->meta.class_names
+                         : m->num_class_names ? (char *const *)m->class_names : NULL;
+    int nnames = c->have_meta ? c->meta.num_class_names : m->num_class_names;
+    nncrt_data_opts d = nncrt_model_data_opts(m, names, nnames, c->o->limit, stdout);
+    if (nncrt_load_dataset(m, &c->train, path, c->o->data ? NULL : "data.train", "--data", &d) != 0)
+        return -1;
+    const char *vpath = c->o->val ? c->o->val : m->data_validation;
+    if (load_validation(c, vpath) != 0)
+        return -1;
+    printf("Using %zu files for training.\n", c->ntrain);
+    if (c->nval)
+        printf("Using %zu files for validation.\n", c->nval);
+    if (c->o->resume && c->meta.train_samples && c->meta.train_samples != c->ntrain)
+        nncrt_warn("resuming with %zu training samples; the weights were trained on %zu",
+                   c->ntrain, c->meta.train_samples);
+    return 0;
+}
+
+/* Batches of one epoch in an order that depends only on (seed, epoch). */
+static void train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
+{
+    const nncrt_model *m = c->m;
+    size_t bs = (size_t)m->batch_size;
+    int steps = (int)((c->ntrain + bs - 1) / bs);
+    memcpy(c->order, c->tidx, c->ntrain * sizeof *c->order);
+    if (m->shuffle) {
+        nncrt_rng r;
+        nncrt_rng_seed(&r, c->seed, NNCRT_STREAM_EPOCH + (uint64_t)epoch);
+        nncrt_shuffle(c->order, c->ntrain, &r);
+    }
+    nncrt_progress_epoch(p, stdout, epoch + 1, c->epochs, steps);
+    nncrt_metrics_reset(&c->tm);
+    for (int s = 0; s < steps; s++) {
+        size_t at = (size_t)s * bs;
+        int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
+        nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
+        double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, c->batch.probs);
+        nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
+        nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
+    }
+}
+
+static int save_epoch(fit_ctx *c, int epoch, const double *val)
+{
+    nncrt_weights_meta meta = {
+        .epoch = epoch + 1, .seed = c->seed, .train_samples = c->ntrain,
+        .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
+    };
+    if (nncrt_weights_save(c->m, c->weights, &meta) != 0)
+        return -1;
+    return nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
+                             nncrt_metrics_accuracy(&c->tm), val);
+}
+
+static int run_epochs(fit_ctx *c)
+{
+    nncrt_batch_alloc(&c->batch, c->m);
+    nncrt_metrics_init(&c->tm, c->m->num_classes);
+    nncrt_metrics_init(&c->vm, c->m->num_classes);
+    c->order = nncrt_xmalloc_array(c->ntrain, sizeof *c->order);
+    nncrt_history_open(&c->hist, c->weights, c->start);
+    for (int e = c->start; e < c->epochs; e++) {
+        nncrt_progress p;
+        train_epoch(c, e, &p);
+        double val[2];
+        if (c->nval) {
+            nncrt_metrics_reset(&c->vm);
+            nncrt_eval_indices(c->m, c->vds, c->vidx, c->nval, &c->batch, &c->vm);
+            val[0] = nncrt_metrics_loss(&c->vm);
+            val[1] = nncrt_metrics_accuracy(&c->vm);
+        }
+        nncrt_progress_done(&p, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm),
+                            c->nval ? val : NULL);
+        if (!isfinite(nncrt_metrics_loss(&c->tm)))
+            nncrt_warn("epoch %d: the loss is not finite; training diverged (try a lower --lr)", e + 1);
+        if (save_epoch(c, e, c->nval ? val : NULL) != 0)
+            return -1;
+    }
+    printf("Weights saved to %s, history to %s\n", c->weights, c->hist.path);
+    return 0;
+}
+
+static void fit_free(fit_ctx *c)
+{
+    free(c->weights);
+    nncrt_weights_meta_free(&c->meta);
+    nncrt_dataset_free(&c->train);
+    nncrt_dataset_free(&c->val);
+    free(c->tidx);
+    free(c->vidx);
+    free(c->order);
+    nncrt_batch_free(&c->batch);
+    nncrt_metrics_free(&c->tm);
+    nncrt_metrics_free(&c->vm);
+    nncrt_history_free(&c->hist);
+}
+
+int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
+{
+    fit_ctx c = { .m = m, .o = o };
+    resolve_options(&c);
+    int rc = start_state(&c);
+    if (rc == 0 && c.start >= c.epochs) {
+        printf("%s already has %d epochs (--epochs %d): nothing to do.\n", c.weights, c.start, c.epochs);
+    } else if (rc == 0) {
+        rc = load_data(&c);
+        if (rc == 0)
+            rc = run_epochs(&c);
+    }
+    fit_free(&c);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,142 @@
+/* main.c — nncrt_main: checks the model description the generated code
+ * filled in, then dispatches to fit / evaluate / predict / summary. */
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "options.h"
+#include "util.h"
+
+static const struct {
+    const char *name, *what;
+} commands[] = {
+    { "fit", "train the model; weights are saved after every epoch" },
+    { "evaluate", "loss, accuracy, per-class precision/recall/F1, confusion matrix" },
+    { "predict", "classify PNG images" },
+    { "summary", "layers, output shapes, parameter counts, memory plan" },
+};
+
+static void usage(const nncrt_model *m, const char *prog, FILE *out)
+{
+    fprintf(out, "usage: %s <command> [options]\n\n", prog);
+    fprintf(out, "Trainer for model \"%s\", compiled by nnc %s from %s.\n\ncommands:\n", m->name,
+            m->nnc_version ? m->nnc_version : "?", m->spec_file ? m->spec_file : "?");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].what);
+    fprintf(out, "\nRun '%s <command> --help' for the options of a command.\n", prog);
+}
+
+static void fit_usage(const nncrt_model *m, FILE *out)
+{
+    fprintf(out, "  --data PATH       training data: a folder of class folders of PNG files, or an\n"
+                 "                    IDX images file (labels file beside it)%s%s%s\n",
+            m->data_train ? " (default: " : "", m->data_train ? m->data_train : "",
+            m->data_train ? ")" : "");
+    fprintf(out, "  --val PATH        validation data (default: %s)\n",
+            m->data_validation ? m->data_validation
+            : m->validation_split > 0 ? "validation_split of --data" : "none");
+    fprintf(out, "  --epochs N        total epochs (default %d)\n", m->epochs);
+    fprintf(out, "  --limit N         use only the first N samples of --data\n");
+    fprintf(out, "  --weights FILE    saved after every epoch (default %s.safetensors)\n", m->name);
+    fprintf(out, "  --init FILE       start from these weights instead of a fresh initialisation\n");
+    fprintf(out, "  --resume          continue from --weights: parameters, optimizer state, epoch\n");
+    fprintf(out, "  --lr X            learning rate (default %g)\n", m->learning_rate);
+    fprintf(out, "  --seed S          seed of initialisation, split and shuffles (default %llu)\n",
+            (unsigned long long)m->seed);
+    fprintf(out, "  --threads T       OpenMP threads (default: all cores)\n");
+    fprintf(out, "  --batch-size B    fixed at compile time (%d)\n", m->batch_size);
+}
+
+void nncrt_command_usage(const nncrt_model *m, const char *prog, const char *cmd, FILE *out)
+{
+    if (strcmp(cmd, "fit") == 0) {
+        fprintf(out, "usage: %s fit [options]\n\n", prog);
+        fit_usage(m, out);
+    } else if (strcmp(cmd, "evaluate") == 0) {
+        fprintf(out, "usage: %s evaluate [options]\n\n"
+                     "  --data PATH       labelled data: class folders or IDX%s%s%s\n"
+                     "  --weights FILE    default %s.safetensors\n"
+                     "  --limit N         use only the first N samples\n"
+                     "  --json            print one JSON object instead of the report\n"
+                     "  --threads T       OpenMP threads\n",
+                prog, m->data_validation ? " (default: " : "",
+                m->data_validation ? m->data_validation : "", m->data_validation ? ")" : "", m->name);
+    } else if (strcmp(cmd, "predict") == 0) {
+        fprintf(out, "usage: %s predict [options] IMAGE.png...\n\n"
+                     "  --weights FILE    default %s.safetensors\n"
+                     "  --top K           show the K most likely classes (default 1, at most %d)\n"
+                     "  --json            one JSON object per line per image\n"
+                     "  --threads T       OpenMP threads\n",
+                prog, m->name, m->num_classes);
+    } else {
+        fprintf(out, "usage: %s summary\n\nPrints the layer table, parameter counts and memory plan.\n", prog);
+    }
+    fprintf(out, "  -h, --help        this help\n");
+}
+
+/* The generated code is trusted, but a mismatch here would corrupt memory
+   later, so say so now and clearly. */
+static int check_model(const nncrt_model *m)
+{
+    if (m->abi != NNCRT_ABI)
+        return nncrt_error("trainer was generated for runtime ABI %d, this libnncrt is ABI %d; "
+                           "regenerate it with the matching nnc", m->abi, NNCRT_ABI);
+    if (!m->name || !m->model_hash || m->in_h < 1 || m->in_w < 1 || m->in_c < 1 ||
+        m->num_classes < 1 || m->batch_size < 1 || !m->params || !m->init_params ||
+        !m->opt_reset || !m->train_step || !m->eval_batch || !m->predict ||
+        (m->opt_slots > 0 && !m->opt_state) ||
+        (m->num_class_names && (!m->class_names || m->num_class_names != m->num_classes)))
+        return nncrt_error("model description of the trainer is incomplete (internal error)");
+    for (int i = 0; i < m->num_tensors; i++) {
+        const nncrt_tensor *t = &m->tensors[i];
+        size_t count = 1;
+        for (int d = 0; d < t->ndim; d++)
+            count *= (size_t)t->shape[d];
+        if (t->ndim < 0 || t->ndim > 4 || count != t->count || t->offset > m->num_params ||
+            t->count > m->num_params - t->offset)
+            return nncrt_error("tensor %s of the trainer is inconsistent (internal error)", t->name);
+    }
+    return 0;
+}
+
+static int run(const nncrt_model *m, const char *prog, const char *cmd, int argc, char **argv)
+{
+    nncrt_opts o;
+    int rc = nncrt_parse_options(m, prog, argc, argv, &o);
+    if (rc == NNCRT_OPTS_HELP)
+        return 0;
+    if (rc != NNCRT_OPTS_OK)
+        return 2;
+    if (o.threads > 0)
+        omp_set_num_threads(o.threads);
+    if (strcmp(cmd, "fit") == 0)
+        return nncrt_cmd_fit(m, &o);
+    if (strcmp(cmd, "evaluate") == 0)
+        return nncrt_cmd_evaluate(m, &o);
+    if (strcmp(cmd, "predict") == 0)
+        return nncrt_cmd_predict(m, &o);
+    return nncrt_cmd_summary(m, stdout);
+}
+
+int nncrt_main(const nncrt_model *m, int argc, char **argv)
+{
+    const char *prog = argc > 0 && argv[0] ? argv[0] : "trainer";
+    if (check_model(m) != 0)
+        return 1;
+    if (argc < 2) {
+        usage(m, prog, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(m, prog, stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return run(m, prog, cmd, argc - 1, argv + 1);
+    nncrt_error("unknown command '%s' (commands: fit, evaluate, predict, summary; see '%s --help')",
+                cmd, prog);
+    return 2;
+}

@@ -1,0 +1,882 @@
+/* test_runtime.c — cmocka unit tests for libnncrt's pieces: RNG, split,
+ * IDX and PNG loading, resize, folder datasets, safetensors, weights,
+ * the atomic writer, metrics, JSON, option parsing and the history CSV.
+ * Test inputs (PNG of every colour type, IDX files, broken safetensors) are
+ * made here, in a temporary directory, so nothing depends on fixtures. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "atomic_file.h"
+#include "dataset.h"
+#include "history.h"
+#include "image.h"
+#include "json.h"
+#include "metrics.h"
+#include "options.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "util.h"
+#include "weights.h"
+
+static char tmp[256];
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static char *path_in(const char *rel)
+{
+    static char buf[8][512];
+    static int next;
+    char *p = buf[next++ % 8];
+    snprintf(p, 512, "%s/%s", tmp, rel);
+    return p;
+}
+
+static void make_dirs(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tmp, rel);
+    for (char *s = p + strlen(tmp) + 1; *s; s++) {
+        if (*s == '/') {
+            *s = 0;
+            mkdir(p, 0777);
+            *s = '/';
+        }
+    }
+    mkdir(p, 0777);
+}
+
+static void write_bytes(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void write_gz(const char *path, const void *data, size_t n)
+{
+    gzFile g = gzopen(path, "wb");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, data, (unsigned)n), (int)n);
+    assert_int_equal(gzclose(g), Z_OK);
+}
+
+typedef struct png_spec {
+    int w, h, color_type, depth, interlace;
+    const uint8_t *rows;            /* packed rows as libpng expects them */
+    const png_color *palette;
+    int npalette;
+    const uint8_t *trns;
+    int ntrns;
+} png_spec;
+
+static void write_png(const char *path, const png_spec *s)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    assert_non_null(info);
+    if (setjmp(png_jmpbuf(png)))
+        fail_msg("libpng failed writing %s", path);
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)s->w, (png_uint_32)s->h, s->depth, s->color_type,
+                 s->interlace, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (s->palette)
+        png_set_PLTE(png, info, s->palette, s->npalette);
+    if (s->trns)
+        png_set_tRNS(png, info, s->trns, s->ntrns, NULL);
+    png_write_info(png, info);
+    size_t stride = png_get_rowbytes(png, info);
+    png_bytep *rows = calloc((size_t)s->h, sizeof *rows);
+    for (int y = 0; y < s->h; y++)
+        rows[y] = (png_bytep)s->rows + (size_t)y * stride;
+    png_write_image(png, rows);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    free(rows);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void write_gray_png(const char *path, int w, int h, uint8_t value)
+{
+    uint8_t *px = malloc((size_t)w * (size_t)h);
+    memset(px, value, (size_t)w * (size_t)h);
+    png_spec s = { w, h, PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, px, NULL, 0, NULL, 0 };
+    write_png(path, &s);
+    free(px);
+}
+
+static void assert_error_mentions(const char *a, const char *b)
+{
+    if (!strstr(nncrt_last_error, a) || (b && !strstr(nncrt_last_error, b)))
+        fail_msg("error '%s' should mention '%s'%s%s", nncrt_last_error, a, b ? " and " : "", b ? b : "");
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(tmp, sizeof tmp, "/tmp/nncrt_test_XXXXXX");
+    nncrt_quiet = true;   /* errors are checked through nncrt_last_error */
+    return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    return nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- rng and split ------------------------------------------------------ */
+
+static void test_rng_deterministic(void **state)
+{
+    (void)state;
+    nncrt_rng a, b, c, d;
+    nncrt_rng_seed(&a, 42, 7);
+    nncrt_rng_seed(&b, 42, 7);
+    nncrt_rng_seed(&c, 42, 8);
+    nncrt_rng_seed(&d, 43, 7);
+    int same_c = 0, same_d = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = nncrt_rng_next(&a);
+        assert_true(x == nncrt_rng_next(&b));
+        same_c += x == nncrt_rng_next(&c);
+        same_d += x == nncrt_rng_next(&d);
+    }
+    assert_int_equal(same_c, 0);
+    assert_int_equal(same_d, 0);
+    /* a fixed value pins the algorithm: changing it changes every shuffle */
+    nncrt_rng_seed(&a, 0, 0);
+    uint64_t first = nncrt_rng_next(&a);
+    nncrt_rng_seed(&b, 0, 0);
+    assert_true(first == nncrt_rng_next(&b));
+    for (int i = 0; i < 1000; i++) {
+        assert_true(nncrt_rng_below(&a, 7) < 7);
+        double u = nncrt_rng_uniform(&a);
+        assert_true(u >= 0 && u < 1);
+    }
+}
+
+static void test_shuffle_is_permutation(void **state)
+{
+    (void)state;
+    enum { N = 257 };
+    size_t x[N], y[N];
+    int seen[N] = { 0 };
+    for (size_t i = 0; i < N; i++)
+        x[i] = y[i] = i;
+    nncrt_rng a, b;
+    nncrt_rng_seed(&a, 5, NNCRT_STREAM_EPOCH + 3);
+    nncrt_rng_seed(&b, 5, NNCRT_STREAM_EPOCH + 3);
+    nncrt_shuffle(x, N, &a);
+    nncrt_shuffle(y, N, &b);
+    size_t moved = 0;
+    for (size_t i = 0; i < N; i++) {
+        assert_true(x[i] == y[i]);
+        seen[x[i]]++;
+        moved += x[i] != i;
+    }
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+    assert_true(moved > N / 2);
+}
+
+static void test_split_disjoint_stable(void **state)
+{
+    (void)state;
+    size_t *t1, *v1, *t2, *v2, *t3, *v3, nt, nv, nt2, nv2, nt3, nv3;
+    nncrt_split(103, 0.2, 1337, &t1, &nt, &v1, &nv);
+    assert_int_equal(nv, 20);   /* int(0.2 * 103) */
+    assert_int_equal(nt, 83);
+    int seen[103] = { 0 };
+    for (size_t i = 0; i < nt; i++)
+        seen[t1[i]]++;
+    for (size_t i = 0; i < nv; i++)
+        seen[v1[i]]++;
+    for (int i = 0; i < 103; i++)
+        assert_int_equal(seen[i], 1);   /* disjoint and complete */
+    nncrt_split(103, 0.2, 1337, &t2, &nt2, &v2, &nv2);
+    assert_memory_equal(t1, t2, nt * sizeof *t1);
+    assert_memory_equal(v1, v2, nv * sizeof *v1);
+    nncrt_split(103, 0.2, 1338, &t3, &nt3, &v3, &nv3);
+    assert_true(memcmp(v1, v3, nv * sizeof *v1) != 0);
+    free(t1), free(v1), free(t2), free(v2), free(t3), free(v3);
+}
+
+/* ---- IDX ---------------------------------------------------------------- */
+
+/* 5 images of 3x4 (h x w): pixel value = 10*i + j; labels i % 3. */
+static void make_idx(const char *images, const char *labels, bool gz, size_t cut)
+{
+    uint8_t img[16 + 5 * 12] = { 0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0, 4 };
+    uint8_t lab[8 + 5] = { 0, 0, 8, 1, 0, 0, 0, 5 };
+    for (int i = 0; i < 5; i++) {
+        for (int j = 0; j < 12; j++)
+            img[16 + i * 12 + j] = (uint8_t)(10 * i + j);
+        lab[8 + i] = (uint8_t)(i % 3);
+    }
+    (gz ? write_gz : write_bytes)(images, img, sizeof img - cut);
+    (gz ? write_gz : write_bytes)(labels, lab, sizeof lab);
+}
+
+static nncrt_data_opts opts_for(int h, int w, int c, int k)
+{
+    nncrt_data_opts o = { .h = h, .w = w, .c = c, .num_classes = k };
+    return o;
+}
+
+static void test_idx_labels_path(void **state)
+{
+    (void)state;
+    char *p = nncrt_idx_labels_path("d/train-images-idx3-ubyte.gz");
+    assert_string_equal(p, "d/train-labels-idx1-ubyte.gz");
+    free(p);
+    p = nncrt_idx_labels_path("d/x-images.idx");
+    assert_string_equal(p, "d/x-labels.idx");
+    free(p);
+    assert_null(nncrt_idx_labels_path("my-images/data.idx"));   /* only the file name counts */
+}
+
+static void test_idx_load_plain_and_gz(void **state)
+{
+    (void)state;
+    make_idx(path_in("p-images.idx"), path_in("p-labels.idx"), false, 0);
+    make_idx(path_in("z-images-idx3-ubyte.gz"), path_in("z-labels-idx1-ubyte.gz"), true, 0);
+    nncrt_data_opts o = opts_for(3, 4, 1, 3);
+    nncrt_dataset a, b;
+    assert_int_equal(nncrt_dataset_load(&a, path_in("p-images.idx"), &o), 0);
+    assert_int_equal(nncrt_dataset_load(&b, path_in("z-images-idx3-ubyte.gz"), &o), 0);
+    assert_int_equal(a.n, 5);
+    assert_int_equal(b.n, 5);
+    assert_memory_equal(a.pixels, b.pixels, 5 * 12);
+    assert_int_equal(a.pixels[2 * 12 + 5], 25);
+    assert_int_equal(a.labels[4], 1);
+    assert_string_equal(a.class_names[2], "2");
+    nncrt_dataset_free(&a);
+    nncrt_dataset_free(&b);
+    o.limit = 2;
+    o.c = 3;   /* gray replicated to rgb */
+    assert_int_equal(nncrt_dataset_load(&a, path_in("p-images.idx"), &o), 0);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.pixels[(12 + 5) * 3 + 0], 15);
+    assert_int_equal(a.pixels[(12 + 5) * 3 + 2], 15);
+    nncrt_dataset_free(&a);
+}
+
+static void test_idx_errors(void **state)
+{
+    (void)state;
+    nncrt_dataset ds;
+    nncrt_data_opts o = opts_for(3, 4, 1, 3);
+    make_idx(path_in("t-images.idx"), path_in("t-labels.idx"), true, 7);
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("t-images.idx"), &o), -1);
+    assert_error_mentions(path_in("t-images.idx"), "ends early");
+    o.num_classes = 2;   /* label 2 is out of range */
+    make_idx(path_in("r-images.idx"), path_in("r-labels.idx"), false, 0);
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("r-images.idx"), &o), -1);
+    assert_error_mentions(path_in("r-labels.idx"), "out of range");
+    o.num_classes = 3;
+    write_bytes(path_in("m-images.idx"), "\0\0\x08\x03", 4);
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("m-images.idx"), &o), -1);
+    assert_error_mentions(path_in("m-labels.idx"), "not found");
+    write_bytes(path_in("b-images.idx"), "\x12\x34\x08\x03", 4);
+    write_bytes(path_in("b-labels.idx"), "\0\0\x08\x01", 4);
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("b-images.idx"), &o), -1);
+    assert_error_mentions(path_in("b-images.idx"), "magic");
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("nope-images.idx"), &o), -1);
+    assert_error_mentions(path_in("nope-images.idx"), "No such file");
+}
+
+/* ---- PNG ---------------------------------------------------------------- */
+
+static void decode_expect(const png_spec *s, const char *name, int c, const uint8_t *want, size_t n)
+{
+    nncrt_image img;
+    char err[200];
+    write_png(path_in(name), s);
+    if (nncrt_png_decode(path_in(name), &img, err, sizeof err) != 0)
+        fail_msg("%s: %s", name, err);
+    assert_int_equal(img.c, c);
+    assert_int_equal(img.w, s->w);
+    assert_int_equal(img.h, s->h);
+    assert_memory_equal(img.px, want, n);
+    free(img.px);
+}
+
+static void test_png_color_types(void **state)
+{
+    (void)state;
+    const uint8_t gray[] = { 10, 200 }, ga[] = { 10, 255, 200, 128 };
+    const uint8_t rgb[] = { 255, 0, 0, 1, 2, 3 }, rgba[] = { 0, 255, 0, 7, 9, 8, 7, 6 };
+    png_spec s = { 2, 1, PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, gray, NULL, 0, NULL, 0 };
+    decode_expect(&s, "g8.png", 1, gray, 2);
+    s.color_type = PNG_COLOR_TYPE_GRAY_ALPHA, s.rows = ga;
+    decode_expect(&s, "ga8.png", 2, ga, 4);
+    s.color_type = PNG_COLOR_TYPE_RGB, s.rows = rgb;
+    decode_expect(&s, "rgb8.png", 3, rgb, 6);
+    s.color_type = PNG_COLOR_TYPE_RGB_ALPHA, s.rows = rgba;
+    decode_expect(&s, "rgba8.png", 4, rgba, 8);
+}
+
+static void test_png_palette_16bit_1bit_interlaced(void **state)
+{
+    (void)state;
+    const png_color pal[2] = { { 1, 2, 3 }, { 4, 5, 6 } };
+    const uint8_t idx[] = { 1, 0 }, trns[] = { 0 };
+    png_spec s = { 2, 1, PNG_COLOR_TYPE_PALETTE, 8, PNG_INTERLACE_NONE, idx, pal, 2, NULL, 0 };
+    decode_expect(&s, "pal.png", 3, (const uint8_t[]){ 4, 5, 6, 1, 2, 3 }, 6);
+    s.trns = trns, s.ntrns = 1;   /* entry 0 fully transparent -> alpha channel */
+    decode_expect(&s, "palt.png", 4, (const uint8_t[]){ 4, 5, 6, 255, 1, 2, 3, 0 }, 8);
+    const uint8_t g16[] = { 0x12, 0x34, 0xFF, 0x00 };   /* big endian samples */
+    png_spec s16 = { 2, 1, PNG_COLOR_TYPE_GRAY, 16, PNG_INTERLACE_NONE, g16, NULL, 0, NULL, 0 };
+    decode_expect(&s16, "g16.png", 1, (const uint8_t[]){ 0x12, 0xFF }, 2);
+    const uint8_t rgb16[] = { 0xAB, 0xCD, 0x01, 0x02, 0xFF, 0xFF };
+    png_spec r16 = { 1, 1, PNG_COLOR_TYPE_RGB, 16, PNG_INTERLACE_NONE, rgb16, NULL, 0, NULL, 0 };
+    decode_expect(&r16, "rgb16.png", 3, (const uint8_t[]){ 0xAB, 0x01, 0xFF }, 3);
+    const uint8_t bits[] = { 0xA0 };   /* 1-bit gray 10100000 */
+    png_spec b1 = { 8, 1, PNG_COLOR_TYPE_GRAY, 1, PNG_INTERLACE_NONE, bits, NULL, 0, NULL, 0 };
+    decode_expect(&b1, "g1.png", 1, (const uint8_t[]){ 255, 0, 255, 0, 0, 0, 0, 0 }, 8);
+    uint8_t px[5 * 7];
+    for (int i = 0; i < 35; i++)
+        px[i] = (uint8_t)(i * 7);
+    png_spec il = { 7, 5, PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_ADAM7, px, NULL, 0, NULL, 0 };
+    decode_expect(&il, "adam7.png", 1, px, 35);
+}
+
+static void load_expect(const char *name, int c, const uint8_t *want, size_t n)
+{
+    uint8_t out[64];
+    char err[200];
+    if (nncrt_png_load(path_in(name), 1, 2, c, out, err, sizeof err) != 0)
+        fail_msg("%s: %s", name, err);
+    assert_memory_equal(out, want, n);
+}
+
+/* Written by test_png_color_types: 2x1 gray, gray+alpha, rgb, rgba. */
+static void test_png_channel_conversion(void **state)
+{
+    (void)state;
+    load_expect("rgb8.png", 1, (const uint8_t[]){ 76, 2 }, 2);           /* 0.2989*255; luma(1,2,3)=1.89 */
+    load_expect("rgba8.png", 1, (const uint8_t[]){ 150, 8 }, 2);         /* 0.5870*255 */
+    load_expect("g8.png", 3, (const uint8_t[]){ 10, 10, 10, 200, 200, 200 }, 6);
+    load_expect("ga8.png", 1, (const uint8_t[]){ 10, 200 }, 2);          /* alpha dropped */
+    load_expect("rgb8.png", 4, (const uint8_t[]){ 255, 0, 0, 255, 1, 2, 3, 255 }, 8);
+    load_expect("ga8.png", 4, (const uint8_t[]){ 10, 10, 10, 255, 200, 200, 200, 128 }, 8);
+    load_expect("rgba8.png", 3, (const uint8_t[]){ 0, 255, 0, 9, 8, 7 }, 6);
+}
+
+static void test_png_errors(void **state)
+{
+    (void)state;
+    nncrt_image img;
+    char err[200];
+    write_bytes(path_in("text.png"), "hello, not a png at all", 23);
+    assert_int_equal(nncrt_png_decode(path_in("text.png"), &img, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a PNG"));
+    FILE *f = fopen(path_in("rgb8.png"), "rb");
+    uint8_t head[40];
+    assert_int_equal(fread(head, 1, sizeof head, f), sizeof head);
+    fclose(f);
+    write_bytes(path_in("cut.png"), head, sizeof head);
+    assert_int_equal(nncrt_png_decode(path_in("cut.png"), &img, err, sizeof err), -1);
+    assert_null(img.px);
+    write_gray_png(path_in("wide.png"), NNCRT_PNG_MAX_DIM + 1, 1, 0);
+    assert_int_equal(nncrt_png_decode(path_in("wide.png"), &img, err, sizeof err), -1);
+    if (!strstr(err, "exceeds"))
+        fail_msg("wide.png: %s", err);
+    assert_int_equal(nncrt_png_decode(path_in("missing.png"), &img, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No such file"));
+}
+
+/* ---- resize and conversion ---------------------------------------------- */
+
+static void test_resize_matches_tf(void **state)
+{
+    (void)state;
+    /* tf.image.resize([[0, 255]], (1, 4)) = [0, 63.75, 191.25, 255] */
+    const uint8_t row[2] = { 0, 255 };
+    uint8_t out[4];
+    nncrt_image_resize(row, 1, 2, out, 1, 4, 1);
+    assert_memory_equal(out, ((const uint8_t[]){ 0, 64, 191, 255 }), 4);
+    /* halving with half-pixel centres averages 2x2 blocks */
+    const uint8_t sq[16] = { 0, 10, 100, 110, 20, 30, 120, 130, 200, 210, 0, 0, 220, 230, 0, 4 };
+    uint8_t half[4];
+    nncrt_image_resize(sq, 4, 4, half, 2, 2, 1);
+    assert_memory_equal(half, ((const uint8_t[]){ 15, 115, 215, 1 }), 4);
+    /* a constant image stays constant at any size; channels stay separate */
+    uint8_t rgb[3 * 3 * 3], big[7 * 5 * 3];
+    for (int i = 0; i < 27; i++)
+        rgb[i] = (uint8_t)(i % 3 == 0 ? 9 : i % 3 == 1 ? 99 : 199);
+    nncrt_image_resize(rgb, 3, 3, big, 7, 5, 3);
+    for (int i = 0; i < 7 * 5 * 3; i++)
+        assert_int_equal(big[i], i % 3 == 0 ? 9 : i % 3 == 1 ? 99 : 199);
+    uint8_t same[27];
+    nncrt_image_resize(rgb, 3, 3, same, 3, 3, 3);
+    assert_memory_equal(same, rgb, 27);
+}
+
+static void test_png_load_resizes(void **state)
+{
+    (void)state;
+    write_gray_png(path_in("big.png"), 56, 40, 77);
+    uint8_t out[28 * 28];
+    char err[200];
+    assert_int_equal(nncrt_png_load(path_in("big.png"), 28, 28, 1, out, err, sizeof err), 0);
+    for (int i = 0; i < 28 * 28; i++)
+        assert_int_equal(out[i], 77);
+}
+
+/* ---- folder datasets ---------------------------------------------------- */
+
+static void make_folder_tree(void)
+{
+    make_dirs("tree/a/sub");
+    make_dirs("tree/b");
+    make_dirs("tree/.hidden");
+    write_gray_png(path_in("tree/a/1.png"), 4, 4, 11);
+    write_gray_png(path_in("tree/a/2.PNG"), 8, 8, 22);   /* other size, upper-case extension */
+    write_gray_png(path_in("tree/a/sub/3.png"), 4, 4, 33);
+    write_gray_png(path_in("tree/b/4.png"), 4, 4, 44);
+    write_gray_png(path_in("tree/.hidden/5.png"), 4, 4, 55);
+    write_gray_png(path_in("tree/a/.6.png"), 4, 4, 66);  /* hidden file */
+    write_bytes(path_in("tree/a/bad.png"), "garbage", 7);
+    write_bytes(path_in("tree/a/notes.txt"), "notes", 5);
+    write_bytes(path_in("tree/a/photo.jpg"), "jpeg?", 5);
+    write_bytes(path_in("tree/README"), "stray", 5);
+}
+
+static void test_folder_dataset(void **state)
+{
+    (void)state;
+    make_folder_tree();
+    nncrt_data_opts o = opts_for(4, 4, 1, 2);
+    nncrt_dataset ds;
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("tree"), &o), 0);
+    assert_int_equal(ds.num_classes, 2);
+    assert_string_equal(ds.class_names[0], "a");
+    assert_string_equal(ds.class_names[1], "b");
+    assert_int_equal(ds.n, 4);   /* bad.png skipped, hidden and non-PNG files ignored */
+    const int labels[4] = { 0, 0, 0, 1 };
+    const uint8_t first_px[4] = { 11, 22, 33, 44 };
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(ds.labels[i], labels[i]);
+        assert_int_equal(ds.pixels[i * 16], first_px[i]);
+    }
+    assert_non_null(strstr(ds.paths[2], "a/sub/3.png"));
+    nncrt_dataset_free(&ds);
+}
+
+static void test_folder_class_names(void **state)
+{
+    (void)state;
+    nncrt_dataset ds;
+    const char *names[] = { "b", "c", "a" };
+    nncrt_data_opts o = opts_for(4, 4, 1, 3);
+    o.class_names = names, o.num_class_names = 3;
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("tree"), &o), 0);
+    assert_int_equal(ds.n, 4);
+    assert_int_equal(ds.labels[0], 0);   /* b/4.png first: label order is the given order */
+    assert_int_equal(ds.pixels[0], 44);
+    assert_int_equal(ds.labels[1], 2);
+    nncrt_dataset_free(&ds);
+    o.num_class_names = 1;   /* only "b": folder a is unknown */
+    o.num_classes = 1;
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("tree"), &o), -1);
+    assert_error_mentions("'a'", path_in("tree"));
+    nncrt_data_opts wrong = opts_for(4, 4, 1, 3);
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("tree"), &wrong), -1);
+    assert_error_mentions("found 2 classes", "has 3 classes");
+    wrong.num_classes = 2, wrong.limit = 2;
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("tree"), &wrong), 0);
+    assert_int_equal(ds.n, 2);
+    nncrt_dataset_free(&ds);
+}
+
+static void test_dataset_batch(void **state)
+{
+    (void)state;
+    nncrt_data_opts o = opts_for(3, 4, 1, 3);
+    nncrt_dataset ds;
+    assert_int_equal(nncrt_dataset_load(&ds, path_in("p-images.idx"), &o), 0);
+    size_t idx[2] = { 4, 1 };
+    float x[2 * 12], y[2 * 3];
+    int labels[2];
+    nncrt_dataset_batch(&ds, idx, 2, x, y, labels);
+    assert_true(x[0] == 40.0f && x[12 + 11] == 21.0f);
+    assert_int_equal(labels[0], 1);
+    assert_int_equal(labels[1], 1);
+    assert_true(y[0] == 0 && y[1] == 1 && y[2] == 0);
+    nncrt_dataset_free(&ds);
+}
+
+/* ---- safetensors -------------------------------------------------------- */
+
+static void test_safetensors_roundtrip(void **state)
+{
+    (void)state;
+    float a[6] = { 1, -2, 3.5f, 1e-30f, -0.0f, 65504 }, b[3] = { 7, 8, 9 };
+    nncrt_st_out t[2] = {
+        { "l01_conv2d.kernel", 2, { 2, 3 }, a, 6 },
+        { "odd \"name\"", 1, { 3 }, b, 3 },
+    };
+    const char *meta[] = { "k\"ey", "va\\l\nue \xc3\xa9", "empty", "" };
+    assert_int_equal(nncrt_st_write(path_in("rt.safetensors"), t, 2, meta, 2), 0);
+    nncrt_st_file f;
+    assert_int_equal(nncrt_st_read(&f, path_in("rt.safetensors")), 0);
+    assert_int_equal(f.n, 2);
+    size_t hlen = (size_t)(f.data - f.bytes) - 8;
+    assert_int_equal(hlen % 8, 0);
+    assert_int_equal(f.bytes[8], '{');
+    const nncrt_st_tensor *ta = nncrt_st_find(&f, "l01_conv2d.kernel");
+    assert_non_null(ta);
+    assert_string_equal(ta->dtype, "F32");
+    assert_int_equal(ta->ndim, 2);
+    assert_int_equal(ta->shape[1], 3);
+    float back[6];
+    nncrt_st_get_f32(&f, ta, back);
+    assert_memory_equal(back, a, sizeof a);
+    nncrt_st_get_f32(&f, nncrt_st_find(&f, "odd \"name\""), back);
+    assert_memory_equal(back, b, sizeof b);
+    assert_string_equal(nncrt_st_meta(&f, "k\"ey"), "va\\l\nue \xc3\xa9");
+    assert_string_equal(nncrt_st_meta(&f, "empty"), "");
+    assert_null(nncrt_st_meta(&f, "nope"));
+    nncrt_st_close(&f);
+}
+
+static void write_st_raw(const char *path, const char *header, size_t data_len, uint64_t claimed)
+{
+    size_t h = strlen(header);
+    uint64_t len = claimed ? claimed : h;
+    uint8_t *buf = calloc(1, 8 + h + data_len);
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)(len >> (8 * i));
+    memcpy(buf + 8, header, h);
+    write_bytes(path, buf, 8 + h + data_len);
+    free(buf);
+}
+
+static void expect_st_error(const char *header, size_t data_len, uint64_t claimed, const char *msg)
+{
+    nncrt_st_file f;
+    char *p = path_in("bad.safetensors");
+    write_st_raw(p, header, data_len, claimed);
+    if (nncrt_st_read(&f, p) != -1)
+        fail_msg("accepted header %s", header);
+    assert_error_mentions(p, msg);
+}
+
+static void test_safetensors_invalid(void **state)
+{
+    (void)state;
+    const char *one = "{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+    expect_st_error(one, 8, 1000, "header length");
+    expect_st_error("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,16]}}", 8, 0, "outside");
+    expect_st_error(one, 12, 0, "header describes 8 data bytes, file has 12");
+    expect_st_error("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                    "\"u\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, 0, "overlaps");
+    expect_st_error("{\"t\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, 0, "do not match");
+    expect_st_error("{\"t\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, 0, "unknown dtype");
+    expect_st_error("{\"t\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4294967296],"
+                    "\"data_offsets\":[0,8]}}", 8, 0, "too large");
+    expect_st_error("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                    "\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16, 0, "duplicate");
+    expect_st_error("{\"t\":", 0, 0, "invalid safetensors header");
+    expect_st_error("[1,2]   ", 0, 0, "start with '{'");
+    expect_st_error("{\"__metadata__\":{\"a\":1}}", 0, 0, "must be strings");
+    write_bytes(path_in("tiny.safetensors"), "abc", 3);
+    nncrt_st_file f;
+    assert_int_equal(nncrt_st_read(&f, path_in("tiny.safetensors")), -1);
+    assert_error_mentions(path_in("tiny.safetensors"), "not a safetensors file");
+}
+
+/* ---- weights ------------------------------------------------------------ */
+
+static float w_params[10], w_opt[2][10];
+static int64_t w_step;
+static const nncrt_tensor w_tensors[] = {
+    { "l01_dense.kernel", 2, { 4, 2, 0, 0 }, 0, 8 },
+    { "l01_dense.bias", 1, { 2, 0, 0, 0 }, 8, 2 },
+};
+static const char *const w_names[] = { "cat \"quoted\"", "dog\\" };
+
+static nncrt_model weights_model(void)
+{
+    nncrt_model m = {
+        .abi = NNCRT_ABI, .name = "tiny", .model_hash = "aaaa1111", .in_h = 2, .in_w = 2,
+        .in_c = 1, .num_classes = 2, .batch_size = 4, .num_class_names = 2,
+        .class_names = w_names, .tensors = w_tensors, .num_tensors = 2, .num_params = 10,
+        .params = w_params, .opt_slots = 2, .opt_state = &w_opt[0][0], .opt_step = &w_step,
+    };
+    return m;
+}
+
+static void test_weights_roundtrip(void **state)
+{
+    (void)state;
+    nncrt_model m = weights_model();
+    for (int i = 0; i < 10; i++)
+        w_params[i] = (float)i * 0.5f, w_opt[0][i] = (float)i, w_opt[1][i] = (float)-i;
+    w_step = 1234;
+    char *names[] = { "cat \"quoted\"", "dog\\" };
+    nncrt_weights_meta meta = { .epoch = 3, .seed = 99, .train_samples = 50,
+                                .class_names = names, .num_class_names = 2 };
+    assert_int_equal(nncrt_weights_save(&m, path_in("w.safetensors"), &meta), 0);
+    memset(w_params, 0, sizeof w_params);
+    memset(w_opt, 0, sizeof w_opt);
+    w_step = 0;
+    nncrt_weights_meta got;
+    assert_int_equal(nncrt_weights_load(&m, path_in("w.safetensors"), false, &got), 0);
+    assert_true(w_params[9] == 4.5f && w_opt[1][9] == 0 && w_step == 0);   /* params only */
+    assert_int_equal(got.epoch, 3);
+    assert_string_equal(got.class_names[0], "cat \"quoted\"");
+    assert_string_equal(got.class_names[1], "dog\\");
+    nncrt_weights_meta_free(&got);
+    assert_int_equal(nncrt_weights_load(&m, path_in("w.safetensors"), true, &got), 0);
+    assert_true(got.has_opt && w_opt[0][7] == 7 && w_opt[1][7] == -7);
+    assert_int_equal(w_step, 1234);
+    assert_true(got.has_seed && got.seed == 99 && got.train_samples == 50);
+    nncrt_weights_meta_free(&got);
+}
+
+static void test_weights_of_other_model_refused(void **state)
+{
+    (void)state;
+    nncrt_model other = weights_model();
+    other.name = "other";
+    other.model_hash = "bbbb2222";
+    float before = w_params[3] = 42;
+    nncrt_weights_meta got;
+    assert_int_equal(nncrt_weights_load(&other, path_in("w.safetensors"), false, &got), -1);
+    assert_error_mentions(path_in("w.safetensors"), "weights were made for model tiny");
+    assert_error_mentions("this trainer is other", NULL);
+    assert_true(w_params[3] == before);   /* nothing was overwritten */
+
+    nncrt_tensor bigger[2] = { w_tensors[0], w_tensors[1] };
+    bigger[0].shape[0] = 3, bigger[0].count = 6;
+    nncrt_model shaped = weights_model();
+    shaped.tensors = bigger;
+    assert_int_equal(nncrt_weights_load(&shaped, path_in("w.safetensors"), false, &got), -1);
+    assert_error_mentions("'l01_dense.kernel' has shape [4,2]", "expects [3,2]");
+
+    nncrt_tensor renamed[2] = { w_tensors[0], w_tensors[1] };
+    renamed[1].name = "l02_dense.bias";
+    nncrt_model missing = weights_model();
+    missing.tensors = renamed;
+    assert_int_equal(nncrt_weights_load(&missing, path_in("w.safetensors"), false, &got), -1);
+    assert_error_mentions("missing tensor 'l02_dense.bias'", path_in("w.safetensors"));
+
+    /* a valid safetensors file without nnc metadata (e.g. from PyTorch) */
+    nncrt_st_out t = { "l01_dense.kernel", 2, { 4, 2 }, w_params, 8 };
+    assert_int_equal(nncrt_st_write(path_in("plain.safetensors"), &t, 1, NULL, 0), 0);
+    nncrt_model m = weights_model();
+    assert_int_equal(nncrt_weights_load(&m, path_in("plain.safetensors"), false, &got), -1);
+    assert_error_mentions("not an nnc weights file", NULL);
+}
+
+/* ---- atomic writer ------------------------------------------------------ */
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void test_atomic_writer(void **state)
+{
+    (void)state;
+    make_dirs("atomic");
+    char *target = path_in("atomic/file.bin");
+    assert_int_equal(nncrt_write_file_atomic(target, "first", 5), 0);
+    assert_int_equal(nncrt_write_file_atomic(target, "second", 6), 0);
+    FILE *f = fopen(target, "rb");
+    char buf[16] = { 0 };
+    assert_int_equal(fread(buf, 1, sizeof buf, f), 6);
+    fclose(f);
+    assert_string_equal(buf, "second");
+    assert_int_equal(count_entries(path_in("atomic")), 1);   /* no temporary left */
+
+    assert_int_equal(nncrt_write_file_atomic(path_in("no/such/dir/x"), "x", 1), -1);
+    assert_error_mentions(path_in("no/such/dir/x"), "cannot create temporary file");
+
+    make_dirs("atomic/busy/inside");   /* rename over a non-empty directory fails */
+    assert_int_equal(nncrt_write_file_atomic(path_in("atomic/busy"), "x", 1), -1);
+    assert_error_mentions(path_in("atomic/busy"), "at rename");
+    assert_int_equal(count_entries(path_in("atomic")), 2);   /* temp unlinked */
+
+    nncrt_afile a;
+    assert_int_equal(nncrt_afile_open(&a, target), 0);
+    fputs("half-written", a.f);
+    nncrt_afile_abort(&a);
+    assert_int_equal(count_entries(path_in("atomic")), 2);
+    f = fopen(target, "rb");
+    memset(buf, 0, sizeof buf);
+    assert_int_equal(fread(buf, 1, sizeof buf, f), 6);   /* old content intact */
+    fclose(f);
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static void test_metrics(void **state)
+{
+    (void)state;
+    /* 3 classes; class 2 never occurs and is never predicted */
+    const float probs[6 * 3] = {
+        .9f, .1f, 0, /* t0 p0 */ .8f, .2f, 0, /* t0 p0 */ .3f, .7f, 0, /* t0 p1 */
+        .1f, .9f, 0, /* t1 p1 */ .6f, .4f, 0, /* t1 p0 */ .5f, .5f, 0, /* t1 p0 (tie: first) */
+    };
+    const int labels[6] = { 0, 0, 0, 1, 1, 1 };
+    nncrt_metrics m;
+    nncrt_metrics_init(&m, 3);
+    nncrt_metrics_add(&m, probs, labels, 4, 1.0);
+    nncrt_metrics_add(&m, probs + 12, labels + 4, 2, 4.0);
+    assert_true(fabs(nncrt_metrics_loss(&m) - 2.0) < 1e-12);   /* (4*1 + 2*4) / 6 */
+    assert_true(fabs(nncrt_metrics_accuracy(&m) - 0.5) < 1e-12);
+    assert_int_equal(m.confusion[0 * 3 + 0], 2);
+    assert_int_equal(m.confusion[1 * 3 + 0], 2);
+    nncrt_class_stats c0 = nncrt_metrics_class(&m, 0), c1 = nncrt_metrics_class(&m, 1);
+    assert_true(fabs(c0.precision - 0.5) < 1e-12 && fabs(c0.recall - 2.0 / 3) < 1e-12);
+    assert_true(fabs(c0.f1 - 4.0 / 7) < 1e-12);
+    assert_true(fabs(c1.precision - 0.5) < 1e-12 && fabs(c1.recall - 1.0 / 3) < 1e-12);
+    assert_int_equal(c1.support, 3);
+    nncrt_class_stats macro = nncrt_metrics_macro(&m);
+    assert_true(fabs(macro.recall - 0.5) < 1e-12);   /* class 2 left out of the mean */
+    assert_true(fabs(macro.f1 - (4.0 / 7 + 0.4) / 2) < 1e-12);
+    nncrt_metrics_reset(&m);
+    assert_int_equal(m.n, 0);
+    nncrt_metrics_free(&m);
+}
+
+/* ---- JSON, options, history --------------------------------------------- */
+
+static void test_json_escape_and_parse(void **state)
+{
+    (void)state;
+    nncrt_buf b = { 0 };
+    nncrt_json_str(&b, "a\"b\\c\n\x01 \xc3\xa9 \xff");
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001 \xc3\xa9 \\ufffd\"");
+    nncrt_json v;
+    char err[160];
+    assert_int_equal(nncrt_json_parse(b.data, b.len, &v, err, sizeof err), 0);
+    assert_string_equal(v.text, "a\"b\\c\n\x01 \xc3\xa9 \xef\xbf\xbd");
+    nncrt_json_free(&v);
+    nncrt_buf_free(&b);
+    const char *doc = " {\"a\": [1, 2.5e3, -0, true, null], \"s\": \"\\ud83d\\ude00\"} ";
+    assert_int_equal(nncrt_json_parse(doc, strlen(doc), &v, err, sizeof err), 0);
+    size_t n;
+    assert_true(nncrt_json_size(&nncrt_json_get(&v, "a")->items[0], &n) && n == 1);
+    assert_false(nncrt_json_size(&nncrt_json_get(&v, "a")->items[1], &n));
+    assert_string_equal(nncrt_json_get(&v, "s")->text, "\xf0\x9f\x98\x80");
+    nncrt_json_free(&v);
+    const char *bad[] = { "{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "\"\\ud800\"", "[] x", "\"\x01\"", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (nncrt_json_parse(bad[i], strlen(bad[i]), &v, err, sizeof err) != -1)
+            fail_msg("accepted invalid JSON '%s'", bad[i]);
+    char deep[200];
+    memset(deep, '[', sizeof deep);
+    assert_int_equal(nncrt_json_parse(deep, sizeof deep, &v, err, sizeof err), -1);
+    assert_non_null(strstr(err, "deep"));
+}
+
+static void test_option_numbers(void **state)
+{
+    (void)state;
+    long long v = 0;
+    uint64_t u = 0;
+    double d = 0;
+    assert_int_equal(nncrt_parse_int("epochs", "12", 1, 100, &v), 0);
+    assert_int_equal(v, 12);
+    const char *bad[] = { "abc", "-1", "0", "101", "99999999999999999999999", "5x", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(nncrt_parse_int("epochs", bad[i], 1, 100, &v), -1);
+    assert_error_mentions("--epochs", "''");
+    assert_int_equal(nncrt_parse_u64("seed", "18446744073709551615", &u), 0);
+    assert_true(u == UINT64_MAX);
+    assert_int_equal(nncrt_parse_u64("seed", "-1", &u), -1);
+    assert_int_equal(nncrt_parse_u64("seed", "18446744073709551616", &u), -1);
+    assert_int_equal(nncrt_parse_positive("lr", "1e-3", 10, &d), 0);
+    assert_true(d == 1e-3);
+    assert_int_equal(nncrt_parse_positive("lr", "nan", 10, &d), -1);
+    assert_int_equal(nncrt_parse_positive("lr", "0", 10, &d), -1);
+    assert_int_equal(nncrt_parse_positive("lr", "1e999", 10, &d), -1);
+}
+
+static void test_history(void **state)
+{
+    (void)state;
+    char *p = nncrt_history_path("out/model.safetensors");
+    assert_string_equal(p, "out/model.history.csv");
+    free(p);
+    nncrt_history h;
+    nncrt_history_open(&h, path_in("hist.safetensors"), 0);
+    double val[2] = { 0.5, 0.75 };
+    assert_int_equal(nncrt_history_add(&h, 1, 1.5, 0.25, val), 0);
+    assert_int_equal(nncrt_history_add(&h, 2, 1.0, 0.5, NULL), 0);
+    nncrt_history_free(&h);
+    nncrt_history_open(&h, path_in("hist.safetensors"), 1);   /* resume after epoch 1 */
+    assert_int_equal(nncrt_history_add(&h, 2, 0.9, 0.6, NULL), 0);
+    nncrt_history_free(&h);
+    FILE *f = fopen(path_in("hist.history.csv"), "r");
+    char buf[256] = { 0 };
+    assert_non_null(f);
+    assert_true(fread(buf, 1, sizeof buf - 1, f) > 0);
+    fclose(f);
+    assert_string_equal(buf, "epoch,loss,accuracy,val_loss,val_accuracy\n"
+                             "1,1.5,0.25,0.5,0.75\n2,0.9,0.6,,\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rng_deterministic),
+        cmocka_unit_test(test_shuffle_is_permutation),
+        cmocka_unit_test(test_split_disjoint_stable),
+        cmocka_unit_test(test_idx_labels_path),
+        cmocka_unit_test(test_idx_load_plain_and_gz),
+        cmocka_unit_test(test_idx_errors),
+        cmocka_unit_test(test_png_color_types),
+        cmocka_unit_test(test_png_palette_16bit_1bit_interlaced),
+        cmocka_unit_test(test_png_channel_conversion),
+        cmocka_unit_test(test_png_errors),
+        cmocka_unit_test(test_resize_matches_tf),
+        cmocka_unit_test(test_png_load_resizes),
+        cmocka_unit_test(test_folder_dataset),
+        cmocka_unit_test(test_folder_class_names),
+        cmocka_unit_test(test_dataset_batch),
+        cmocka_unit_test(test_safetensors_roundtrip),
+        cmocka_unit_test(test_safetensors_invalid),
+        cmocka_unit_test(test_weights_roundtrip),
+        cmocka_unit_test(test_weights_of_other_model_refused),
+        cmocka_unit_test(test_atomic_writer),
+        cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_json_escape_and_parse),
+        cmocka_unit_test(test_option_numbers),
+        cmocka_unit_test(test_history),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,147 @@
+#!/bin/sh
+# test_spec_errors.sh NNC — every bad spec is refused with file:line:col, the
+# layer and what was expected. Each case: a spec, then the exact location and a
+# piece of the message that nnc must print.
+set -u
+NNC=${1:?usage: test_spec_errors.sh path/to/nnc}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+pass=0 fail=0
+
+# check NAME LINE:COL TEXT  (spec on stdin; LINE:COL empty for file-level errors)
+check() {
+    cat > "$dir/$1.yaml"
+    out=$("$NNC" check "$dir/$1.yaml" 2>&1)
+    rc=$?
+    where="$dir/$1.yaml:$2: error: "
+    [ -z "$2" ] && where="$dir/$1.yaml: error: "
+    if [ $rc -eq 1 ] && printf '%s' "$out" | grep -qF "$where" &&
+       printf '%s' "$out" | grep -qF -- "$3"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL $1: expected exit 1 and '$1.yaml:$2: error: ...$3', got exit $rc:"
+        printf '%s\n' "$out" | sed 's/^/    /'
+    fi
+}
+
+BASE='input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: adam'
+TAIL='  - flatten
+  - dense: {units: 10, activation: softmax}'
+
+check unknown_layer 5:5 "layer 1: unknown layer type 'conv2' (did you mean 'conv2d'?)" <<EOF2
+$BASE
+layers:
+  - conv2: {filters: 8, kernel_size: 3}
+$TAIL
+EOF2
+check unknown_key 5:30 "conv2d #1: unknown key 'filter' (did you mean 'filters'?)" <<EOF2
+$BASE
+layers:
+  - conv2d: {kernel_size: 3, filter: 8}
+$TAIL
+EOF2
+check kernel_too_big 6:5 "conv2d #3: kernel_size 9x9 does not fit input 5x5x64 with padding valid" <<EOF2
+input: {shape: [14, 14, 1]}
+loss: sparse_categorical_crossentropy
+layers:
+  - conv2d: {filters: 64, kernel_size: 5, strides: 2}
+  - conv2d: {filters: 64, kernel_size: 1}
+  - conv2d: {filters: 8, kernel_size: 9}
+$TAIL
+EOF2
+check not_an_int 5:23 "conv2d #1: filters: expected an integer, found 'abc'" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: abc, kernel_size: 3}
+$TAIL
+EOF2
+check out_of_range 5:23 "filters: 0 is out of range, expected 1..65536" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 0, kernel_size: 3}
+$TAIL
+EOF2
+check label_mode 6:15 "label_mode categorical does not match loss sparse_categorical_crossentropy" <<EOF2
+$BASE
+data:
+  train: x
+  label_mode: categorical
+layers:
+$TAIL
+EOF2
+check bad_yaml 2:1 "invalid YAML" <<EOF2
+input: {shape: [28, 28, 1]
+layers: []
+EOF2
+check softmax_inside 6:5 "dense #2: softmax is only supported on the last" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: {units: 10, activation: softmax}
+  - dense: {units: 10, activation: softmax}
+EOF2
+check dense_needs_flat 5:5 "dense #1: expects a flat input but gets (28, 28, 1); add '- flatten'" <<EOF2
+$BASE
+layers:
+  - dense: {units: 10, activation: softmax}
+EOF2
+check augment 5:3 "augment: data augmentation is not supported" <<EOF2
+$BASE
+augment:
+  - random_flip: horizontal
+layers:
+$TAIL
+EOF2
+check last_relu 6:5 "dense #2: the last layer needs activation: softmax" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: {units: 10, activation: relu}
+EOF2
+check duplicate_key 4:1 "duplicate key 'loss' (first at line 2)" <<EOF2
+$BASE
+loss: categorical_crossentropy
+layers:
+$TAIL
+EOF2
+check class_count 7:5 "dense #2: 10 units but data: class_names lists 3 classes" <<EOF2
+$BASE
+data: {class_names: [a, b, c]}
+layers:
+$TAIL
+EOF2
+check unknown_optimizer 3:12 "unknown optimizer 'adamw' (did you mean 'adam'?)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: adamw
+layers:
+$TAIL
+EOF2
+check color_mode 4:20 "data: color_mode rgb gives 3 channels but input shape has 1" <<EOF2
+$BASE
+data: {color_mode: rgb}
+layers:
+$TAIL
+EOF2
+check unknown_top 4:1 "unknown key 'layer' (did you mean 'layers'?)" <<EOF2
+$BASE
+layer:
+$TAIL
+EOF2
+check missing_loss '' "missing 'loss:'" <<EOF2
+input: {shape: [28, 28, 1]}
+layers:
+$TAIL
+EOF2
+check bad_padding 5:51 "padding: 'vaild' is not one of: valid, same (did you mean 'valid'?)" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3, padding: vaild}
+$TAIL
+EOF2
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
