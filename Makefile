@@ -99,6 +99,7 @@ REF_SPEC_adam := tests/specs/fmnist_adam.yaml
 REF_SPEC_sgd := tests/specs/fmnist_sgd.yaml
 REF_SPEC_rmsprop := tests/specs/fmnist_rmsprop.yaml
 
+.PRECIOUS: $(BUILD)/gen/%.c
 $(BUILD)/gen/%.c: tests/specs/%.yaml $(BUILD)/nnc
 	@mkdir -p $(BUILD)/gen
 	$(BUILD)/nnc $< -o $@

@@ -35,7 +35,12 @@ static int fail(attrs *a)
 
 int node_int(const node *nd, const char *ctx, long min, long max, long *out)
 {
-    if (nd->kind != NODE_SCALAR || !nd->plain) {
+    if (nd->kind == NODE_SCALAR && !nd->plain) {
+        diag_error(nd->loc, "%s: expected an integer, found the quoted string '%s' (write "
+                            "numbers without quotes)", ctx, nd->text);
+        return -1;
+    }
+    if (nd->kind != NODE_SCALAR) {
         diag_error(nd->loc, "%s: expected an integer, found %s", ctx, node_kind_name(nd->kind));
         return -1;
     }
@@ -56,7 +61,12 @@ int node_int(const node *nd, const char *ctx, long min, long max, long *out)
 
 int node_real(const node *nd, const char *ctx, double min, double max, double *out)
 {
-    if (nd->kind != NODE_SCALAR || !nd->plain) {
+    if (nd->kind == NODE_SCALAR && !nd->plain) {
+        diag_error(nd->loc, "%s: expected a number, found the quoted string '%s' (write "
+                            "numbers without quotes)", ctx, nd->text);
+        return -1;
+    }
+    if (nd->kind != NODE_SCALAR) {
         diag_error(nd->loc, "%s: expected a number, found %s", ctx, node_kind_name(nd->kind));
         return -1;
     }

@@ -41,9 +41,14 @@ int loss_parse(model *m, const node *nd)
     m->loss_loc = nd->key_locs[0];
     if (loss_lookup(nd->keys[0], nd->key_locs[0], &m->loss))
         return -1;
-    attrs a;
-    attrs_init(&a, nd->items[0], "loss");
-    if (attrs_bool(&a, "from_logits", 0, &m->from_logits))
+    const node *args = nd->items[0];
+    if (args->kind != NODE_MAP && args->kind != NODE_NULL) {
+        diag_error(args->loc, "loss: %s: expected a mapping of settings ({from_logits: true})",
+                   nd->keys[0]);
         return -1;
-    return attrs_finish(&a, loss_keys);
+    }
+    attrs a;
+    attrs_init(&a, args, "loss");
+    int rc = attrs_bool(&a, "from_logits", 0, &m->from_logits);
+    return attrs_finish(&a, loss_keys) | rc;
 }

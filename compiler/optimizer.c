@@ -21,19 +21,19 @@ static int parse_args(model *m, attrs *a)
         rc |= attrs_real(a, "learning_rate", 0.01, 1e-12, 1e3, &m->lr);
         rc |= attrs_real(a, "momentum", 0.0, 0.0, 1.0, &m->momentum);
         rc |= attrs_bool(a, "nesterov", 0, &m->nesterov);
-        return rc ? rc : attrs_finish(a, sgd_keys);
+        return attrs_finish(a, sgd_keys) | rc;
     case OPT_ADAM:
         rc |= attrs_real(a, "learning_rate", 0.001, 1e-12, 1e3, &m->lr);
         rc |= attrs_real(a, "beta_1", 0.9, 0.0, 0.999999, &m->beta1);
         rc |= attrs_real(a, "beta_2", 0.999, 0.0, 0.99999999, &m->beta2);
         rc |= attrs_real(a, "epsilon", 1e-7, 1e-30, 1.0, &m->epsilon);
-        return rc ? rc : attrs_finish(a, adam_keys);
+        return attrs_finish(a, adam_keys) | rc;
     case OPT_RMSPROP:
         rc |= attrs_real(a, "learning_rate", 0.001, 1e-12, 1e3, &m->lr);
         rc |= attrs_real(a, "rho", 0.9, 0.0, 0.999999, &m->rho);
         rc |= attrs_real(a, "momentum", 0.0, 0.0, 1.0, &m->momentum);
         rc |= attrs_real(a, "epsilon", 1e-7, 1e-30, 1.0, &m->epsilon);
-        return rc ? rc : attrs_finish(a, rmsprop_keys);
+        return attrs_finish(a, rmsprop_keys) | rc;
     }
     unreachable();
 }

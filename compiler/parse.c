@@ -108,6 +108,15 @@ node *parse_yaml(const char *path, const char *text, size_t len)
     else
         root = convert(&doc, top, path, 0);
     yaml_document_delete(&doc);
+    if (root && yaml_parser_load(&parser, &doc)) { /* one spec per file */
+        if (yaml_document_get_root_node(&doc)) {
+            diag_error(mark_loc(path, doc.start_mark), "a second YAML document: one spec per "
+                                                       "file");
+            node_free(root);
+            root = NULL;
+        }
+        yaml_document_delete(&doc);
+    }
     yaml_parser_delete(&parser);
     return root;
 }

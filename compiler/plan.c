@@ -67,7 +67,7 @@ int plan_build(model *m, plan *p)
     }
     p->grad_count = align_up(biggest);
     size_t floats = m->param_block * (2 + (size_t)p->opt_slots) + 2 * p->grad_count + p->scratch +
-                    2 * align_up(B * (size_t)m->num_classes);
+                    align_up(B * (size_t)m->num_classes); /* probabilities */
     for (int i = 0; i < p->num_bufs; i++)
         floats += p->bufs[i].count;
     p->bytes = floats * sizeof(float);

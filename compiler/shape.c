@@ -45,7 +45,7 @@ int parse_activation(layer *l, attrs *a, int allow_softmax)
 {
     static const char *const acts[] = {"linear", "relu", "softmax", NULL};
     const node *nd = attrs_get(a, "activation");
-    if (nd && nd->kind == NODE_NULL) { /* activation: None, as Keras allows */
+    if (nd && nd->kind == NODE_NULL) { /* activation: null, Keras's activation=None */
         l->activation = ACT_LINEAR;
         return 0;
     }

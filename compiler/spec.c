@@ -13,7 +13,8 @@ static const char *const data_keys[] = {"train", "validation", "validation_split
                                         "label_mode", NULL};
 static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", NULL};
 
-/* Default model name: the spec file's stem, reduced to [A-Za-z0-9_]. */
+/* Default model name: the spec file's stem, reduced to [A-Za-z0-9_-] and 64
+ * characters, the rules of an explicit name. */
 static char *stem_name(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -22,6 +23,8 @@ static char *stem_name(const char *path)
     char *dot = strrchr(s, '.');
     if (dot && dot != s)
         *dot = '\0';
+    if (strlen(s) > 64)
+        s[64] = '\0';
     for (char *p = s; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '_' || *p == '-'))
@@ -59,6 +62,11 @@ static int parse_input(model *m, const node *nd)
     for (int i = 0; i < 3; i++)
         if (node_int(sh->items[i], "input: shape", 1, i == 2 ? 4 : 8192, &v[i]))
             return -1;
+    if (v[2] == 2) {
+        diag_error(sh->items[2]->loc, "input: shape: images have 1 (grayscale), 3 (rgb) or 4 "
+                                      "(rgba) channels, not 2");
+        return -1;
+    }
     m->input = (shape3){(int)v[0], (int)v[1], (int)v[2], 0};
     return attrs_finish(&a, input_keys);
 }
@@ -72,8 +80,10 @@ static int parse_class_names(model *m, const node *nd)
     m->class_names = xcalloc((size_t)nd->n, sizeof *m->class_names);
     for (int i = 0; i < nd->n; i++) {
         const node *it = nd->items[i];
-        if (it->kind != NODE_SCALAR || !*it->text || strchr(it->text, '/')) {
-            diag_error(it->loc, "data: class_names: expected a folder name");
+        if (it->kind != NODE_SCALAR || !*it->text || strchr(it->text, '/') ||
+            it->text[0] == '.') {
+            diag_error(it->loc, "data: class_names: expected a folder name (no '/', not "
+                                "starting with '.')");
             return -1;
         }
         for (int j = 0; j < i; j++)
@@ -128,12 +138,11 @@ static int parse_data(model *m, const node *nd)
     rc |= attrs_int(&a, "seed", 1337, 0, 0x7fffffffL, &m->seed);
     if ((cn = attrs_get(&a, "class_names")))
         rc |= parse_class_names(m, cn);
-    if (rc || check_data_shape(m, &a))
-        return -1;
+    rc |= check_data_shape(m, &a);
     m->data_train = train ? xstrdup(train) : NULL;
     m->data_validation = val ? xstrdup(val) : NULL;
     attrs_get(&a, "label_mode"); /* checked against the loss in spec_load */
-    return attrs_finish(&a, data_keys);
+    return attrs_finish(&a, data_keys) | rc;
 }
 
 static int parse_fit(model *m, const node *nd)
@@ -145,13 +154,12 @@ static int parse_fit(model *m, const node *nd)
         return -1;
     }
     attrs_init(&a, nd, "fit");
-    if (attrs_int(&a, "epochs", 1, 1, 1000000, &epochs) ||
-        attrs_int(&a, "batch_size", 32, 1, 65536, &batch) ||
-        attrs_bool(&a, "shuffle", 1, &m->shuffle))
-        return -1;
+    int rc = attrs_int(&a, "epochs", 1, 1, 1000000, &epochs) |
+             attrs_int(&a, "batch_size", 32, 1, 65536, &batch) |
+             attrs_bool(&a, "shuffle", 1, &m->shuffle);
     m->epochs = (int)epochs;
     m->batch_size = (int)batch;
-    return attrs_finish(&a, fit_keys);
+    return attrs_finish(&a, fit_keys) | rc;
 }
 
 static int parse_metrics(const node *nd)

@@ -78,7 +78,7 @@ void nncrt_dataset_batch(const nncrt_dataset *ds, const size_t *idx, int n,
     }
 }
 
-void nncrt_split(size_t n, double split, uint64_t seed,
+void nncrt_split(size_t n, double split, bool shuffle, uint64_t seed,
                  size_t **train, size_t *ntrain, size_t **val, size_t *nval)
 {
     size_t *all = nncrt_xmalloc_array(n + 1, sizeof *all);
@@ -86,7 +86,8 @@ void nncrt_split(size_t n, double split, uint64_t seed,
         all[i] = i;
     nncrt_rng r;
     nncrt_rng_seed(&r, seed, NNCRT_STREAM_SPLIT);
-    nncrt_shuffle(all, n, &r);
+    if (shuffle) /* Keras: shuffle=False keeps file order, validation is the tail */
+        nncrt_shuffle(all, n, &r);
     *nval = (size_t)(split * (double)n);   /* int(split * N), as Keras */
     if (*nval > n)
         *nval = n;

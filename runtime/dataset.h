@@ -5,6 +5,7 @@
 #ifndef NNCRT_DATASET_H
 #define NNCRT_DATASET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,9 +37,10 @@ void nncrt_dataset_free(nncrt_dataset *ds);
    [n][num_classes], labels [n]. */
 void nncrt_dataset_batch(const nncrt_dataset *ds, const size_t *idx, int n,
                          float *x, float *y, int *labels);
-/* Keras validation_split: indices 0..n-1 shuffled once with seed; the last
-   (size_t)(split*n) are validation, the rest training. Caller frees both. */
-void nncrt_split(size_t n, double split, uint64_t seed,
+/* Keras validation_split: indices 0..n-1, shuffled once with seed when shuffle
+   is set; the last (size_t)(split*n) are validation, the rest training.
+   Caller frees both. */
+void nncrt_split(size_t n, double split, bool shuffle, uint64_t seed,
                  size_t **train, size_t *ntrain, size_t **val, size_t *nval);
 /* Class names as a set: takes ownership of names[0..k). */
 int nncrt_dataset_set_classes(nncrt_dataset *ds, const char *path, char **names, int k,

@@ -94,7 +94,7 @@ static int load_validation(fit_ctx *c, const char *vpath)
         return 0;
     }
     double split = m->validation_split > 0 && m->validation_split < 1 ? m->validation_split : 0;
-    nncrt_split(c->train.n, split, c->seed, &c->tidx, &c->ntrain, &c->vidx, &c->nval);
+    nncrt_split(c->train.n, split, m->shuffle, c->seed, &c->tidx, &c->ntrain, &c->vidx, &c->nval);
     c->vds = &c->train;
     if (c->ntrain == 0)
         return nncrt_error("%s: validation_split %g leaves no training samples", train_path(c), split);

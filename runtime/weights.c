@@ -222,6 +222,11 @@ static int load_opt(const nncrt_model *m, const char *path, const nncrt_st_file 
 {
     char name[32];
     size_t shape[1] = { m->num_params };
+    const char *opt = nncrt_st_meta(f, "optimizer");
+    if (opt && m->optimizer && strcmp(opt, m->optimizer) != 0)
+        return nncrt_error("%s: optimizer state is for %s but this trainer uses %s; start from "
+                           "these weights with --init instead of --resume", path, opt,
+                           m->optimizer);
     for (int s = 0; s < m->opt_slots; s++) {
         snprintf(name, sizeof name, SLOT_NAME, s);
         const nncrt_st_tensor *t = nncrt_st_find(f, name);

@@ -206,7 +206,7 @@ static void test_split_disjoint_stable(void **state)
 {
     (void)state;
     size_t *t1, *v1, *t2, *v2, *t3, *v3, nt, nv, nt2, nv2, nt3, nv3;
-    nncrt_split(103, 0.2, 1337, &t1, &nt, &v1, &nv);
+    nncrt_split(103, 0.2, true, 1337, &t1, &nt, &v1, &nv);
     assert_int_equal(nv, 20);   /* int(0.2 * 103) */
     assert_int_equal(nt, 83);
     int seen[103] = { 0 };
@@ -216,10 +216,10 @@ static void test_split_disjoint_stable(void **state)
         seen[v1[i]]++;
     for (int i = 0; i < 103; i++)
         assert_int_equal(seen[i], 1);   /* disjoint and complete */
-    nncrt_split(103, 0.2, 1337, &t2, &nt2, &v2, &nv2);
+    nncrt_split(103, 0.2, true, 1337, &t2, &nt2, &v2, &nv2);
     assert_memory_equal(t1, t2, nt * sizeof *t1);
     assert_memory_equal(v1, v2, nv * sizeof *v1);
-    nncrt_split(103, 0.2, 1338, &t3, &nt3, &v3, &nv3);
+    nncrt_split(103, 0.2, true, 1338, &t3, &nt3, &v3, &nv3);
     assert_true(memcmp(v1, v3, nv * sizeof *v1) != 0);
     free(t1), free(v1), free(t2), free(v2), free(t3), free(v3);
 }
