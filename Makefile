@@ -80,11 +80,12 @@ demo: deps
 	$(MAKE) all $(BUILD)/idx2png $(DEMO_DATA)/.done
 	$(BUILD)/nnc check examples/fashion_mnist.yaml
 	$(BUILD)/nnc build examples/fashion_mnist.yaml -o $(BUILD)/fashion_mnist
-	time $(BUILD)/fashion_mnist fit --weights $(BUILD)/fashion_mnist.safetensors
+	@start=$$(date +%s); \
+	$(BUILD)/fashion_mnist fit --weights $(BUILD)/fashion_mnist.safetensors && \
+	echo "fit took $$(( $$(date +%s) - start )) s"
 	$(BUILD)/fashion_mnist evaluate --data $(DEMO_DATA)/test --weights $(BUILD)/fashion_mnist.safetensors
 	$(BUILD)/fashion_mnist predict --weights $(BUILD)/fashion_mnist.safetensors --top 3 \
-	  $(DEMO_DATA)/test/Ankle_boot/00000.png $(DEMO_DATA)/test/Trouser/00002.png \
-	  $(DEMO_DATA)/test/Shirt/00004.png $(DEMO_DATA)/test/Bag/00018.png
+	  $$(for c in Ankle_boot Trouser Shirt Bag; do ls $(DEMO_DATA)/test/$$c/*.png | head -n 1; done)
 
 # --- compiler tests ---------------------------------------------------------
 # Each suite is a cmocka binary or a script ending in "N passed, N failed";
@@ -99,7 +100,7 @@ REF_SPEC_adam := tests/specs/fmnist_adam.yaml
 REF_SPEC_sgd := tests/specs/fmnist_sgd.yaml
 REF_SPEC_rmsprop := tests/specs/fmnist_rmsprop.yaml
 
-.PRECIOUS: $(BUILD)/gen/%.c
+.SECONDARY: # keep generated test sources between runs
 $(BUILD)/gen/%.c: tests/specs/%.yaml $(BUILD)/nnc
 	@mkdir -p $(BUILD)/gen
 	$(BUILD)/nnc $< -o $@

@@ -123,7 +123,7 @@ static void emit_plan(emit_ctx *e)
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_probs[%d * %d]; /* softmax output */\n", B, K);
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_d0[%zu], nnc_d1[%zu]; /* activation "
                       "gradients, ping-pong */\n", p->grad_count, p->grad_count);
-    sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_scratch[%zu]; /* transposed kernel */\n",
+    sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_scratch[%zu]; /* partial sums, kernel transposes */\n",
               p->scratch ? p->scratch : 1);
 }
 
@@ -148,6 +148,16 @@ static void emit_kernels(emit_ctx *e)
     template_emit(e->out, "init", NULL, 0);
 }
 
+/* The spec line a call came from, on the line before it. */
+static void call_comment(emit_ctx *e, const layer *l)
+{
+    char *out = shape_str(l->out);
+    sb_puts(e->out, "    /* ");
+    put_comment_text(e->out, e->m->spec_path);
+    sb_printf(e->out, ":%d: %s -> %s */\n", l->loc.line, l->ctx, out);
+    free(out);
+}
+
 static int first_trainable(const model *m)
 {
     for (int i = 0; i < m->num_layers; i++)
@@ -163,8 +173,10 @@ static void emit_passes(emit_ctx *e)
     sb_puts(e->out, "\n/* ---- passes ---- */\n"
                     "/* x: [n][H][W][C] pixels in [0,255]; activations land in the plan. */\n"
                     "static void nnc_forward(const nnc_real *x, int n)\n{\n");
-    for (int i = 0; i < m->num_layers; i++)
+    for (int i = 0; i < m->num_layers; i++) {
+        call_comment(e, &m->layers[i]);
         m->layers[i].op->call_fwd(e, &m->layers[i], act_name(e, i), act_name(e, i - 1));
+    }
     sb_puts(e->out, "}\n\n/* Gradients of every parameter into nnc_grads, from dL/dlogits in "
                     "nnc_d0. */\nstatic void nnc_backward(const nnc_real *x, int n)\n{\n"
                     "    (void)x;\n");
@@ -174,6 +186,7 @@ static void emit_passes(emit_ctx *e)
         if (l->op->aliases_input)
             continue;
         const char *dx = strcmp(cur, "nnc_d0") ? "nnc_d0" : "nnc_d1";
+        call_comment(e, l);
         l->op->call_bwd(e, l, dx, cur, act_name(e, i - 1), act_name(e, i));
         if (l->needs_dx)
             cur = dx;
