@@ -20,7 +20,7 @@ all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 # --- Debian packages ----------------------------------------------------------
 # Installed when missing and run as root; otherwise the exact command is printed.
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
-                libcmocka-dev dataset-fashion-mnist
+                libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -90,8 +90,8 @@ demo: deps
 # --- compiler tests ---------------------------------------------------------
 # Each suite is a cmocka binary or a script ending in "N passed, N failed";
 # tests/run.sh runs them all and prints the one summary line.
-TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
-GC_SPECS  := gc_conv gc_pool gc_logits
+TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
+GC_SPECS  := gc_conv gc_pool gc_logits gc_binary gc_binary_logits
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001
 REF_LR_sgd := 0.01
@@ -101,13 +101,18 @@ REF_SPEC_sgd := tests/specs/fmnist_sgd.yaml
 REF_SPEC_rmsprop := tests/specs/fmnist_rmsprop.yaml
 
 .SECONDARY: # keep generated test sources between runs
+# double-precision builds (NNC_DOUBLE) need the scalar kernels
 $(BUILD)/gen/%.c: tests/specs/%.yaml $(BUILD)/nnc
 	@mkdir -p $(BUILD)/gen
-	$(BUILD)/nnc $< -o $@
+	$(BUILD)/nnc $< --target scalar -o $@
 
 $(BUILD)/gen/ref_%.c: $(BUILD)/nnc
 	@mkdir -p $(BUILD)/gen
 	$(BUILD)/nnc $(REF_SPEC_$*) -o $@
+
+$(BUILD)/gen/ref_scalar_%.c: $(BUILD)/nnc
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/nnc $(REF_SPEC_$*) --target scalar -o $@
 
 $(BUILD)/test_gradcheck_%: tests/test_gradcheck.c $(BUILD)/gen/%.c
 	$(TEST_CC) -DNNC_DOUBLE -DNNC_NO_RUNTIME -DNNC_TRAINER='"../$(BUILD)/gen/$*.c"' -o $@ $< -lcmocka -lm
@@ -115,17 +120,33 @@ $(BUILD)/test_gradcheck_%: tests/test_gradcheck.c $(BUILD)/gen/%.c
 $(BUILD)/test_reference_%_float: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_%.c
 	$(TEST_CC) -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
 
-$(BUILD)/test_reference_%_double: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_%.c
-	$(TEST_CC) -DNNC_DOUBLE -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
+$(BUILD)/test_reference_%_double: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_scalar_%.c
+	$(TEST_CC) -DNNC_DOUBLE -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_scalar_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
+
+# augmentation: the generated kernels against tests/fixtures/augment_ref.safetensors
+AUG_SPECS := aug_sq aug_rect aug_crop
+AUG_FLAGS_aug_sq := -DSET='"sq"' -DIMG_H=12 -DIMG_W=12
+AUG_FLAGS_aug_rect := -DSET='"rect"' -DIMG_H=9 -DIMG_W=14
+AUG_FLAGS_aug_crop := -DSET='"crop"' -DCROP_SPEC
+$(BUILD)/test_augment_%: tests/test_augment.c tests/fixture.c $(BUILD)/gen/%.c
+	$(TEST_CC) -DNNC_NO_RUNTIME $(AUG_FLAGS_$*) -DNNC_TRAINER='"../$(BUILD)/gen/$*.c"' -o $@ tests/test_augment.c tests/fixture.c -lcmocka -lm
+
+# binary_crossentropy's values, in float and in double
+$(BUILD)/test_sigmoid_bce_float: tests/test_sigmoid_bce.c templates/sigmoid_bce.c templates/prelude.c
+	$(TEST_CC) -o $@ tests/test_sigmoid_bce.c -lcmocka -lm
+$(BUILD)/test_sigmoid_bce_double: tests/test_sigmoid_bce.c templates/sigmoid_bce.c templates/prelude.c
+	$(TEST_CC) -DNNC_DOUBLE -o $@ tests/test_sigmoid_bce.c -lcmocka -lm
 
 COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
+                  $(AUG_SPECS:%=$(BUILD)/test_augment_%) \
+                  $(BUILD)/test_sigmoid_bce_float $(BUILD)/test_sigmoid_bce_double \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_float) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_double)
 
 # --- runtime tests (runtime owner) -------------------------------------------
 # make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI
 # tests through a hand-written toy trainer (tests/toy_model.c).
-RT_LINK   := $(BUILD)/libnncrt.a -lpng -lz -lm -fopenmp
+RT_LINK   := $(BUILD)/libnncrt.a -lpng -ljpeg -lz -lm -fopenmp
 RT_HDRS   := $(wildcard runtime/*.h)
 
 $(BUILD)/toy_trainer: tests/toy_model.c runtime/nncrt.h $(BUILD)/libnncrt.a
@@ -147,14 +168,35 @@ test-runtime: $(BUILD)/test_runtime $(BUILD)/toy_trainer $(BUILD)/toy_trainer_ot
 	FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)
 # --- end of runtime tests ----------------------------------------------------
 
+# --- data loading tests (data owner) -------------------------------------------
+# Decoders and resizes against tests/fixtures/data_ref.safetensors (made by
+# tests/fixtures/make_data_fixtures.py), folder datasets, the cache, scan.
+$(BUILD)/test_data_%: tests/test_data_%.c tests/test_data_util.c tests/test_data_util.h \
+                      $(RT_HDRS) $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -Iruntime -Itests -o $@ $< tests/test_data_util.c $(RT_LINK) -lcmocka
+DATA_TESTS := $(BUILD)/test_data_decode $(BUILD)/test_data_folder
+DATA_SUITES := $(DATA_TESTS) "sh tests/test_data_spec.sh $(BUILD)/nnc" \
+               "sh tests/test_data_cli.sh $(BUILD)"
+
+# make bench-decode (not part of make test): decode + resize 60,000 PNGs, nnc
+# with 1 and 2 threads against PIL with 1 and 2 processes.
+$(BUILD)/bench_decode: bench/decode/bench_decode.c $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -Iruntime -o $@ $< $(RT_LINK)
+bench-decode: $(BUILD)/bench_decode $(BUILD)/idx2png
+	sh bench/decode/run.sh $(BUILD)
+.PHONY: bench-decode
+# --- end of data loading tests -------------------------------------------------
+
 # --- make test / make test-asan ---------------------------------------------------
 TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
-              "sh tests/test_spec_errors.sh $(BUILD)/nnc" $(BUILD)/test_runtime \
-              "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" \
-              "sh tests/test_e2e.sh $(BUILD)"
+              "sh tests/test_spec_errors.sh $(BUILD)/nnc" "sh tests/test_augment_errors.sh $(BUILD)/nnc" "sh tests/test_simd.sh $(BUILD)" \
+              "sh tests/test_simd.sh $(BUILD) avx512" \
+              $(BUILD)/test_runtime \
+              "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
+              "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)"
 
 test: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
-      $(BUILD)/toy_trainer_other $(BUILD)/idx2png
+      $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(DATA_TESTS)
 	@NNC_CFLAGS="$(SANFLAGS)" sh tests/run.sh $(TEST_SUITES)
 
 # The same suites with AddressSanitizer and UBSan in nnc, libnncrt, the tests
@@ -162,3 +204,21 @@ test: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
 	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+# --- make bench: nnc against PyTorch on this machine (not part of make test) ------
+BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
+BENCH_BINS := $(BUILD)/bench_fmnist $(BUILD)/bench_fmnist256 $(BUILD)/bench_cifar \
+              $(BUILD)/bench_trainer $(BUILD)/fma_peak
+$(BUILD)/bench_%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
+	$(BUILD)/nnc $< --profile -o $@
+$(BUILD)/bench_fmnist256.c: bench/specs/fmnist_cnn_b256.yaml $(BUILD)/nnc
+	$(BUILD)/nnc $< --profile -o $@
+$(BUILD)/bench_%: $(BUILD)/bench_%.c bench/bench_driver.c
+	$(BENCH_CC) -DNNC_TRAINER='"../$<"' -o $@ bench/bench_driver.c -lm
+$(BUILD)/bench_trainer: bench/specs/fmnist_cnn.yaml $(BUILD)/nnc $(BUILD)/libnncrt.a
+	$(BUILD)/nnc build $< -o $@
+$(BUILD)/fma_peak: bench/fma_peak.c
+	$(BENCH_CC) -o $@ $<
+bench: all $(BENCH_BINS)
+	/usr/bin/python3 bench/run.py $(BUILD) 2
+.PHONY: bench

@@ -19,6 +19,17 @@ void emit_lit_name(subst *s, const char *from, const layer *l, const char *suffi
     snprintf(s->to, sizeof s->to, "%s_%s", l->id, suffix);
 }
 
+/* Register blocking of the SIMD kernels: OBV vectors of outputs (as many as
+ * divide the channels, up to 4) times 8/OBV pixels or samples, 8 accumulators
+ * of the 16 vector registers. */
+int emit_pick_obv(int channels, int vw)
+{
+    for (int obv = 4; obv > 1; obv /= 2)
+        if (channels % (obv * vw) == 0)
+            return obv;
+    return 1;
+}
+
 /* Text safe inside a C comment: no comment delimiters, no newline. */
 static void put_comment_text(strbuf *out, const char *s)
 {
@@ -33,6 +44,8 @@ static void put_comment_text(strbuf *out, const char *s)
         }
     }
 }
+
+void emit_comment_text(strbuf *out, const char *s) { put_comment_text(out, s); }
 
 static void put_c_string(strbuf *out, const char *s)
 {
@@ -98,8 +111,15 @@ static void emit_header(emit_ctx *e)
     put_comment_text(e->out, e->m->spec_path);
     sb_printf(e->out, " (sha256 %s) — do not edit.\n * model ", e->m->spec_sha256);
     put_comment_text(e->out, e->m->name);
-    sb_printf(e->out, ", architecture sha256 %s */\n\n", e->m->arch_sha256);
+    sb_printf(e->out, ", architecture sha256 %s, target %s */\n\n", e->m->arch_sha256,
+              e->m->target);
     template_emit(e->out, "prelude", NULL, 0);
+    if (e->m->vw) {
+        subst s;
+        emit_lit_int(&s, "VW", e->m->vw);
+        sb_puts(e->out, "\n");
+        template_emit(e->out, "simd_prelude", &s, 1);
+    }
 }
 
 static void emit_plan(emit_ctx *e)
@@ -120,8 +140,8 @@ static void emit_plan(emit_ctx *e)
     for (int i = 0; i < p->num_bufs; i++)
         sb_printf(e->out, "static NNC_ALIGN nnc_real %s[%zu]; /* %s */\n", p->bufs[i].name,
                   p->bufs[i].count, p->bufs[i].what);
-    sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_probs[%d * %d]; /* softmax output */\n", B, K);
-    sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_d0[%zu], nnc_d1[%zu]; /* activation "
+    sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_probs[%d * %d]; /* class probabilities */\n", B, K);
+    sb_printf(e->out, "NNC_MAYBE_UNUSED static NNC_ALIGN nnc_real nnc_d0[%zu], nnc_d1[%zu]; /* activation "
                       "gradients, ping-pong */\n", p->grad_count, p->grad_count);
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_scratch[%zu]; /* partial sums, kernel transposes */\n",
               p->scratch ? p->scratch : 1);
@@ -133,15 +153,7 @@ static void emit_kernels(emit_ctx *e)
     sb_puts(e->out, "\n/* ---- kernels ---- */\n");
     for (int i = 0; i < m->num_layers; i++)
         m->layers[i].op->emit_fwd(e, &m->layers[i]);
-    subst s[3];
-    emit_lit_int(&s[0], "K", m->num_classes);
-    s[1].from = "softmax", snprintf(s[1].to, sizeof s[1].to, "nnc_softmax");
-    s[2].from = "softmax_xent", snprintf(s[2].to, sizeof s[2].to, "nnc_softmax_xent");
-    sb_puts(e->out, "\n/* ");
-    put_comment_text(e->out, m->spec_path);
-    sb_printf(e->out, ":%d: loss %s%s */\n", m->loss_loc.line, loss_name(m->loss),
-              m->from_logits ? " (from_logits)" : ", fused with the final softmax");
-    template_emit(e->out, "softmax_xent", s, 3);
+    loss_emit(e);
     sb_puts(e->out, "\n");
     optimizer_emit(e);
     sb_puts(e->out, "\n");
@@ -156,6 +168,46 @@ static void call_comment(emit_ctx *e, const layer *l)
     put_comment_text(e->out, e->m->spec_path);
     sb_printf(e->out, ":%d: %s -> %s */\n", l->loc.line, l->ctx, out);
     free(out);
+}
+
+/* nnc --profile: seconds per layer and pass, and the FLOPs they stand for. */
+static void prof_begin(emit_ctx *e)
+{
+    if (e->m->profile)
+        sb_puts(e->out, "    t = nnc_prof_now();\n");
+}
+
+static void prof_end(emit_ctx *e, const layer *l, int pass)
+{
+    if (e->m->profile)
+        sb_printf(e->out, "    nnc_prof[%d][%d] += nnc_prof_now() - t;\n", l->index - 1, pass);
+}
+
+/* Multiply-adds of one sample through a layer with a kernel, as FLOPs. */
+static double layer_flops(const layer *l, int pass)
+{
+    if (!l->num_params)
+        return 0;
+    double f = 2.0 * (double)l->params[0].count * l->out.h * l->out.w;
+    return pass == 0 ? f : f * (l->needs_dx ? 2 : 1);
+}
+
+static void emit_profile_tables(emit_ctx *e)
+{
+    const model *m = e->m;
+    sb_printf(e->out, "\n/* ---- nnc --profile ---- */\n#include <time.h>\n"
+                      "#define NNC_LAYERS %d\nstatic double nnc_prof[NNC_LAYERS][2];\n"
+                      "static const char *const nnc_prof_names[NNC_LAYERS] = {", m->num_layers);
+    for (int i = 0; i < m->num_layers; i++)
+        sb_printf(e->out, "\"%s\", ", m->layers[i].id);
+    sb_puts(e->out, "};\n/* FLOPs per sample, forward and backward */\n"
+                    "static const double nnc_prof_flops[NNC_LAYERS][2] = {");
+    for (int i = 0; i < m->num_layers; i++)
+        sb_printf(e->out, "{%.0f, %.0f}, ", layer_flops(&m->layers[i], 0),
+                  layer_flops(&m->layers[i], 1));
+    sb_puts(e->out, "};\nstatic double nnc_prof_now(void)\n{\n    struct timespec ts;\n"
+                    "    clock_gettime(CLOCK_MONOTONIC, &ts);\n"
+                    "    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;\n}\n");
 }
 
 static int first_trainable(const model *m)
@@ -173,13 +225,19 @@ static void emit_passes(emit_ctx *e)
     sb_puts(e->out, "\n/* ---- passes ---- */\n"
                     "/* x: [n][H][W][C] pixels in [0,255]; activations land in the plan. */\n"
                     "static void nnc_forward(const nnc_real *x, int n)\n{\n");
+    if (m->profile)
+        sb_puts(e->out, "    double t;\n");
     for (int i = 0; i < m->num_layers; i++) {
         call_comment(e, &m->layers[i]);
+        prof_begin(e);
         m->layers[i].op->call_fwd(e, &m->layers[i], act_name(e, i), act_name(e, i - 1));
+        prof_end(e, &m->layers[i], 0);
     }
     sb_puts(e->out, "}\n\n/* Gradients of every parameter into nnc_grads, from dL/dlogits in "
                     "nnc_d0. */\nstatic void nnc_backward(const nnc_real *x, int n)\n{\n"
                     "    (void)x;\n");
+    if (m->profile)
+        sb_puts(e->out, "    double t;\n");
     const char *cur = "nnc_d0";
     for (int i = m->num_layers - 1; i >= first_trainable(m); i--) {
         const layer *l = &m->layers[i];
@@ -187,7 +245,9 @@ static void emit_passes(emit_ctx *e)
             continue;
         const char *dx = strcmp(cur, "nnc_d0") ? "nnc_d0" : "nnc_d1";
         call_comment(e, l);
+        prof_begin(e);
         l->op->call_bwd(e, l, dx, cur, act_name(e, i - 1), act_name(e, i));
+        prof_end(e, l, 1);
         if (l->needs_dx)
             cur = dx;
     }
@@ -195,7 +255,7 @@ static void emit_passes(emit_ctx *e)
         "/* Forward, loss and backward for n <= %d samples; returns the mean loss. */\n"
         "static double nnc_compute_grads(const nnc_real *x, const nnc_real *t, int n)\n{\n"
         "    nnc_forward(x, n);\n"
-        "    double loss = nnc_softmax_xent(nnc_probs, nnc_d0, %s, t, n);\n"
+        "    double loss = nnc_loss(nnc_probs, nnc_d0, %s, t, n);\n"
         "    nnc_backward(x, n);\n    return loss;\n}\n\n"
         "NNC_MAYBE_UNUSED static double nnc_train_step_real(const nnc_real *x, const nnc_real *t, int n, "
         "nnc_real lr)\n{\n"
@@ -205,9 +265,15 @@ static void emit_passes(emit_ctx *e)
         "    return loss;\n}\n\n"
         "NNC_MAYBE_UNUSED static double nnc_eval_real(const nnc_real *x, const nnc_real *t, int n)\n{\n"
         "    nnc_forward(x, n);\n"
-        "    return nnc_softmax_xent(nnc_probs, NULL, %s, t, n);\n}\n\n"
+        "    return nnc_loss(nnc_probs, NULL, %s, t, n);\n}\n\n"
+        "/* Inference runs in chunks of up to 32 samples: no activation is kept for\n"
+        " * a backward pass, and small chunks keep them in cache. */\n"
         "NNC_MAYBE_UNUSED static void nnc_predict_real(const nnc_real *x, int n)\n{\n"
-        "    nnc_forward(x, n);\n    nnc_softmax(nnc_probs, %s, n);\n}\n\n"
+        "    for (int c = 0; c < n; c += 32) {\n"
+        "        int nc = n - c < 32 ? n - c : 32;\n"
+        "        nnc_forward(x + (size_t)c * NNC_IN_SIZE, nc);\n"
+        "        nnc_output_probs(nnc_probs + (size_t)c * NNC_CLASSES, %s, nc);\n"
+        "    }\n}\n\n"
         "static void nnc_opt_reset(void)\n{\n"
         "    memset(nnc_opt, 0, sizeof nnc_opt);\n    nnc_step = 0;\n}\n",
         m->batch_size, logits, e->p->opt_slots > 1 ? "nnc_opt[1]" : "NULL", logits, logits);
@@ -270,6 +336,19 @@ static void put_opt_string(strbuf *out, const char *s)
         sb_puts(out, "NULL");
 }
 
+/* spec data: keys the runtime needs to decode images as the spec says. */
+static void emit_data_options(emit_ctx *e)
+{
+    static const char *const interp[] = {"NNCRT_INTERP_BILINEAR", "NNCRT_INTERP_NEAREST",
+                                         "NNCRT_INTERP_AREA"};
+    const model *m = e->m;
+    sb_printf(e->out, "    /* data options */\n    .interpolation = %s,\n"
+                      "    .crop_to_aspect_ratio = %d, .pad_to_aspect_ratio = %d, "
+                      ".follow_links = %d,\n",
+              interp[m->interpolation], m->crop_to_aspect_ratio, m->pad_to_aspect_ratio,
+              m->follow_links);
+}
+
 static void emit_model_struct(emit_ctx *e)
 {
     const model *m = e->m;
@@ -298,7 +377,10 @@ static void emit_model_struct(emit_ctx *e)
               optimizer_name(m->optimizer));
     sb_puts(e->out, "    .init_params = nnc_init_params, .opt_reset = nnc_opt_reset,\n"
                     "    .train_step = rt_train_step, .eval_batch = rt_eval_batch,\n"
-                    "    .predict = rt_predict,\n};\n");
+                    "    .predict = rt_predict,\n");
+    emit_data_options(e);
+    augment_emit_fields(e);
+    sb_puts(e->out, "};\n");
 }
 
 /* The tables describe the parameters to libnncrt and to tests; the runtime
@@ -334,9 +416,12 @@ char *emit_trainer(const model *m, const plan *p)
     emit_ctx e = {&out, m, p};
     emit_header(&e);
     emit_plan(&e);
+    if (m->profile)
+        emit_profile_tables(&e);
     emit_kernels(&e);
     emit_passes(&e);
     emit_init(&e);
+    augment_emit(&e);
     emit_glue(&e);
     return out.data;
 }

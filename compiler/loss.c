@@ -1,11 +1,14 @@
-/* loss.c — the loss key. Both cross-entropies run fused with the final softmax
- * (stable log-sum-exp), as Keras does when the output comes from a softmax. */
+/* loss.c — the loss key and its kernels. The cross-entropies run fused with the
+ * final softmax (stable log-sum-exp), binary cross-entropy with the final
+ * sigmoid (stable log1p(exp(-|z|))), as Keras does when the output comes from
+ * that activation. */
 #include "nnc.h"
 
 #include <string.h>
 
 static const char *const loss_names[] = {"sparse_categorical_crossentropy",
-                                         "categorical_crossentropy", NULL};
+                                         "categorical_crossentropy", "binary_crossentropy",
+                                         NULL};
 static const char *const loss_keys[] = {"from_logits", NULL};
 
 const char *loss_name(int loss) { return loss_names[loss]; }
@@ -17,10 +20,10 @@ static int loss_lookup(const char *name, nnc_loc loc, int *out)
             *out = i;
             return 0;
         }
-    const char *near = diag_closest(name, loss_names, 2);
-    diag_error(loc, "loss: unknown loss '%s'%s%s%s; supported: %s, %s", name,
+    const char *near = diag_closest(name, loss_names, 3);
+    diag_error(loc, "loss: unknown loss '%s'%s%s%s; supported: %s, %s, %s", name,
                near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", loss_names[0],
-               loss_names[1]);
+               loss_names[1], loss_names[2]);
     return -1;
 }
 
@@ -51,4 +54,23 @@ int loss_parse(model *m, const node *nd)
     attrs_init(&a, args, "loss");
     int rc = attrs_bool(&a, "from_logits", 0, &m->from_logits);
     return attrs_finish(&a, loss_keys) | rc;
+}
+
+void loss_emit(emit_ctx *e)
+{
+    const model *m = e->m;
+    int bce = m->loss == LOSS_BCE;
+    subst s[3];
+    emit_lit_int(&s[0], "K", m->num_classes);
+    s[1].from = bce ? "sigmoid_probs" : "softmax";
+    snprintf(s[1].to, sizeof s[1].to, "nnc_output_probs");
+    s[2].from = bce ? "sigmoid_bce" : "softmax_xent";
+    snprintf(s[2].to, sizeof s[2].to, "nnc_loss");
+    sb_puts(e->out, "\n/* ");
+    emit_comment_text(e->out, m->spec_path);
+    sb_printf(e->out, ":%d: loss %s%s */\n", m->loss_loc.line, loss_name(m->loss),
+              m->from_logits ? " (from_logits)"
+              : bce          ? ", fused with the final sigmoid"
+                             : ", fused with the final softmax");
+    template_emit(e->out, bce ? "sigmoid_bce" : "softmax_xent", s, 3);
 }

@@ -9,10 +9,13 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: nnc SPEC.yaml [-o trainer.c]     compile a spec to C (stdout without -o)\n"
+    fputs("usage: nnc SPEC.yaml [-o trainer.c] [--target T]\n"
+          "                                        compile a spec to C (stdout without -o)\n"
           "       nnc check SPEC.yaml              validate and print the layer table\n"
-          "       nnc build SPEC.yaml [-o trainer] [--cc CC] [-v]\n"
+          "       nnc build SPEC.yaml [-o trainer] [--cc CC] [--target T] [-v]\n"
           "                                        compile to C and build the trainer\n"
+          "       T: host (default), scalar, avx2, avx512 or neon\n"
+          "       --profile adds per-layer timers (nnc_prof[][2], used by bench/)\n"
           "       nnc --version | --help\n",
           out);
 }
@@ -38,8 +41,8 @@ static int write_output(const char *path, const char *text)
 }
 
 typedef struct options {
-    const char *cmd, *spec, *out, *cc;
-    int verbose;
+    const char *cmd, *spec, *out, *cc, *target;
+    int verbose, profile;
 } options;
 
 static int parse_args(int argc, char **argv, options *o)
@@ -50,10 +53,16 @@ static int parse_args(int argc, char **argv, options *o)
         o->cmd = argv[i++];
     for (; i < argc; i++) {
         const char *a = argv[i];
-        if ((!strcmp(a, "-o") || !strcmp(a, "--cc")) && i + 1 < argc)
-            *(a[1] == 'o' ? &o->out : &o->cc) = argv[++i];
+        if (!strcmp(a, "-o") && i + 1 < argc)
+            o->out = argv[++i];
+        else if (!strcmp(a, "--cc") && i + 1 < argc)
+            o->cc = argv[++i];
+        else if (!strcmp(a, "--target") && i + 1 < argc)
+            o->target = argv[++i];
         else if (!strcmp(a, "-v"))
             o->verbose = 1;
+        else if (!strcmp(a, "--profile"))
+            o->profile = 1;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "nnc: error: unknown option '%s'\n", a);
             return -1;
@@ -100,6 +109,11 @@ int main(int argc, char **argv)
     model *m = spec_load(o.spec);
     if (!m)
         return 1;
+    if (target_set(m, o.target)) {
+        model_free(m);
+        return 2;
+    }
+    m->profile = o.profile;
     plan p;
     int rc = plan_build(m, &p);
     if (!rc && o.cmd && !strcmp(o.cmd, "check")) {

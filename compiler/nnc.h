@@ -88,9 +88,9 @@ int node_int(const node *nd, const char *ctx, long min, long max, long *out);
 int node_real(const node *nd, const char *ctx, double min, double max, double *out);
 
 /* ---- the model: what spec.c builds and every later stage reads ------------- */
-enum { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX };
+enum { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_SIGMOID }; /* softmax, sigmoid: last dense only */
 enum { PAD_VALID, PAD_SAME };
-enum { LOSS_SPARSE_CCE, LOSS_CCE };
+enum { LOSS_SPARSE_CCE, LOSS_CCE, LOSS_BCE };
 enum { OPT_SGD, OPT_ADAM, OPT_RMSPROP };
 
 typedef struct shape3 {
@@ -131,8 +131,31 @@ typedef struct layer {
     param params[2];
     int num_params;
     int needs_dx;       /* some layer before it has parameters */
+    int relu_fused_next;/* its ReLU mask is applied by the next layer's backward */
     size_t act;         /* plan: activation buffer index */
 } layer;
+
+/* One item of the top-level augment: list (augment.c parses it, emit_augment.c
+ * generates it): a Keras preprocessing layer applied per sample during fit. */
+enum { AUG_FLIP, AUG_ROTATION, AUG_ZOOM, AUG_TRANSLATION, AUG_CROP, AUG_CONTRAST,
+       AUG_BRIGHTNESS, AUG_KINDS };
+enum { AUG_FILL_REFLECT, AUG_FILL_WRAP, AUG_FILL_CONSTANT, AUG_FILL_NEAREST };
+enum { AUG_INTERP_BILINEAR, AUG_INTERP_NEAREST };
+
+typedef struct augment_op {
+    int kind;            /* AUG_* */
+    int index;           /* 1-based position in augment: */
+    nnc_loc loc;
+    char ctx[64];        /* "augment: random_zoom #2" for messages */
+    double lo_hi[2][2];  /* factor ranges [lower, upper]: [0] height (or the only one), [1] width */
+    int has_width;       /* zoom: width_factor given (else zx = zy, as Keras) */
+    int flip_h, flip_v;
+    int fill_mode, interpolation; /* AUG_FILL_*, AUG_INTERP_* */
+    double fill_value;
+    double value_range[2];
+    int crop_h, crop_w;
+    int in_h, in_w;      /* the image size this op sees (augment_check) */
+} augment_op;
 
 typedef struct model {
     const char *spec_path;
@@ -146,6 +169,8 @@ typedef struct model {
     long seed;
     char **class_names;
     int num_class_names;
+    int interpolation;  /* NNCRT_INTERP_* order: bilinear, nearest, area */
+    int crop_to_aspect_ratio, pad_to_aspect_ratio, follow_links;
     /* layers */
     layer *layers;
     int num_layers;
@@ -157,6 +182,14 @@ typedef struct model {
     int nesterov;
     /* fit */
     int epochs, batch_size, shuffle;
+    /* augment: (augment.c); empty when the spec has none */
+    augment_op *augment;
+    int num_augment;
+    int data_h, data_w; /* the size images are loaded at: input H, W unless random_crop */
+    /* code generation target (nnc --target) */
+    const char *target; /* "scalar", "avx2", "avx512", "neon" */
+    int vw;             /* SIMD width in floats; 0 = scalar kernels only */
+    int profile;        /* nnc --profile: time every layer call (bench/) */
     /* derived */
     int num_classes;
     size_t num_params;  /* trainable values, without alignment padding */
@@ -186,6 +219,18 @@ extern const int op_count;
 /* ---- spec.c: node tree → model ------------------------------------------- */
 model *spec_load(const char *path); /* NULL on error (reported) */
 void model_free(model *m);
+
+/* ---- augment.c / emit_augment.c: the augment: list -------------------------- */
+int augment_parse(model *m, const node *nd);
+/* Image sizes through the list; random_crop against data.image_size. */
+int augment_check(model *m);
+int augment_crops(const model *m); /* the list has a random_crop */
+void augment_describe(strbuf *out, const augment_op *op); /* its parameters, in words */
+void augment_print(const model *m, FILE *out);             /* nnc check's list */
+/* The augmentation code of the trainer: kernels, nnc_aug_draw, nnc_aug_apply,
+ * nnc_augment. Emits nothing when the spec has no augment:. */
+void augment_emit(emit_ctx *e);
+void augment_emit_fields(emit_ctx *e); /* .augment, .data_h, .data_w of nncrt_model */
 
 /* ---- shape.c: shape inference over the layer list ------------------------- */
 int shape_infer(model *m);
@@ -239,8 +284,10 @@ struct emit_ctx {
 };
 char *emit_trainer(const model *m, const plan *p); /* the whole C file */
 void emit_comment_loc(emit_ctx *e, const layer *l, const char *what);
+void emit_comment_text(strbuf *out, const char *s); /* safe inside a C comment */
 void emit_lit_int(subst *s, const char *from, long v);
 void emit_lit_name(subst *s, const char *from, const layer *l, const char *suffix);
+int emit_pick_obv(int channels, int vw);
 /* Calls of a layer with a kernel and an optional bias (conv2d, dense), whose
  * kernels share one signature. */
 void emit_call_weighted_fwd(emit_ctx *e, const layer *l, const char *y, const char *x);
@@ -250,9 +297,15 @@ void emit_call_weighted_bwd(emit_ctx *e, const layer *l, const char *dx, const c
 /* ---- loss.c / optimizer.c ---------------------------------------------------- */
 int loss_parse(model *m, const node *nd);
 const char *loss_name(int loss);
+/* The fused output + loss kernels: nnc_output_probs(p, z, n) and
+ * nnc_loss(p, dz, z, t, n), softmax or sigmoid by the loss. */
+void loss_emit(emit_ctx *e);
 int optimizer_parse(model *m, const node *nd);
 const char *optimizer_name(int opt);
 void optimizer_emit(emit_ctx *e);
+
+/* ---- target.c: the SIMD target of the emitted kernels ---------------------- */
+int target_set(model *m, const char *name); /* "host" picks the running CPU's */
 
 /* ---- build.c: nnc build → $CC ------------------------------------------------ */
 int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose);

@@ -68,6 +68,8 @@ int plan_build(model *m, plan *p)
     p->grad_count = align_up(biggest);
     size_t floats = m->param_block * (2 + (size_t)p->opt_slots) + 2 * p->grad_count + p->scratch +
                     align_up(B * (size_t)m->num_classes); /* probabilities */
+    if (m->num_augment) /* augmentation: an image and a scratch image per sample */
+        floats += 2 * B * (size_t)m->data_h * (size_t)m->data_w * (size_t)m->input.c;
     for (int i = 0; i < p->num_bufs; i++)
         floats += p->bufs[i].count;
     p->bytes = floats * sizeof(float);

@@ -43,7 +43,7 @@ int layer_needs_image(const layer *l)
 
 int parse_activation(layer *l, attrs *a, int allow_softmax)
 {
-    static const char *const acts[] = {"linear", "relu", "softmax", NULL};
+    static const char *const acts[] = {"linear", "relu", "softmax", "sigmoid", NULL};
     const node *nd = attrs_get(a, "activation");
     if (nd && nd->kind == NODE_NULL) { /* activation: null, Keras's activation=None */
         l->activation = ACT_LINEAR;
@@ -51,8 +51,9 @@ int parse_activation(layer *l, attrs *a, int allow_softmax)
     }
     if (attrs_enum(a, "activation", acts, ACT_LINEAR, &l->activation))
         return -1;
-    if (l->activation == ACT_SOFTMAX && !allow_softmax) {
-        diag_error(nd->loc, "%s: softmax is only supported on the last dense layer", l->ctx);
+    if ((l->activation == ACT_SOFTMAX || l->activation == ACT_SIGMOID) && !allow_softmax) {
+        diag_error(nd->loc, "%s: %s is only supported on the last dense layer", l->ctx,
+                   acts[l->activation]);
         return -1;
     }
     return 0;
@@ -65,24 +66,59 @@ char *shape_str(shape3 s)
     return xasprintf("(None, %d, %d, %d)", s.h, s.w, s.c);
 }
 
-/* The last layer gives the class scores: a dense layer whose softmax is fused
- * with the loss, or linear logits when the loss says from_logits. */
-static int check_output(model *m)
+/* Softmax and sigmoid are fused with the loss: only the last layer has one. */
+static int check_inner_activations(const model *m)
 {
-    layer *last = &m->layers[m->num_layers - 1];
-    for (int i = 0; i < m->num_layers - 1; i++)
-        if (m->layers[i].activation == ACT_SOFTMAX) {
-            diag_error(m->layers[i].loc, "%s: softmax is only supported on the last layer",
-                       m->layers[i].ctx);
+    for (int i = 0; i < m->num_layers - 1; i++) {
+        int act = m->layers[i].activation;
+        if (act == ACT_SOFTMAX || act == ACT_SIGMOID) {
+            diag_error(m->layers[i].loc, "%s: %s is only supported on the last layer",
+                       m->layers[i].ctx, act == ACT_SOFTMAX ? "softmax" : "sigmoid");
             return -1;
         }
-    if (last->op != op_find("dense")) {
-        diag_error(last->loc, "%s: the last layer must be dense (one unit per class)", last->ctx);
+    }
+    return 0;
+}
+
+/* binary_crossentropy (label_mode binary): one unit, the probability of the
+ * second class; the data and the runtime still see two classes. */
+static int check_binary_output(model *m, const layer *last)
+{
+    if (last->units != 1) {
+        diag_error(last->loc, "%s: binary_crossentropy needs units: 1 (the probability of the "
+                              "second class), found %d", last->ctx, last->units);
         return -1;
     }
-    if (last->activation == ACT_RELU || (last->activation == ACT_LINEAR && !m->from_logits)) {
+    if (last->activation != ACT_SIGMOID && (last->activation != ACT_LINEAR || !m->from_logits)) {
+        diag_error(last->loc, "%s: the last layer needs activation: sigmoid for "
+                              "binary_crossentropy (or linear with loss from_logits: true)",
+                   last->ctx);
+        return -1;
+    }
+    if (last->activation == ACT_SIGMOID && m->from_logits) {
+        diag_error(m->loss_loc, "loss: from_logits: true but %s already applies sigmoid",
+                   last->ctx);
+        return -1;
+    }
+    m->num_classes = 2;
+    if (m->num_class_names && m->num_class_names != 2) {
+        diag_error(last->loc, "%s: binary_crossentropy has 2 classes but data: class_names "
+                              "lists %d", last->ctx, m->num_class_names);
+        return -1;
+    }
+    return 0;
+}
+
+/* The cross-entropies: a dense layer whose softmax is fused with the loss, or
+ * linear logits when the loss says from_logits. */
+static int check_categorical_output(model *m, const layer *last)
+{
+    if (last->activation == ACT_RELU || last->activation == ACT_SIGMOID ||
+        (last->activation == ACT_LINEAR && !m->from_logits)) {
         diag_error(last->loc, "%s: the last layer needs activation: softmax for %s (or linear "
-                              "with loss from_logits: true)", last->ctx, loss_name(m->loss));
+                              "with loss from_logits: true)%s", last->ctx, loss_name(m->loss),
+                   last->activation == ACT_SIGMOID ? "; sigmoid goes with binary_crossentropy"
+                                                   : "");
         return -1;
     }
     if (last->activation == ACT_SOFTMAX && m->from_logits) {
@@ -92,8 +128,8 @@ static int check_output(model *m)
     }
     m->num_classes = last->units;
     if (m->num_classes < 2) {
-        diag_error(last->loc, "%s: a classifier needs at least 2 units, found %d", last->ctx,
-                   last->units);
+        diag_error(last->loc, "%s: a classifier needs at least 2 units, found %d%s", last->ctx,
+                   last->units, last->units == 1 ? " (one unit: loss binary_crossentropy)" : "");
         return -1;
     }
     if (m->num_class_names && m->num_class_names != m->num_classes) {
@@ -102,6 +138,19 @@ static int check_output(model *m)
         return -1;
     }
     return 0;
+}
+
+/* The last layer gives the class scores: a dense layer, checked by the loss. */
+static int check_output(model *m)
+{
+    const layer *last = &m->layers[m->num_layers - 1];
+    if (check_inner_activations(m))
+        return -1;
+    if (last->op != op_find("dense")) {
+        diag_error(last->loc, "%s: the last layer must be dense (one unit per class)", last->ctx);
+        return -1;
+    }
+    return m->loss == LOSS_BCE ? check_binary_output(m, last) : check_categorical_output(m, last);
 }
 
 /* A hash of everything that fixes the weights' meaning: layer kinds, shapes and
@@ -149,6 +198,10 @@ int shape_infer(model *m)
     }
     if (check_output(m))
         return -1;
+    /* a max pool after a ReLU applies the ReLU's mask in its own backward pass */
+    for (int i = 0; i + 1 < m->num_layers; i++)
+        m->layers[i].relu_fused_next = m->layers[i].activation == ACT_RELU &&
+                                       m->layers[i + 1].op == op_find("max_pooling2d");
     arch_hash(m);
     return 0;
 }
@@ -182,6 +235,7 @@ void shape_print_table(const model *m, FILE *out)
         fprintf(out, "%-34s %-20s %10zu  %d\n", name, s, np, l->loc.line);
         free(s), free(name);
     }
+    augment_print(m, out);
     fputs("Total params: ", out);
     print_count(out, m->num_params);
     fprintf(out, " (%.2f KB)\n", m->num_params * 4 / 1024.0);

@@ -10,7 +10,8 @@ static const char *const top_keys[] = {"name", "input", "data", "augment", "laye
 static const char *const input_keys[] = {"shape", NULL};
 static const char *const data_keys[] = {"train", "validation", "validation_split", "seed",
                                         "class_names", "color_mode", "image_size",
-                                        "label_mode", NULL};
+                                        "label_mode", "interpolation", "crop_to_aspect_ratio",
+                                        "pad_to_aspect_ratio", "follow_links", NULL};
 static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", NULL};
 
 /* Default model name: the spec file's stem, reduced to [A-Za-z0-9_-] and 64
@@ -113,7 +114,8 @@ static int check_data_shape(model *m, attrs *a)
                    mode_ch[mode], m->input.c);
         return -1;
     }
-    if (size[0] && (size[0] != m->input.h || size[1] != m->input.w)) {
+    m->data_h = (int)size[0], m->data_w = (int)size[1]; /* 0: not given */
+    if (size[0] && (size[0] != m->input.h || size[1] != m->input.w) && !augment_crops(m)) {
         diag_error(attrs_get(a, "image_size")->loc,
                    "data: image_size [%ld, %ld] differs from input shape %dx%d; images are "
                    "resized to the input shape",
@@ -121,6 +123,48 @@ static int check_data_shape(model *m, attrs *a)
         return -1;
     }
     return 0;
+}
+
+/* How images reach the input size. Keras's other methods (bicubic, lanczos3,
+ * ...) get their own message: they are real choices, not typos. */
+static int parse_resize(model *m, attrs *a)
+{
+    static const char *const interp[] = {"bilinear", "nearest", "area", NULL};
+    static const char *const keras_only[] = {"bicubic", "lanczos3", "lanczos5", "gaussian",
+                                             "mitchellcubic", NULL};
+    const node *in = attrs_get(a, "interpolation");
+    for (int i = 0; in && in->kind == NODE_SCALAR && keras_only[i]; i++)
+        if (!strcmp(in->text, keras_only[i])) {
+            diag_error(in->loc, "data: interpolation: '%s' is not supported by nnc; use "
+                                "bilinear, nearest or area", in->text);
+            return -1;
+        }
+    int rc = attrs_enum(a, "interpolation", interp, 0, &m->interpolation) |
+             attrs_bool(a, "crop_to_aspect_ratio", 0, &m->crop_to_aspect_ratio) |
+             attrs_bool(a, "pad_to_aspect_ratio", 0, &m->pad_to_aspect_ratio) |
+             attrs_bool(a, "follow_links", 0, &m->follow_links);
+    if (!rc && m->crop_to_aspect_ratio && m->pad_to_aspect_ratio) {
+        diag_error(attrs_get(a, "pad_to_aspect_ratio")->loc,
+                   "data: crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be true "
+                   "(crop cuts the longer side, pad fills the shorter one)");
+        return -1;
+    }
+    return rc;
+}
+
+/* Keras passes these to image_dataset_from_directory; in nnc they belong to fit. */
+static int misplaced_fit_keys(attrs *a)
+{
+    static const char *const keys[] = {"shuffle", "batch_size", NULL};
+    int rc = 0;
+    for (int i = 0; keys[i]; i++) {
+        const node *nd = attrs_get(a, keys[i]);
+        if (nd) {
+            diag_error(nd->loc, "data: %s belongs to fit: (fit: {%s: ...})", keys[i], keys[i]);
+            rc = -1;
+        }
+    }
+    return rc;
 }
 
 static int parse_data(model *m, const node *nd)
@@ -139,6 +183,7 @@ static int parse_data(model *m, const node *nd)
     if ((cn = attrs_get(&a, "class_names")))
         rc |= parse_class_names(m, cn);
     rc |= check_data_shape(m, &a);
+    rc |= parse_resize(m, &a) | misplaced_fit_keys(&a);
     m->data_train = train ? xstrdup(train) : NULL;
     m->data_validation = val ? xstrdup(val) : NULL;
     attrs_get(&a, "label_mode"); /* checked against the loss in spec_load */
@@ -246,17 +291,31 @@ static int parse_layers(model *m, const node *nd)
     return rc;
 }
 
-/* Keras derives nothing here and fails inside fit; nnc checks the pairing now. */
+/* Keras derives nothing here and fails inside fit; nnc checks the pairing now.
+ * Losses are matched by name so that a loss added later (binary_crossentropy
+ * for label_mode binary) needs one row in losses[], nothing else. */
 static int check_label_mode(model *m, const node *data)
 {
     attrs a;
     attrs_init(&a, data, "data");
-    static const char *const modes[] = {"int", "categorical", NULL};
+    static const char *const modes[] = {"int", "categorical", "binary", NULL};
+    static const char *const losses[] = {"sparse_categorical_crossentropy",
+                                         "categorical_crossentropy", "binary_crossentropy"};
     int mode;
     if (!data || attrs_enum(&a, "label_mode", modes, -1, &mode) || mode < 0)
         return a.failed ? -1 : 0;
-    int want = m->loss == LOSS_SPARSE_CCE ? 0 : 1;
-    if (mode != want) {
+    const char *loss = loss_name(m->loss);
+    int want = -1;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(loss, losses[i]))
+            want = i;
+    if (mode == 2 && want != 2) {
+        diag_error(attrs_get(&a, "label_mode")->loc,
+                   "data: label_mode binary needs loss binary_crossentropy, not %s; with "
+                   "%s use label_mode %s", loss, loss, want >= 0 ? modes[want] : "int");
+        return -1;
+    }
+    if (want >= 0 && mode != want) {
         diag_error(attrs_get(&a, "label_mode")->loc,
                    "data: label_mode %s does not match loss %s, which needs label_mode %s",
                    modes[mode], loss_name(m->loss), modes[want]);
@@ -278,14 +337,14 @@ static int parse_top(model *m, const node *root)
                    "name: '%s' must be 1-64 characters of letters, digits, '_', '-' or '.'", name);
         rc = -1;
     }
-    if ((nd = attrs_get(&a, "augment")))
-        diag_error(nd->loc, "augment: data augmentation is not supported by nnc %s yet",
-                   NNC_VERSION), rc = -1;
     if (!(nd = attrs_get(&a, "input")))
         diag_error(root->loc, "spec: missing 'input: {shape: [H, W, C]}'"), rc = -1;
     else
         rc |= parse_input(m, nd);
-    if ((data = attrs_get(&a, "data")) && !rc)
+    int input_ok = !rc;
+    if ((nd = attrs_get(&a, "augment")) && input_ok) /* before data: random_crop allows image_size */
+        rc |= augment_parse(m, nd);
+    if ((data = attrs_get(&a, "data")) && input_ok)
         rc |= parse_data(m, data);
     if (!(nd = attrs_get(&a, "layers")))
         diag_error(root->loc, "spec: missing 'layers:' (the list of layers)"), rc = -1;
@@ -300,6 +359,8 @@ static int parse_top(model *m, const node *root)
         rc |= parse_fit(m, nd);
     if (!rc)
         rc |= check_label_mode(m, data);
+    if (!rc)
+        rc |= augment_check(m);
     rc |= attrs_finish(&a, top_keys);
     return rc;
 }
@@ -343,6 +404,7 @@ void model_free(model *m)
         free(m->class_names[i]);
     free(m->class_names);
     free(m->layers);
+    free(m->augment);
     free(m->name);
     free(m->data_train);
     free(m->data_validation);

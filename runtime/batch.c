@@ -3,12 +3,18 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "image.h"
 #include "util.h"
+
+int nncrt_data_h(const nncrt_model *m) { return m->data_h ? m->data_h : m->in_h; }
+int nncrt_data_w(const nncrt_model *m) { return m->data_w ? m->data_w : m->in_w; }
 
 void nncrt_batch_alloc(nncrt_batch *b, const nncrt_model *m)
 {
     size_t bs = (size_t)m->batch_size;
     size_t isz = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
+    size_t dsz = (size_t)nncrt_data_h(m) * (size_t)nncrt_data_w(m) * (size_t)m->in_c;
+    isz = dsz > isz ? dsz : isz;   /* x holds loaded images before augment crops them */
     size_t k = (size_t)m->num_classes;
     size_t xs;
     if (!nncrt_size_mul(bs, isz, &xs))
@@ -17,6 +23,23 @@ void nncrt_batch_alloc(nncrt_batch *b, const nncrt_model *m)
     b->y = nncrt_xmalloc_array(bs * k, sizeof(float));
     b->probs = nncrt_xmalloc_array(bs * k, sizeof(float));
     b->labels = nncrt_xmalloc_array(bs, sizeof(int));
+    b->ids = nncrt_xmalloc_array(bs, sizeof(uint64_t));
+}
+
+void nncrt_batch_augment(const nncrt_model *m, nncrt_batch *b, const size_t *idx, int n,
+                         uint64_t seed, int epoch)
+{
+    if (!m->augment)
+        return;
+    for (int i = 0; i < n; i++)
+        b->ids[i] = idx[i];
+    m->augment(b->x, n, seed, epoch, b->ids, 1);
+}
+
+void nncrt_batch_infer(const nncrt_model *m, float *x, int n)
+{
+    if (m->augment)
+        m->augment(x, n, 0, 0, NULL, 0);
 }
 
 void nncrt_batch_free(nncrt_batch *b)
@@ -25,8 +48,10 @@ void nncrt_batch_free(nncrt_batch *b)
     free(b->y);
     free(b->probs);
     free(b->labels);
+    free(b->ids);
     b->x = b->y = b->probs = NULL;
     b->labels = NULL;
+    b->ids = NULL;
 }
 
 void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const size_t *idx,
@@ -36,6 +61,7 @@ void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const siz
     for (size_t at = 0; at < n; at += bs) {
         int cnt = (int)(n - at < bs ? n - at : bs);
         nncrt_dataset_batch(ds, idx + at, cnt, b->x, b->y, b->labels);
+        nncrt_batch_infer(m, b->x, cnt);
         double loss = m->eval_batch(b->x, b->y, cnt, b->probs);
         nncrt_metrics_add(mt, b->probs, b->labels, cnt, loss);
     }
@@ -58,9 +84,12 @@ nncrt_data_opts nncrt_model_data_opts(const nncrt_model *m, char *const *names, 
                                       size_t limit, FILE *info)
 {
     nncrt_data_opts o = {
-        .h = m->in_h, .w = m->in_w, .c = m->in_c, .limit = limit,
+        .h = nncrt_data_h(m), .w = nncrt_data_w(m), .c = m->in_c, .limit = limit,
         .class_names = (const char *const *)names, .num_class_names = nnames,
         .num_classes = m->num_classes, .info = info,
+        .interpolation = m->interpolation, .follow_links = m->follow_links != 0,
+        .aspect = m->crop_to_aspect_ratio ? NNCRT_ASPECT_CROP
+                  : m->pad_to_aspect_ratio ? NNCRT_ASPECT_PAD : NNCRT_ASPECT_STRETCH,
     };
     return o;
 }

@@ -22,6 +22,10 @@ typedef struct nncrt_opts {
     int threads;            /* 0: OpenMP's default */
     int top;                /* predict: classes shown per image */
     bool json, resume;
+    const char *cache;      /* fit/evaluate/scan: decoded-cache file */
+    bool strict;            /* fit/evaluate/scan: an undecodable file is an error */
+    int n;                  /* augment-preview: augmentations per row (0: 8) */
+    const char *out;        /* augment-preview: the PNG to write */
     char **files;           /* predict: the images */
     int nfiles;
 } nncrt_opts;
@@ -30,6 +34,8 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o);
 int nncrt_cmd_evaluate(const nncrt_model *m, const nncrt_opts *o);
 int nncrt_cmd_predict(const nncrt_model *m, const nncrt_opts *o);
 int nncrt_cmd_summary(const nncrt_model *m, FILE *out);
+int nncrt_cmd_scan(const nncrt_model *m, const nncrt_opts *o);
+int nncrt_cmd_augment_preview(const nncrt_model *m, const nncrt_opts *o);
 
 /* batch.c — buffers for one batch and the evaluation loop over a sample set. */
 typedef struct nncrt_batch {
@@ -37,10 +43,21 @@ typedef struct nncrt_batch {
     float *y;               /* [batch_size][num_classes] */
     float *probs;           /* [batch_size][num_classes] */
     int *labels;            /* [batch_size] */
+    uint64_t *ids;          /* [batch_size]: sample ids for augment */
 } nncrt_batch;
 
 void nncrt_batch_alloc(nncrt_batch *b, const nncrt_model *m);
 void nncrt_batch_free(nncrt_batch *b);
+/* Training augmentation of the n samples idx[0..n) now in b->x (their ids
+   are their dataset indices), for epoch epoch; nothing without augment:. */
+void nncrt_batch_augment(const nncrt_model *m, nncrt_batch *b, const size_t *idx, int n,
+                         uint64_t seed, int epoch);
+/* Evaluation and predict: random_crop's inference window, else nothing. */
+void nncrt_batch_infer(const nncrt_model *m, float *x, int n);
+/* The size images are loaded at: data.image_size with random_crop, else the
+   input's. */
+int nncrt_data_h(const nncrt_model *m);
+int nncrt_data_w(const nncrt_model *m);
 /* Runs eval_batch over samples idx[0..n) of ds, accumulating into mt. */
 void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const size_t *idx,
                         size_t n, nncrt_batch *b, nncrt_metrics *mt);

@@ -29,6 +29,7 @@ void nncrt_dataset_free(nncrt_dataset *ds)
     free(ds->labels);
     nncrt_strv_free(ds->paths, ds->n);
     nncrt_strv_free(ds->class_names, (size_t)ds->num_classes);
+    nncrt_strv_free(ds->bad, ds->nbad);
     memset(ds, 0, sizeof *ds);
 }
 

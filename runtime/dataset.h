@@ -1,7 +1,8 @@
 /* dataset.h — labelled images decoded once into memory as uint8 HWC at the
- * model's input shape. Two sources: a folder of class folders of PNG files
- * (like keras.utils.image_dataset_from_directory) or an IDX images file with
- * its labels file beside it (MNIST style, gzipped or not). */
+ * model's input shape. Two sources: a folder of class folders of PNG and JPEG
+ * files (like keras.utils.image_dataset_from_directory) or an IDX images file
+ * with its labels file beside it (MNIST style, gzipped or not). A folder's
+ * decoded images can be kept in a cache file (dataset_cache.c). */
 #ifndef NNCRT_DATASET_H
 #define NNCRT_DATASET_H
 
@@ -18,6 +19,8 @@ typedef struct nncrt_dataset {
     char **paths;           /* [n] source file of each sample; NULL for IDX */
     char **class_names;     /* [num_classes], in label order */
     int num_classes;
+    char **bad;             /* [nbad] "PATH: reason" of files that could not be decoded */
+    size_t nbad;
 } nncrt_dataset;
 
 typedef struct nncrt_data_opts {
@@ -27,6 +30,12 @@ typedef struct nncrt_data_opts {
     int num_class_names;
     int num_classes;                    /* what the model expects */
     FILE *info;                         /* "Found N files..." lines; NULL = silent */
+    int interpolation;                  /* NNCRT_INTERP_* (image.h) */
+    int aspect;                         /* NNCRT_ASPECT_*: stretch, crop or pad */
+    bool follow_links;                  /* walk symlinked folders (os.walk followlinks) */
+    bool strict;                        /* a file that cannot be decoded is an error */
+    bool bad_silent;                    /* no warning per bad file: the caller lists ds.bad */
+    const char *cache;                  /* decoded-cache file of a folder; NULL = none */
 } nncrt_data_opts;
 
 /* dataset.c */
@@ -48,6 +57,34 @@ int nncrt_dataset_set_classes(nncrt_dataset *ds, const char *path, char **names,
 
 /* dataset_folder.c */
 int nncrt_folder_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o);
+
+/* dataset_cache.c — the decoded images of a folder in one file, valid for
+   the key: the listed files' paths, sizes and mtimes, and the decode options. */
+uint64_t nncrt_cache_key(char *const *paths, const int *labels, const uint64_t *sizes,
+                         const int64_t *mtimes, size_t n, const nncrt_dataset *ds,
+                         const nncrt_data_opts *o);
+/* 0: ds filled from the cache. 1: absent, stale or corrupt (a note says which
+   unless absent): decode and write it. 2: the file is something else: leave
+   it alone (a warning says so). */
+int nncrt_cache_read(const char *path, uint64_t key, nncrt_dataset *ds);
+int nncrt_cache_write(const char *path, uint64_t key, const nncrt_dataset *ds);
+
+/* dataset_dups.c — exact duplicates (equal decoded pixels) between two subsets. */
+/* A 64-bit hash of n bytes (not cryptographic: change detection, lookup). */
+uint64_t nncrt_hash64(const void *p, size_t n, uint64_t seed);
+typedef struct nncrt_dup {
+    size_t a, b;            /* sample of the first subset, sample of the second */
+} nncrt_dup;
+/* For every sample of B whose pixels equal those of some sample of A, one
+   pair (the first such A). Returns the number of pairs; caller frees *out. */
+size_t nncrt_find_duplicates(const nncrt_dataset *da, const size_t *ia, size_t na,
+                             const nncrt_dataset *db, const size_t *ib, size_t nb,
+                             nncrt_dup **out);
+/* A sample's file, or "IDX sample #i" (buf holds the latter). */
+const char *nncrt_sample_name(const nncrt_dataset *ds, size_t i, char *buf, size_t len);
+/* The start-of-fit check: a warning with the count and the first pairs. */
+void nncrt_warn_duplicates(const nncrt_dataset *train, const size_t *ti, size_t nt,
+                           const nncrt_dataset *val, const size_t *vi, size_t nv);
 
 /* dataset_idx.c */
 int nncrt_idx_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o);

@@ -153,8 +153,10 @@ static int read_labels(gzFile g, const char *path, nncrt_dataset *ds)
 }
 
 /* Each image is read at its stored shape and fitted to the model's. */
-static int read_images(gzFile g, const char *path, const idx_header *ih, nncrt_dataset *ds)
+static int read_images(gzFile g, const char *path, const idx_header *ih, nncrt_dataset *ds,
+                       const nncrt_data_opts *o)
 {
+    nncrt_image_opts io = { ds->h, ds->w, ds->c, o->interpolation, o->aspect };
     nncrt_image src = { .h = (int)ih->dims[1], .w = (int)ih->dims[2],
                         .c = ih->ndim == 4 ? (int)ih->dims[3] : 1 };
     size_t ssz = (size_t)src.h * (size_t)src.w * (size_t)src.c;   /* <= 16384^2 * 4 */
@@ -167,7 +169,7 @@ static int read_images(gzFile g, const char *path, const idx_header *ih, nncrt_d
     char err[160];
     for (size_t i = 0; rc == 0 && i < ds->n; i++) {
         rc = read_exact(g, path, src.px, ssz);
-        if (rc == 0 && nncrt_image_fit(&src, ds->h, ds->w, ds->c, ds->pixels + i * dsz, err, sizeof err) != 0)
+        if (rc == 0 && nncrt_image_fit_opts(&src, &io, ds->pixels + i * dsz, err, sizeof err) != 0)
             rc = nncrt_error("%s: %s", path, err);
     }
     free(src.px);
@@ -193,6 +195,8 @@ int nncrt_idx_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o
     char *lpath = find_labels(path);
     int rc = -1;
     ds->h = o->h, ds->w = o->w, ds->c = o->c;
+    if (o->cache && o->info)   /* nothing to save: IDX pixels need no decoding */
+        fprintf(o->info, "IDX data is not cached (--cache %s is for image folders).\n", o->cache);
     if (lpath && (gi = open_idx(path, &ih)) && (gl = open_idx(lpath, &lh)) &&
         check_shapes(path, &ih, lpath, &lh) == 0) {
         ds->n = o->limit && o->limit < ih.dims[0] ? o->limit : ih.dims[0];
@@ -203,7 +207,7 @@ int nncrt_idx_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o
         if (rc == 0)
             rc = read_labels(gl, lpath, ds);
         if (rc == 0)
-            rc = read_images(gi, path, &ih, ds);
+            rc = read_images(gi, path, &ih, ds, o);
     }
     if (gi)
         gzclose(gi);

@@ -117,6 +117,7 @@ static int evaluate(const nncrt_model *m, const nncrt_opts *o, const char *weigh
     /* stdout carries exactly one JSON object with --json: chatter goes to stderr. */
     nncrt_data_opts d = nncrt_model_data_opts(m, meta.class_names, meta.num_class_names,
                                               o->limit, o->json ? stderr : stdout);
+    d.strict = o->strict, d.cache = o->cache;
     nncrt_dataset ds;
     int rc = 1;
     if (nncrt_load_dataset(m, &ds, data, o->data ? NULL : "data.validation", "--data", &d) == 0) {

@@ -81,7 +81,13 @@ static int load_validation(fit_ctx *c, const char *vpath)
         nncrt_data_opts d = nncrt_model_data_opts(m, c->train.class_names, c->train.num_classes,
                                                   0, stdout);
         const char *key = c->o->val ? NULL : "data.validation";
-        if (nncrt_load_dataset(m, &c->val, vpath, key, "--val", &d) != 0)
+        nncrt_buf cache = { 0 };   /* --cache FILE: validation data in FILE.val */
+        if (c->o->cache)
+            nncrt_buf_printf(&cache, "%s.val", c->o->cache);
+        d.strict = c->o->strict, d.cache = cache.data;
+        int rc = nncrt_load_dataset(m, &c->val, vpath, key, "--val", &d);
+        nncrt_buf_free(&cache);
+        if (rc != 0)
             return -1;
         c->vds = &c->val;
         c->tidx = nncrt_xmalloc_array(c->train.n, sizeof(size_t));
@@ -113,6 +119,7 @@ static int load_data(fit_ctx *c)
                          : m->num_class_names ? (char *const *)m->class_names : NULL;
     int nnames = c->have_meta ? c->meta.num_class_names : m->num_class_names;
     nncrt_data_opts d = nncrt_model_data_opts(m, names, nnames, c->o->limit, stdout);
+    d.strict = c->o->strict, d.cache = c->o->cache;
     if (nncrt_load_dataset(m, &c->train, path, c->o->data ? NULL : "data.train", "--data", &d) != 0)
         return -1;
     const char *vpath = c->o->val ? c->o->val : m->data_validation;
@@ -121,6 +128,7 @@ static int load_data(fit_ctx *c)
     printf("Using %zu files for training.\n", c->ntrain);
     if (c->nval)
         printf("Using %zu files for validation.\n", c->nval);
+    nncrt_warn_duplicates(&c->train, c->tidx, c->ntrain, c->vds, c->vidx, c->nval);
     if (c->o->resume && c->meta.train_samples && c->meta.train_samples != c->ntrain)
         nncrt_warn("resuming with %zu training samples; the weights were trained on %zu",
                    c->ntrain, c->meta.train_samples);
@@ -145,6 +153,7 @@ static void train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         size_t at = (size_t)s * bs;
         int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
         nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
+        nncrt_batch_augment(m, &c->batch, c->order + at, n, c->seed, epoch);
         double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, c->batch.probs);
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));

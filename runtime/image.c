@@ -1,10 +1,15 @@
-/* image.c — channel conversion and bilinear resize of 8-bit HWC images. */
+/* image.c — from an image file to the model's input: format detection,
+ * channel conversion, then the crop/pad and resize of image_resize.c. */
 #include "image.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -15,83 +20,85 @@ static uint8_t luma(const uint8_t *p)
     return (uint8_t)(y + 0.5f);   /* y <= 254.97, so no clamp needed */
 }
 
-/* Reads pixel p (src_c channels) as r, g, b, a. */
-static void to_rgba(const uint8_t *p, int src_c, uint8_t rgba[4])
-{
-    switch (src_c) {
-    case 1: rgba[0] = rgba[1] = rgba[2] = p[0]; rgba[3] = 255; break;
-    case 2: rgba[0] = rgba[1] = rgba[2] = p[0]; rgba[3] = p[1]; break;
-    case 3: memcpy(rgba, p, 3); rgba[3] = 255; break;
-    default: memcpy(rgba, p, 4); break;
-    }
-}
-
+/* One loop per (source, target) channel pair: this runs for every pixel of
+   every image, and a per-pixel switch costs more than the copy itself. */
 void nncrt_image_convert(const uint8_t *src, int src_c, uint8_t *dst, int dst_c, size_t npix)
 {
-    if (src_c == dst_c) {
+    const uint8_t *p = src;
+    uint8_t *q = dst;
+    size_t n = npix;
+    switch (src_c * 10 + dst_c) {
+    case 13:
+        for (; n--; p += 1, q += 3)
+            q[0] = q[1] = q[2] = p[0];
+        break;
+    case 14:
+        for (; n--; p += 1, q += 4)
+            q[0] = q[1] = q[2] = p[0], q[3] = 255;
+        break;
+    case 21:
+        for (; n--; p += 2, q += 1)
+            q[0] = p[0];
+        break;
+    case 23:
+        for (; n--; p += 2, q += 3)
+            q[0] = q[1] = q[2] = p[0];
+        break;
+    case 24:
+        for (; n--; p += 2, q += 4)
+            q[0] = q[1] = q[2] = p[0], q[3] = p[1];
+        break;
+    case 31:
+    case 41:
+        for (; n--; p += src_c, q += 1)
+            q[0] = luma(p);
+        break;
+    case 34:
+        for (; n--; p += 3, q += 4)
+            q[0] = p[0], q[1] = p[1], q[2] = p[2], q[3] = 255;
+        break;
+    case 43:
+        for (; n--; p += 4, q += 3)
+            q[0] = p[0], q[1] = p[1], q[2] = p[2];
+        break;
+    default:   /* the same channel count */
         memcpy(dst, src, npix * (size_t)src_c);
-        return;
-    }
-    for (size_t i = 0; i < npix; i++) {
-        const uint8_t *p = src + i * (size_t)src_c;
-        uint8_t *q = dst + i * (size_t)dst_c;
-        uint8_t rgba[4];
-        to_rgba(p, src_c, rgba);
-        if (dst_c == 1)
-            q[0] = src_c <= 2 ? p[0] : luma(rgba);
-        else
-            memcpy(q, rgba, (size_t)dst_c);
+        break;
     }
 }
 
-/* One axis of tf's half-pixel bilinear sampling: output index o maps to the
-   input coordinate (o + 0.5) * scale - 0.5, clamped at the borders. */
-typedef struct axis_tap {
-    int lo, hi;
-    float frac;
-} axis_tap;
+/* Where the resized image goes in dst, and which part of src it comes from. */
+typedef struct placement {
+    int sy, sx, sh, sw;     /* source window */
+    int dy, dx, dh, dw;     /* target box inside [o->h][o->w] */
+} placement;
 
-static axis_tap tap(int o, int in_size, int out_size)
+static placement place(int h, int w, const nncrt_image_opts *o)
 {
-    float scale = (float)in_size / (float)out_size;
-    float in = ((float)o + 0.5f) * scale - 0.5f;
-    float f = floorf(in);
-    axis_tap t;
-    t.lo = f < 0 ? 0 : (int)f;
-    t.hi = (int)ceilf(in) > in_size - 1 ? in_size - 1 : (int)ceilf(in);
-    if (t.hi < 0)
-        t.hi = 0;
-    t.frac = in - f;
-    return t;
+    placement p = { 0, 0, h, w, 0, 0, o->h, o->w };
+    if (o->aspect == NNCRT_ASPECT_CROP)
+        nncrt_aspect_crop(h, w, o->h, o->w, &p.sy, &p.sx, &p.sh, &p.sw);
+    else if (o->aspect == NNCRT_ASPECT_PAD)
+        nncrt_aspect_pad(h, w, o->h, o->w, &p.dy, &p.dx, &p.dh, &p.dw);
+    return p;
 }
 
-void nncrt_image_resize(const uint8_t *src, int sh, int sw, uint8_t *dst, int dh, int dw, int c)
+/* Resizes img (already in c channels) into dst as p says; zero outside. */
+static void place_resized(const uint8_t *px, int w, int c, const placement *p,
+                          const nncrt_image_opts *o, uint8_t *dst)
 {
-    if (sh == dh && sw == dw) {
-        memcpy(dst, src, (size_t)sh * (size_t)sw * (size_t)c);
-        return;
-    }
-    for (int y = 0; y < dh; y++) {
-        axis_tap ty = tap(y, sh, dh);
-        const uint8_t *r0 = src + (size_t)ty.lo * (size_t)sw * (size_t)c;
-        const uint8_t *r1 = src + (size_t)ty.hi * (size_t)sw * (size_t)c;
-        for (int x = 0; x < dw; x++) {
-            axis_tap tx = tap(x, sw, dw);
-            size_t a = (size_t)tx.lo * (size_t)c, b = (size_t)tx.hi * (size_t)c;
-            uint8_t *q = dst + ((size_t)y * (size_t)dw + (size_t)x) * (size_t)c;
-            for (int k = 0; k < c; k++) {
-                float top = r0[a + k] + (r0[b + k] - r0[a + k]) * tx.frac;
-                float bot = r1[a + k] + (r1[b + k] - r1[a + k]) * tx.frac;
-                float v = top + (bot - top) * ty.frac;
-                q[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
-            }
-        }
-    }
+    size_t sstride = (size_t)w * (size_t)c, dstride = (size_t)o->w * (size_t)c;
+    if (p->dh != o->h || p->dw != o->w)
+        memset(dst, 0, (size_t)o->h * dstride);   /* letterbox: zeros, alpha too */
+    nncrt_image_resample(px + (size_t)p->sy * sstride + (size_t)p->sx * (size_t)c, p->sh, p->sw,
+                         sstride, dst + (size_t)p->dy * dstride + (size_t)p->dx * (size_t)c,
+                         p->dh, p->dw, dstride, c, o->interpolation);
 }
 
-int nncrt_image_fit(const nncrt_image *src, int h, int w, int c, uint8_t *dst,
-                    char *err, size_t errlen)
+int nncrt_image_fit_opts(const nncrt_image *src, const nncrt_image_opts *o, uint8_t *dst,
+                         char *err, size_t errlen)
 {
+    int c = o->c;
     if (c != 1 && c != 3 && c != 4) {
         snprintf(err, errlen, "unsupported input channel count %d (use 1, 3 or 4)", c);
         return -1;
@@ -100,14 +107,126 @@ int nncrt_image_fit(const nncrt_image *src, int h, int w, int c, uint8_t *dst,
         snprintf(err, errlen, "unsupported image channel count %d", src->c);
         return -1;
     }
-    if (src->h == h && src->w == w) {
-        nncrt_image_convert(src->px, src->c, dst, c, (size_t)h * (size_t)w);
-        return 0;
+    placement p = place(src->h, src->w, o);
+    size_t npix = (size_t)src->h * (size_t)src->w;   /* bounded by the decoders' limits */
+    if (src->c == c) {
+        place_resized(src->px, src->w, c, &p, o, dst);
+    } else if (src->c == 1 && o->aspect != NNCRT_ASPECT_PAD) {
+        /* gray to rgb(a) copies the value: resizing first is exact and c times cheaper */
+        uint8_t *tmp = nncrt_xmalloc_array((size_t)o->h * (size_t)o->w, 1);
+        place_resized(src->px, src->w, 1, &p, o, tmp);
+        nncrt_image_convert(tmp, 1, dst, c, (size_t)o->h * (size_t)o->w);
+        free(tmp);
+    } else {   /* Keras decodes to c channels first, then resizes */
+        uint8_t *tmp = nncrt_xmalloc_array(npix, (size_t)c);
+        nncrt_image_convert(src->px, src->c, tmp, c, npix);
+        place_resized(tmp, src->w, c, &p, o, dst);
+        free(tmp);
     }
-    size_t npix = (size_t)src->h * (size_t)src->w;   /* bounded by the PNG/IDX limits */
-    uint8_t *tmp = nncrt_xmalloc_array(npix, (size_t)c);
-    nncrt_image_convert(src->px, src->c, tmp, c, npix);
-    nncrt_image_resize(tmp, src->h, src->w, dst, h, w, c);
-    free(tmp);
     return 0;
+}
+
+int nncrt_image_fit(const nncrt_image *src, int h, int w, int c, uint8_t *dst,
+                    char *err, size_t errlen)
+{
+    nncrt_image_opts o = { h, w, c, NNCRT_INTERP_BILINEAR, NNCRT_ASPECT_STRETCH };
+    return nncrt_image_fit_opts(src, &o, dst, err, errlen);
+}
+
+int nncrt_image_check_size(unsigned long w, unsigned long h, char *err, size_t errlen)
+{
+    if (w == 0 || h == 0) {
+        snprintf(err, errlen, "the header declares an empty %lux%lu image", w, h);
+        return -1;
+    }
+    if (w > NNCRT_IMAGE_MAX_DIM || h > NNCRT_IMAGE_MAX_DIM ||
+        (size_t)w * (size_t)h > NNCRT_IMAGE_MAX_PIXELS) {
+        snprintf(err, errlen, "refused: the header declares %lux%lu pixels, which exceeds "
+                 "the limit of %d per side and %zu Mpixel", w, h, NNCRT_IMAGE_MAX_DIM,
+                 NNCRT_IMAGE_MAX_PIXELS >> 20);
+        return -1;
+    }
+    return 0;
+}
+
+static bool is_png(const unsigned char *b) { return !memcmp(b, "\x89PNG\r\n\x1a\n", 8); }
+static bool is_jpeg(const unsigned char *b) { return b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
+
+/* What a file that is neither PNG nor JPEG is, for the message. */
+static void unknown_format(const char *path, const unsigned char *b, size_t n,
+                           char *err, size_t errlen)
+{
+    if (n == 0)
+        snprintf(err, errlen, "empty file");
+    else if (n >= 4 && (!memcmp(b, "GIF8", 4) || !memcmp(b, "BM", 2)))
+        snprintf(err, errlen, "%s images are not supported (only PNG and JPEG)",
+                 b[0] == 'G' ? "GIF" : "BMP");
+    else if (nncrt_has_suffix_ci(path, ".png"))
+        snprintf(err, errlen, "not a PNG file");
+    else if (nncrt_has_suffix_ci(path, ".jpg") || nncrt_has_suffix_ci(path, ".jpeg"))
+        snprintf(err, errlen, "not a JPEG file");
+    else
+        snprintf(err, errlen, "neither a PNG nor a JPEG file");
+}
+
+int nncrt_read_image_file(const char *path, uint8_t **data, size_t *size, char *err,
+                          size_t errlen)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *data = NULL, *size = 0;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if ((uint64_t)st.st_size > NNCRT_IMAGE_MAX_FILE) {
+        snprintf(err, errlen, "refused: a file of %lld bytes (the limit is %zu MiB)",
+                 (long long)st.st_size, NNCRT_IMAGE_MAX_FILE >> 20);
+        close(fd);
+        return -1;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    uint8_t *b = nncrt_xmalloc(n + 1);
+    ssize_t r = 1;
+    while (got < n && (r = read(fd, b + got, n - got)) > 0)
+        got += (size_t)r;
+    close(fd);
+    if (r < 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        free(b);
+        return -1;
+    }
+    *data = b, *size = got;   /* a file that shrank meanwhile decodes as truncated */
+    return 0;
+}
+
+int nncrt_image_decode(const char *path, nncrt_image *out, char *err, size_t errlen)
+{
+    uint8_t *data;
+    size_t n;
+    memset(out, 0, sizeof *out);
+    if (nncrt_read_image_file(path, &data, &n, err, errlen) != 0)
+        return -1;
+    int rc = -1;
+    if (n >= 8 && is_png(data))
+        rc = nncrt_png_decode_mem(data, n, out, err, errlen);
+    else if (n >= 3 && is_jpeg(data))
+        rc = nncrt_jpeg_decode_mem(data, n, out, err, errlen);
+    else
+        unknown_format(path, data, n, err, errlen);
+    free(data);
+    return rc;
+}
+
+int nncrt_image_load(const char *path, const nncrt_image_opts *o, uint8_t *dst,
+                     char *err, size_t errlen)
+{
+    nncrt_image img;
+    if (nncrt_image_decode(path, &img, err, errlen) != 0)
+        return -1;
+    int rc = nncrt_image_fit_opts(&img, o, dst, err, errlen);
+    free(img.px);
+    return rc;
 }

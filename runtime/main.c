@@ -13,8 +13,10 @@ static const struct {
 } commands[] = {
     { "fit", "train the model; weights are saved after every epoch" },
     { "evaluate", "loss, accuracy, per-class precision/recall/F1, confusion matrix" },
-    { "predict", "classify PNG images" },
+    { "predict", "classify PNG and JPEG images" },
     { "summary", "layers, output shapes, parameter counts, memory plan" },
+    { "scan", "check a data folder: bad files, class histogram, train/validation copies" },
+    { "augment-preview", "write a PNG grid of augmented training samples, a row per class" },
 };
 
 static void usage(const nncrt_model *m, const char *prog, FILE *out)
@@ -27,9 +29,23 @@ static void usage(const nncrt_model *m, const char *prog, FILE *out)
     fprintf(out, "\nRun '%s <command> --help' for the options of a command.\n", prog);
 }
 
+/* The spec's data: options, fixed at compile time. */
+static void data_options_note(const nncrt_model *m, FILE *out)
+{
+    static const char *const interp[] = { "bilinear", "nearest", "area" };
+    int i = m->interpolation;   /* 0..2: check_model */
+    fprintf(out, "\nImages (PNG, JPEG) are resized to %dx%d with %s interpolation%s; symlinked\n"
+                 "folders are %sfollowed (spec data: interpolation, crop_to_aspect_ratio,\n"
+                 "pad_to_aspect_ratio, follow_links).\n",
+            nncrt_data_h(m), nncrt_data_w(m), interp[i],
+            m->crop_to_aspect_ratio ? ", centre-cropped to the aspect ratio first"
+            : m->pad_to_aspect_ratio ? ", padded with zeros to the aspect ratio" : "",
+            m->follow_links ? "" : "not ");
+}
+
 static void fit_usage(const nncrt_model *m, FILE *out)
 {
-    fprintf(out, "  --data PATH       training data: a folder of class folders of PNG files, or an\n"
+    fprintf(out, "  --data PATH       training data: a folder of class folders of PNG/JPEG files, or an\n"
                  "                    IDX images file (labels file beside it)%s%s%s\n",
             m->data_train ? " (default: " : "", m->data_train ? m->data_train : "",
             m->data_train ? ")" : "");
@@ -46,6 +62,44 @@ static void fit_usage(const nncrt_model *m, FILE *out)
             (unsigned long long)m->seed);
     fprintf(out, "  --threads T       OpenMP threads (default: all cores)\n");
     fprintf(out, "  --batch-size B    fixed at compile time (%d)\n", m->batch_size);
+    fprintf(out, "  --cache FILE      keep the decoded --data folder in FILE (and a --val folder\n"
+                 "                    in FILE.val); reused while the files and options match\n");
+    fprintf(out, "  --strict          a file that cannot be decoded is an error, not skipped\n");
+    data_options_note(m, out);
+}
+
+static void scan_usage(const nncrt_model *m, const char *prog, FILE *out)
+{
+    fprintf(out, "usage: %s scan [options]\n\n"
+                 "Decodes every image once as fit would, names each file that cannot be\n"
+                 "decoded, prints the class histogram of the training and validation subsets\n"
+                 "and lists validation images that are exact copies of training images.\n\n"
+                 "  --data PATH       the data to check%s%s%s\n"
+                 "  --val PATH        validation data (default: %s)\n"
+                 "  --seed S          seed of the validation split (default %llu)\n"
+                 "  --strict          exit status 1 if a file cannot be decoded\n"
+                 "  --cache FILE      as fit --cache\n"
+                 "  --threads T       OpenMP threads\n",
+            prog, m->data_train ? " (default: " : "", m->data_train ? m->data_train : "",
+            m->data_train ? ")" : "",
+            m->data_validation ? m->data_validation
+            : m->validation_split > 0 ? "validation_split of --data" : "none",
+            (unsigned long long)m->seed);
+}
+
+static void augment_preview_usage(const nncrt_model *m, const char *prog, FILE *out)
+{
+    fprintf(out, "usage: %s augment-preview --out FILE.png [options]\n\n"
+                 "Writes a grid of the spec's augmentations: a row per class with its first\n"
+                 "sample in --data, then the augmentations fit draws for it in epochs 1..N.\n\n"
+                 "  --out FILE.png    the grid to write\n"
+                 "  --data PATH       the images%s%s%s\n"
+                 "  --n N             augmentations per row (default 8, at most 64)\n"
+                 "  --seed S          seed of the draws (default %llu, as fit)\n"
+                 "  --limit N         use only the first N samples of --data\n"
+                 "  --threads T       OpenMP threads\n",
+            prog, m->data_train ? " (default: " : "", m->data_train ? m->data_train : "",
+            m->data_train ? ")" : "", (unsigned long long)m->seed);
 }
 
 void nncrt_command_usage(const nncrt_model *m, const char *prog, const char *cmd, FILE *out)
@@ -59,16 +113,22 @@ void nncrt_command_usage(const nncrt_model *m, const char *prog, const char *cmd
                      "  --weights FILE    default %s.safetensors\n"
                      "  --limit N         use only the first N samples\n"
                      "  --json            print one JSON object instead of the report\n"
+                     "  --cache FILE      keep the decoded --data folder in FILE\n"
+                     "  --strict          a file that cannot be decoded is an error\n"
                      "  --threads T       OpenMP threads\n",
                 prog, m->data_validation ? " (default: " : "",
                 m->data_validation ? m->data_validation : "", m->data_validation ? ")" : "", m->name);
     } else if (strcmp(cmd, "predict") == 0) {
-        fprintf(out, "usage: %s predict [options] IMAGE.png...\n\n"
+        fprintf(out, "usage: %s predict [options] IMAGE...\n\n"
                      "  --weights FILE    default %s.safetensors\n"
                      "  --top K           show the K most likely classes (default 1, at most %d)\n"
                      "  --json            one JSON object per line per image\n"
                      "  --threads T       OpenMP threads\n",
                 prog, m->name, m->num_classes);
+    } else if (strcmp(cmd, "scan") == 0) {
+        scan_usage(m, prog, out);
+    } else if (strcmp(cmd, "augment-preview") == 0) {
+        augment_preview_usage(m, prog, out);
     } else {
         fprintf(out, "usage: %s summary\n\nPrints the layer table, parameter counts and memory plan.\n", prog);
     }
@@ -86,7 +146,9 @@ static int check_model(const nncrt_model *m)
         m->num_classes < 1 || m->batch_size < 1 || !m->params || !m->init_params ||
         !m->opt_reset || !m->train_step || !m->eval_batch || !m->predict ||
         (m->opt_slots > 0 && !m->opt_state) ||
-        (m->num_class_names && (!m->class_names || m->num_class_names != m->num_classes)))
+        (m->num_class_names && (!m->class_names || m->num_class_names != m->num_classes)) ||
+        m->interpolation < NNCRT_INTERP_BILINEAR || m->interpolation > NNCRT_INTERP_AREA ||
+        (m->crop_to_aspect_ratio && m->pad_to_aspect_ratio))
         return nncrt_error("model description of the trainer is incomplete (internal error)");
     for (int i = 0; i < m->num_tensors; i++) {
         const nncrt_tensor *t = &m->tensors[i];
@@ -116,6 +178,10 @@ static int run(const nncrt_model *m, const char *prog, const char *cmd, int argc
         return nncrt_cmd_evaluate(m, &o);
     if (strcmp(cmd, "predict") == 0)
         return nncrt_cmd_predict(m, &o);
+    if (strcmp(cmd, "scan") == 0)
+        return nncrt_cmd_scan(m, &o);
+    if (strcmp(cmd, "augment-preview") == 0)
+        return nncrt_cmd_augment_preview(m, &o);
     return nncrt_cmd_summary(m, stdout);
 }
 
@@ -136,7 +202,7 @@ int nncrt_main(const nncrt_model *m, int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return run(m, prog, cmd, argc - 1, argv + 1);
-    nncrt_error("unknown command '%s' (commands: fit, evaluate, predict, summary; see '%s --help')",
+    nncrt_error("unknown command '%s' (commands: fit, evaluate, predict, summary, scan, augment-preview; see '%s --help')",
                 cmd, prog);
     return 2;
 }

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNCRT_ABI 1
+#define NNCRT_ABI 2
 
 /* One trainable tensor, stored contiguously in nncrt_model.params. */
 typedef struct nncrt_tensor {
@@ -83,7 +83,28 @@ typedef struct nncrt_model {
     double (*eval_batch)(const float *x, const float *y, int n, float *probs);
     /* forward only */
     void (*predict)(const float *x, int n, float *probs);
+
+    /* data options (spec data:, as keras.utils.image_dataset_from_directory);
+       0 is Keras's default for each, so a zeroed field means "not given". */
+    int interpolation;                /* NNCRT_INTERP_BILINEAR | _NEAREST | _AREA */
+    int crop_to_aspect_ratio;         /* bool: centre-crop to H:W before resizing */
+    int pad_to_aspect_ratio;          /* bool: letterbox with zeros (not with crop) */
+    int follow_links;                 /* bool: walk symlinked folders */
+
+    /* augmentation (spec augment:), applied to training batches only.
+       x holds n images of data_h x data_w x in_c on entry and of in_h x in_w x
+       in_c on return, in place. training = 1: the spec's random augmentations
+       of sample sample_ids[i] in epoch epoch, drawn from seed alone (not from
+       the thread count or the batch); training = 0 (evaluation, predict): the
+       identity except random_crop's inference window. NULL without augment:. */
+    void (*augment)(float *x, int n, uint64_t seed, int64_t epoch,
+                    const uint64_t *sample_ids, int training);
+    int data_h, data_w;               /* size images are loaded at; 0: in_h, in_w
+                                         (differs only with random_crop) */
 } nncrt_model;
+
+/* nncrt_model.interpolation: how images are resized to (in_h, in_w). */
+enum { NNCRT_INTERP_BILINEAR = 0, NNCRT_INTERP_NEAREST = 1, NNCRT_INTERP_AREA = 2 };
 
 /* Entry point of every generated trainer: dispatches fit/evaluate/predict/summary. */
 int nncrt_main(const nncrt_model *m, int argc, char **argv);

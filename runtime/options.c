@@ -12,6 +12,8 @@
 enum {
     OPT_DATA = 256, OPT_VAL, OPT_EPOCHS, OPT_LIMIT, OPT_WEIGHTS, OPT_INIT, OPT_RESUME,
     OPT_LR, OPT_SEED, OPT_THREADS, OPT_BATCH, OPT_JSON, OPT_TOP,
+    OPT_CACHE, OPT_STRICT,
+    OPT_N, OPT_OUT,
 };
 
 #define OPT(name, arg, id) { name, arg, NULL, id }
@@ -21,9 +23,11 @@ static const struct option fit_options[] = {
     OPT("weights", required_argument, OPT_WEIGHTS), OPT("init", required_argument, OPT_INIT),
     OPT("resume", no_argument, OPT_RESUME), OPT("lr", required_argument, OPT_LR),
     OPT("seed", required_argument, OPT_SEED), OPT("threads", required_argument, OPT_THREADS),
-    OPT("batch-size", required_argument, OPT_BATCH), OPT("help", no_argument, 'h'), { 0 },
+    OPT("batch-size", required_argument, OPT_BATCH), OPT("help", no_argument, 'h'),
+    OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT), { 0 },
 };
 static const struct option evaluate_options[] = {
+    OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT),
     OPT("data", required_argument, OPT_DATA), OPT("weights", required_argument, OPT_WEIGHTS),
     OPT("limit", required_argument, OPT_LIMIT), OPT("json", no_argument, OPT_JSON),
     OPT("threads", required_argument, OPT_THREADS), OPT("batch-size", required_argument, OPT_BATCH),
@@ -35,6 +39,19 @@ static const struct option predict_options[] = {
     OPT("batch-size", required_argument, OPT_BATCH), OPT("help", no_argument, 'h'), { 0 },
 };
 static const struct option summary_options[] = { OPT("help", no_argument, 'h'), { 0 } };
+static const struct option scan_options[] = {
+    OPT("data", required_argument, OPT_DATA), OPT("val", required_argument, OPT_VAL),
+    OPT("strict", no_argument, OPT_STRICT), OPT("seed", required_argument, OPT_SEED),
+    OPT("cache", required_argument, OPT_CACHE), OPT("threads", required_argument, OPT_THREADS),
+    OPT("help", no_argument, 'h'), { 0 },
+};
+
+static const struct option augment_preview_options[] = {
+    OPT("data", required_argument, OPT_DATA), OPT("out", required_argument, OPT_OUT),
+    OPT("n", required_argument, OPT_N), OPT("seed", required_argument, OPT_SEED),
+    OPT("limit", required_argument, OPT_LIMIT), OPT("threads", required_argument, OPT_THREADS),
+    OPT("help", no_argument, 'h'), { 0 },
+};
 
 static const struct option *options_of(const char *cmd)
 {
@@ -44,6 +61,10 @@ static const struct option *options_of(const char *cmd)
         return evaluate_options;
     if (strcmp(cmd, "predict") == 0)
         return predict_options;
+    if (strcmp(cmd, "scan") == 0)
+        return scan_options;
+    if (strcmp(cmd, "augment-preview") == 0)
+        return augment_preview_options;
     return summary_options;
 }
 
@@ -106,6 +127,10 @@ static int apply(const nncrt_model *m, int id, const char *arg, nncrt_opts *o)
     case OPT_INIT: o->init = arg; break;
     case OPT_RESUME: o->resume = true; break;
     case OPT_JSON: o->json = true; break;
+    case OPT_CACHE: o->cache = arg; break;
+    case OPT_STRICT: o->strict = true; break;
+    case OPT_OUT: o->out = arg; break;
+    case OPT_N: rc = nncrt_parse_int("n", arg, 1, 64, &v); o->n = (int)v; break;
     case OPT_EPOCHS: rc = nncrt_parse_int("epochs", arg, 1, 1000000, &v); o->epochs = (int)v; break;
     case OPT_LIMIT: rc = nncrt_parse_int("limit", arg, 1, INT64_MAX, &v); o->limit = (size_t)v; break;
     case OPT_THREADS: rc = nncrt_parse_int("threads", arg, 1, 4096, &v); o->threads = (int)v; break;

@@ -1,8 +1,8 @@
-/* png_load.c — libpng decoding to 8-bit gray/gray+alpha/rgb/rgba.
+/* png_load.c — libpng decoding to 8-bit gray/gray+alpha/rgb/rgba, from a
+ * file read whole into memory (one read call instead of stdio's several).
  *
  * libpng reports errors by longjmp; everything allocated after setjmp is
  * reached through volatile locals so the error path can free it. */
-#include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -17,6 +17,24 @@ typedef struct png_failure {
     char msg[160];
     char warning[160];   /* libpng often explains an error in a warning first */
 } png_failure;
+
+/* The encoded file, consumed by read_bytes. */
+typedef struct png_source {
+    const uint8_t *data;
+    size_t size, at;
+    bool truncated;
+} png_source;
+
+static void read_bytes(png_structp png, png_bytep out, png_size_t n)
+{
+    png_source *s = png_get_io_ptr(png);
+    if (n > s->size - s->at) {
+        s->truncated = true;
+        png_error(png, "the file is truncated");
+    }
+    memcpy(out, s->data + s->at, n);
+    s->at += n;
+}
 
 static void on_png_error(png_structp png, png_const_charp msg)
 {
@@ -53,7 +71,7 @@ static uint8_t *read_pixels(png_structp png, png_infop info, nncrt_image *img,
     size_t stride = (size_t)img->w * (size_t)img->c;
     if (png_get_rowbytes(png, info) != stride)
         png_error(png, "unexpected row layout after 8-bit expansion");
-    /* w, h <= NNCRT_PNG_MAX_DIM (user limits) and c <= 4: no overflow */
+    /* w * h <= NNCRT_IMAGE_MAX_PIXELS (checked from IHDR first), c <= 4 */
     *px = nncrt_xmalloc(stride * (size_t)img->h);
     *rows = nncrt_xmalloc_array((size_t)img->h, sizeof(png_bytep));
     for (int y = 0; y < img->h; y++)
@@ -63,7 +81,7 @@ static uint8_t *read_pixels(png_structp png, png_infop info, nncrt_image *img,
     return *px;
 }
 
-static int decode_stream(FILE *f, nncrt_image *out, char *err, size_t errlen)
+static int decode_stream(png_source *src, nncrt_image *out, char *err, size_t errlen)
 {
     png_failure fail = { .msg = "", .warning = "" };
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &fail,
@@ -80,13 +98,14 @@ static int decode_stream(FILE *f, nncrt_image *out, char *err, size_t errlen)
         png_destroy_read_struct(&png, &info, NULL);
         free(px);
         free(rows);
-        snprintf(err, errlen, "invalid PNG: %s%s%s%s", fail.msg, fail.warning[0] ? " (" : "",
-                 fail.warning, fail.warning[0] ? ")" : "");
+        bool why = fail.warning[0] && !src->truncated;
+        snprintf(err, errlen, "invalid PNG: %s%s%s%s", fail.msg, why ? " (" : "",
+                 why ? fail.warning : "", why ? ")" : "");
         return -1;
     }
-    png_init_io(png, f);
+    png_set_read_fn(png, src, read_bytes);
     png_set_sig_bytes(png, 8);
-    png_set_user_limits(png, NNCRT_PNG_MAX_DIM, NNCRT_PNG_MAX_DIM);
+    png_set_user_limits(png, NNCRT_IMAGE_MAX_DIM, NNCRT_IMAGE_MAX_DIM);
     png_read_info(png, info);
     set_transforms(png, info);
     out->px = read_pixels(png, info, out, &px, &rows);
@@ -95,21 +114,33 @@ static int decode_stream(FILE *f, nncrt_image *out, char *err, size_t errlen)
     return 0;
 }
 
-int nncrt_png_decode(const char *path, nncrt_image *out, char *err, size_t errlen)
+int nncrt_png_decode_mem(const uint8_t *data, size_t size, nncrt_image *out, char *err,
+                         size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s", strerror(errno));
+    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        snprintf(err, errlen, "not a PNG file");
         return -1;
     }
-    unsigned char sig[8];
-    int rc = -1;
-    if (fread(sig, 1, sizeof sig, f) != sizeof sig || png_sig_cmp(sig, 0, sizeof sig) != 0)
-        snprintf(err, errlen, "not a PNG file");
-    else
-        rc = decode_stream(f, out, err, errlen);
-    fclose(f);
+    /* The size check comes first so that the message names the size;
+       libpng's user limits stay as a second guard. IHDR is always first. */
+    if (size >= 24 && !memcmp(data + 12, "IHDR", 4) &&
+        nncrt_image_check_size(png_get_uint_32(data + 16), png_get_uint_32(data + 20), err,
+                               errlen) != 0)
+        return -1;
+    png_source src = { data, size, 8, false };
+    return decode_stream(&src, out, err, errlen);
+}
+
+int nncrt_png_decode(const char *path, nncrt_image *out, char *err, size_t errlen)
+{
+    uint8_t *data;
+    size_t size;
+    memset(out, 0, sizeof *out);
+    if (nncrt_read_image_file(path, &data, &size, err, errlen) != 0)
+        return -1;
+    int rc = nncrt_png_decode_mem(data, size, out, err, errlen);
+    free(data);
     return rc;
 }
 

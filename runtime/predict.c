@@ -72,11 +72,14 @@ static void print_result(pred_ctx *c, const char *file, const float *p)
 static int fill_batch(pred_ctx *c, char **files, int n, int *failed)
 {
     const nncrt_model *m = c->m;
-    size_t isz = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
+    int h = nncrt_data_h(m), w = nncrt_data_w(m);   /* random_crop: data.image_size */
+    size_t isz = (size_t)h * (size_t)w * (size_t)m->in_c;
+    nncrt_data_opts d = nncrt_model_data_opts(m, NULL, 0, 0, NULL);   /* as fit decodes */
+    nncrt_image_opts io = { d.h, d.w, d.c, d.interpolation, d.aspect };
     int used = 0;
     for (int i = 0; i < n; i++) {
         char err[200];
-        if (nncrt_png_load(files[i], m->in_h, m->in_w, m->in_c, c->pixels, err, sizeof err) != 0) {
+        if (nncrt_image_load(files[i], &io, c->pixels, err, sizeof err) != 0) {
             nncrt_error("%s: %s", files[i], err);
             (*failed)++;
             continue;
@@ -86,6 +89,7 @@ static int fill_batch(pred_ctx *c, char **files, int n, int *failed)
             x[j] = (float)c->pixels[j];
         c->files[used++] = files[i];
     }
+    nncrt_batch_infer(m, c->b.x, used);
     return used;
 }
 
@@ -118,7 +122,8 @@ int nncrt_cmd_predict(const nncrt_model *m, const nncrt_opts *o)
     if (nncrt_weights_load(m, weights, false, &meta) == 0) {
         pred_ctx c = { .m = m, .o = o, .names = meta.class_names };
         nncrt_batch_alloc(&c.b, m);
-        c.pixels = nncrt_xmalloc_array((size_t)m->in_h * (size_t)m->in_w, (size_t)m->in_c);
+        c.pixels = nncrt_xmalloc_array((size_t)nncrt_data_h(m) * (size_t)nncrt_data_w(m),
+                                       (size_t)m->in_c);
         c.files = nncrt_xcalloc((size_t)m->batch_size, sizeof *c.files);
         c.order = nncrt_xcalloc((size_t)m->num_classes, sizeof *c.order);
         rc = predict_all(&c);

@@ -3,10 +3,12 @@
  * w -= alpha*m/(sqrt(v)+eps). PyTorch puts eps inside the bias correction. */
 /* nnc:defaults begin */
 #include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
 #define COUNT 16
 #define BETA_1 ((nnc_real)0.9)
 #define BETA_2 ((nnc_real)0.999)
 #define EPSILON ((nnc_real)1e-7)
+#endif
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,

@@ -4,6 +4,7 @@
  * compiler vectorizes them. Batch index n is the only runtime size. */
 /* nnc:defaults begin */
 #include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
 #define IH 7
 #define IW 6
 #define IC 3
@@ -19,10 +20,15 @@
 #define RELU 1
 #define BIAS 1
 #define NEED_DX 1
+#define MASK_DY RELU /* 0 when the next layer applies the ReLU mask */
+#endif
+/* which kernels the backward pass uses: these scalar ones, or a SIMD target's */
+#define dw_impl conv2d_dw
+#define dx_impl conv2d_dx
 /* nnc:defaults end */
 
 /* y[n][OH][OW][OC] = act(conv(x[n][IH][IW][IC], w) + b) */
-static void conv2d_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+NNC_MAYBE_UNUSED static void conv2d_fwd(nnc_real *restrict y, const nnc_real *restrict x,
                        const nnc_real *restrict w, const nnc_real *restrict b, int n)
 {
     (void)b;
@@ -63,9 +69,9 @@ static void conv2d_fwd(nnc_real *restrict y, const nnc_real *restrict x,
  * rounding error grows with the length of a sum, and this keeps every sum short
  * (OH*OW, then n terms). The order is fixed, so the result does not depend on
  * how rows are split between threads. */
-static void conv2d_bwd_w(nnc_real *restrict dw, nnc_real *restrict part,
-                         const nnc_real *restrict dy, const nnc_real *restrict x, int n, int r0,
-                         int r1)
+static void conv2d_dw_rows(nnc_real *restrict dw, nnc_real *restrict part,
+                           const nnc_real *restrict dy, const nnc_real *restrict x, int n,
+                           int r0, int r1)
 {
     memset(dw + (long)r0 * OC, 0, sizeof *dw * (size_t)(r1 - r0) * OC);
     for (long s = 0; s < n; s++) {
@@ -89,11 +95,27 @@ static void conv2d_bwd_w(nnc_real *restrict dw, nnc_real *restrict part,
     }
 }
 
-/* dx[n][IH][IW][IC] gathered from every output pixel whose window covers it;
- * wt is the kernel transposed to (KH,KW,OC,IC) so the inner loop is over ci. */
-static void conv2d_bwd_x(nnc_real *restrict dx, const nnc_real *restrict dy,
-                         const nnc_real *restrict wt, int n)
+/* dw[KH][KW][IC][OC]; part is scratch of the same size. */
+NNC_MAYBE_UNUSED static void conv2d_dw(nnc_real *restrict dw, nnc_real *restrict part,
+                                       const nnc_real *restrict dy, const nnc_real *restrict x,
+                                       int n)
 {
+#pragma omp parallel
+    {
+        int nt = omp_get_num_threads(), t = omp_get_thread_num();
+        conv2d_dw_rows(dw, part, dy, x, n, KH * KW * IC * t / nt, KH * KW * IC * (t + 1) / nt);
+    }
+}
+
+/* dx[n][IH][IW][IC] gathered from every output pixel whose window covers it;
+ * wt gets the kernel transposed to (KH,KW,OC,IC) so the inner loop is over ci. */
+NNC_MAYBE_UNUSED static void conv2d_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
+                                       const nnc_real *restrict w, nnc_real *restrict wt, int n)
+{
+    for (int k = 0; k < KH * KW; k++)
+        for (int ci = 0; ci < IC; ci++)
+            for (int co = 0; co < OC; co++)
+                wt[((long)k * OC + co) * IC + ci] = w[((long)k * IC + ci) * OC + co];
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)n * IH; row++) {
         long s = row / IH;
@@ -133,7 +155,7 @@ static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *r
                        nnc_real *restrict wt, int n)
 {
     (void)dx, (void)db, (void)y, (void)w, (void)wt;
-    if (RELU) {
+    if (MASK_DY) {
 #pragma omp parallel for schedule(static)
         for (long i = 0; i < (long)n * OH * OW * OC; i++)
             if (y[i] <= 0)
@@ -151,16 +173,7 @@ static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *r
                 db[co] += part[co];
         }
     }
-#pragma omp parallel
-    {
-        int nt = omp_get_num_threads(), t = omp_get_thread_num();
-        conv2d_bwd_w(dw, wt, dy, x, n, KH * KW * IC * t / nt, KH * KW * IC * (t + 1) / nt);
-    }
-    if (NEED_DX) {
-        for (int k = 0; k < KH * KW; k++)
-            for (int ci = 0; ci < IC; ci++)
-                for (int co = 0; co < OC; co++)
-                    wt[((long)k * OC + co) * IC + ci] = w[((long)k * IC + ci) * OC + co];
-        conv2d_bwd_x(dx, dy, wt, n);
-    }
+    dw_impl(dw, wt, dy, x, n);
+    if (NEED_DX)
+        dx_impl(dx, dy, w, wt, n);
 }

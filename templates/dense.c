@@ -3,14 +3,20 @@
  * inputs for dx, through a transposed kernel) so they vectorize. */
 /* nnc:defaults begin */
 #include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
 #define I 13
 #define O 7
 #define RELU 1
 #define BIAS 1
 #define NEED_DX 1
+#define MASK_DY RELU /* 0 when the next layer applies the ReLU mask */
+#endif
+/* which kernels the backward pass uses: these scalar ones, or a SIMD target's */
+#define dw_impl dense_dw
+#define dx_impl dense_dx
 /* nnc:defaults end */
 
-static void dense_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+NNC_MAYBE_UNUSED static void dense_fwd(nnc_real *restrict y, const nnc_real *restrict x,
                       const nnc_real *restrict w, const nnc_real *restrict b, int n)
 {
     (void)b;
@@ -31,24 +37,10 @@ static void dense_fwd(nnc_real *restrict y, const nnc_real *restrict x,
     }
 }
 
-/* Each dw row is summed over the batch in order: deterministic for any thread count. */
-static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
-                      nnc_real *restrict dy, const nnc_real *restrict x,
-                      const nnc_real *restrict y, const nnc_real *restrict w,
-                      nnc_real *restrict wt, int n)
+/* dw[I][O]: each row summed over the batch in order, whatever the threads. */
+NNC_MAYBE_UNUSED static void dense_dw(nnc_real *restrict dw, const nnc_real *restrict dy,
+                                      const nnc_real *restrict x, int n)
 {
-    (void)dx, (void)db, (void)y, (void)w, (void)wt;
-    if (RELU)
-        for (long i = 0; i < (long)n * O; i++)
-            if (y[i] <= 0)
-                dy[i] = 0;
-    if (BIAS) {
-        for (int o = 0; o < O; o++)
-            db[o] = 0;
-        for (long s = 0; s < n; s++)
-            for (int o = 0; o < O; o++)
-                db[o] += dy[s * O + o];
-    }
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < I; i++) {
         nnc_real *d = dw + (long)i * O;
@@ -62,22 +54,48 @@ static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *re
                 d[o] += xv * dy[s * O + o];
         }
     }
-    if (NEED_DX) {
-        for (int i = 0; i < I; i++)
-            for (int o = 0; o < O; o++)
-                wt[(long)o * I + i] = w[(long)i * O + o];
+}
+
+/* dx[n][I] = dy W^T, through wt = W transposed so the inner loop runs over i. */
+NNC_MAYBE_UNUSED static void dense_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
+                                      const nnc_real *restrict w, nnc_real *restrict wt, int n)
+{
+    for (int i = 0; i < I; i++)
+        for (int o = 0; o < O; o++)
+            wt[(long)o * I + i] = w[(long)i * O + o];
 #pragma omp parallel for schedule(static)
-        for (long s = 0; s < n; s++) {
-            nnc_real *d = dx + s * I;
+    for (long s = 0; s < n; s++) {
+        nnc_real *d = dx + s * I;
+        for (int i = 0; i < I; i++)
+            d[i] = 0;
+        for (int o = 0; o < O; o++) {
+            nnc_real g = dy[s * O + o];
+            if (g == 0)
+                continue;
             for (int i = 0; i < I; i++)
-                d[i] = 0;
-            for (int o = 0; o < O; o++) {
-                nnc_real g = dy[s * O + o];
-                if (g == 0)
-                    continue;
-                for (int i = 0; i < I; i++)
-                    d[i] += g * wt[(long)o * I + i];
-            }
+                d[i] += g * wt[(long)o * I + i];
         }
     }
+}
+
+static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
+                      nnc_real *restrict dy, const nnc_real *restrict x,
+                      const nnc_real *restrict y, const nnc_real *restrict w,
+                      nnc_real *restrict wt, int n)
+{
+    (void)dx, (void)db, (void)y, (void)w, (void)wt;
+    if (MASK_DY)
+        for (long i = 0; i < (long)n * O; i++)
+            if (y[i] <= 0)
+                dy[i] = 0;
+    if (BIAS) {
+        for (int o = 0; o < O; o++)
+            db[o] = 0;
+        for (long s = 0; s < n; s++)
+            for (int o = 0; o < O; o++)
+                db[o] += dy[s * O + o];
+    }
+    dw_impl(dw, dy, x, n);
+    if (NEED_DX)
+        dx_impl(dx, dy, w, wt, n);
 }

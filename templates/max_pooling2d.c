@@ -1,8 +1,11 @@
 /* templates/max_pooling2d.c — max pooling, channels-last. Padding cells (for
  * padding same) never win. The backward pass sends each output's gradient to
- * the first maximum of its window in (kh,kw) order, as TensorFlow and PyTorch do. */
+ * the first maximum of its window in (kh,kw) order, as TensorFlow and PyTorch do.
+ * RELU_BEFORE: the layer before ends in a ReLU whose mask this backward pass
+ * applies (a maximum <= 0 passes no gradient), so that layer can skip its own. */
 /* nnc:defaults begin */
 #include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
 #define IH 7
 #define IW 7
 #define C 3
@@ -14,7 +17,12 @@
 #define SW 2
 #define PT 0
 #define PL 0
+#define RELU_BEFORE 0
+#endif
 /* nnc:defaults end */
+
+/* windows tile the input without overlap or padding: backward is a gather */
+#define TILED (SH == PH && SW == PW && PT == 0 && PL == 0)
 
 static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x, int n)
 {
@@ -44,9 +52,41 @@ static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x, 
     }
 }
 
+/* Tiled windows: each input cell belongs to at most one window, so dx is
+ * written once, in order, vectorized over channels, with no scatter. */
+static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restrict dy,
+                                    const nnc_real *restrict x, const nnc_real *restrict y,
+                                    long s)
+{
+    nnc_real *d = dx + s * IH * IW * C;
+    if (OH * PH < IH || OW * PW < IW) /* cells no window covers */
+        memset(d, 0, sizeof *d * IH * IW * C);
+    for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+            long o = ((s * OH + oh) * OW + ow) * C;
+            int done[C] = {0};
+            for (int kh = 0; kh < PH; kh++)
+                for (int kw = 0; kw < PW; kw++) {
+                    long at = ((s * IH + oh * PH + kh) * IW + ow * PW + kw) * C;
+                    for (int c = 0; c < C; c++) {
+                        int hit = !done[c] && x[at + c] == y[o + c];
+                        int pass = hit && (!RELU_BEFORE || y[o + c] > 0);
+                        dx[at + c] = pass ? dy[o + c] : 0;
+                        done[c] |= hit;
+                    }
+                }
+        }
+}
+
 static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy,
                               const nnc_real *restrict x, const nnc_real *restrict y, int n)
 {
+    if (TILED) {
+#pragma omp parallel for schedule(static)
+        for (long s = 0; s < n; s++)
+            max_pooling2d_bwd_tiled(dx, dy, x, y, s);
+        return;
+    }
 #pragma omp parallel for schedule(static)
     for (long s = 0; s < n; s++) {
         memset(dx + s * IH * IW * C, 0, sizeof *dx * IH * IW * C);
@@ -62,8 +102,9 @@ static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy
                             if (ih >= 0 && ih < IH && iw >= 0 && iw < IW && x[at] == y[o])
                                 best = at;
                         }
-                    if (best >= 0)
+                    if (best >= 0 && (!RELU_BEFORE || y[o] > 0))
                         dx[best] += dy[o];
                 }
     }
 }
+#undef TILED

@@ -3,10 +3,12 @@
  * w -= mom; otherwise w -= d. */
 /* nnc:defaults begin */
 #include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
 #define COUNT 16
 #define RHO ((nnc_real)0.9)
 #define MOMENTUM ((nnc_real)0)
 #define EPSILON ((nnc_real)1e-7)
+#endif
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict v,

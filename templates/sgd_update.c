@@ -2,9 +2,11 @@
  * (nesterov: w += mu*m - lr*g; no momentum: w -= lr*g). */
 /* nnc:defaults begin */
 #include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
 #define COUNT 16
 #define MOMENTUM ((nnc_real)0.9)
 #define NESTEROV 0
+#endif
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,

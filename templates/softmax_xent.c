@@ -4,7 +4,9 @@
  * targets is the familiar (p - t) / n. Sums run in double. */
 /* nnc:defaults begin */
 #include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
 #define K 10
+#endif
 /* nnc:defaults end */
 
 static void softmax(nnc_real *restrict p, const nnc_real *restrict z, int n)

@@ -47,7 +47,15 @@ acc=$(sed -n 's/.*"accuracy":\([0-9.]*\).*/\1/p' eval.json)
 echo "     test accuracy on 2,000 images: ${acc:-none}"
 if [ -n "$acc" ] && awk "BEGIN {exit !($acc >= 0.80)}"; then ok "accuracy >= 0.80"; else bad "accuracy >= 0.80"; fi
 
-# 5. predict from PNG files: class names and probabilities
+# 5. the same seed gives bitwise the same weights for any thread count
+for t in 1 2; do
+    ./fmnist fit --data "$FM/train-images-idx3-ubyte.gz" --limit 1000 --epochs 1 --threads $t \
+        --val "$FM/t10k-images-idx3-ubyte.gz" --weights "threads$t.safetensors" > "$tmp/out" 2>&1 ||
+        bad "fit --threads $t"
+done
+run "weights identical with 1 and 2 threads" cmp threads1.safetensors threads2.safetensors
+
+# 6. predict from PNG files: class names and probabilities
 run "idx2png" "$ROOT/$BUILD/idx2png" "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" \
     png T-shirt_top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle_boot --limit 20
 pngs=$(ls png/*/*.png | head -n 8)
@@ -61,13 +69,13 @@ done
 echo "     predict: $lines of 8 images answered, $right named their folder's class"
 if [ "$lines" -eq 8 ] && [ "$right" -ge 5 ]; then ok "predict --json"; else bad "predict --json"; fi
 
-# 6. weights of another model are refused, naming the file
+# 7. weights of another model are refused, naming the file
 "$NNC" build "$ROOT/tests/specs/gc_logits.yaml" -o other > "$tmp/out" 2>&1
 if ./other predict --weights w.safetensors png/Trouser/*.png > "$tmp/out" 2>&1; then
     bad "foreign weights refused"
 elif grep -q "w.safetensors" "$tmp/out"; then ok "foreign weights refused"; else bad "foreign weights refused"; fi
 
-# 7. an installed nnc builds from another directory, without the source tree
+# 8. an installed nnc builds from another directory, without the source tree
 cd "$ROOT"
 run "make install" make -s install BUILD="$BUILD" PREFIX="$tmp/prefix"
 mkdir -p "$tmp/elsewhere" && cp examples/fashion_mnist.yaml "$tmp/elsewhere/m.yaml"

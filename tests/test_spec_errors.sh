@@ -88,10 +88,10 @@ $BASE
 layers:
   - dense: {units: 10, activation: softmax}
 EOF2
-check augment 5:3 "augment: data augmentation is not supported" <<EOF2
+check augment 5:5 "augment #1: unknown augmentation 'random_flipp' (did you mean 'random_flip'?)" <<EOF2
 $BASE
 augment:
-  - random_flip: horizontal
+  - random_flipp: horizontal
 layers:
 $TAIL
 EOF2

@@ -47,24 +47,85 @@ static int infer(layer *l, const model *m)
     return 0;
 }
 
-static void emit_fwd(emit_ctx *e, const layer *l)
+/* Placeholders shared by every conv template: shapes, window, padding. */
+static int conv_dims(subst *s, shape3 in, shape3 out, const layer *l, int pt, int pl)
 {
-    subst s[19];
     int n = 0;
-    emit_lit_int(&s[n++], "IH", l->in.h), emit_lit_int(&s[n++], "IW", l->in.w);
-    emit_lit_int(&s[n++], "IC", l->in.c), emit_lit_int(&s[n++], "OH", l->out.h);
-    emit_lit_int(&s[n++], "OW", l->out.w), emit_lit_int(&s[n++], "OC", l->out.c);
+    emit_lit_int(&s[n++], "IH", in.h), emit_lit_int(&s[n++], "IW", in.w);
+    emit_lit_int(&s[n++], "IC", in.c), emit_lit_int(&s[n++], "OH", out.h);
+    emit_lit_int(&s[n++], "OW", out.w), emit_lit_int(&s[n++], "OC", out.c);
     emit_lit_int(&s[n++], "KH", l->kernel[0]), emit_lit_int(&s[n++], "KW", l->kernel[1]);
     emit_lit_int(&s[n++], "SH", l->strides[0]), emit_lit_int(&s[n++], "SW", l->strides[1]);
-    emit_lit_int(&s[n++], "PT", l->pad_top), emit_lit_int(&s[n++], "PL", l->pad_left);
+    emit_lit_int(&s[n++], "PT", pt), emit_lit_int(&s[n++], "PL", pl);
+    return n;
+}
+
+/* One instance of templates/conv2d_simd.c: forward, or dx as a convolution of dy. */
+static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, int pt, int pl,
+                           int relu, int bias, const char *fn, const char *block)
+{
+    subst s[21];
+    int n = conv_dims(s, in, out, l, pt, pl), obv = emit_pick_obv(out.c, e->m->vw);
+    emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
+    emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", 8 / obv);
+    emit_lit_name(&s[n++], "conv2d_simd_fwd", l, fn);
+    emit_lit_name(&s[n++], "conv2d_simd_block", l, block);
+    char taps[32];
+    snprintf(taps, sizeof taps, "%s_taps", block);
+    emit_lit_name(&s[n++], "conv2d_simd_taps", l, taps);
+    template_emit(e->out, "conv2d_simd", s, n);
+}
+
+static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
+{
+    subst s[20];
+    int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
+    int obv = emit_pick_obv(l->out.c, e->m->vw), rb = 8 / obv; /* 8 accumulators */
+    emit_lit_int(&s[n++], "RB", rb), emit_lit_int(&s[n++], "OBV", obv);
+    emit_lit_name(&s[n++], "conv2d_simd_dw", l, "dw_simd");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_rows", l, "dw_rows_simd");
+    template_emit(e->out, "conv2d_simd_bwd", s, n);
+    if (!simd_dx)
+        return;
+    /* dx = dy (OH x OW x OC) convolved into IH x IW x IC with padding K-1-P */
+    emit_simd_conv(e, l, l->out, l->in, l->kernel[0] - 1 - l->pad_top,
+                   l->kernel[1] - 1 - l->pad_left, 0, 0, "dx_conv", "dx_block");
+    n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
+    emit_lit_name(&s[n++], "conv2d_simd_dx", l, "dx_simd");
+    emit_lit_name(&s[n++], "dx_conv", l, "dx_conv");
+    template_emit(e->out, "conv2d_simd_dx", s, n);
+}
+
+/* The scalar kernels always come out (they are the reference and the
+ * fallback); a SIMD target adds its own for what its vectors divide. */
+static void emit_fwd(emit_ctx *e, const layer *l)
+{
+    int vw = e->m->vw;
+    int simd = vw && l->out.c % vw == 0;
+    int simd_dx = simd && l->needs_dx && l->strides[0] == 1 && l->strides[1] == 1 &&
+                  l->in.c % vw == 0;
+    subst s[24];
+    int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
     emit_lit_int(&s[n++], "NEED_DX", l->needs_dx);
-    emit_lit_name(&s[n++], "conv2d_fwd", l, "fwd");
+    emit_lit_int(&s[n++], "MASK_DY", l->activation == ACT_RELU && !l->relu_fused_next);
+    emit_lit_name(&s[n++], "conv2d_fwd", l, simd ? "fwd_scalar" : "fwd");
     emit_lit_name(&s[n++], "conv2d_bwd", l, "bwd");
-    emit_lit_name(&s[n++], "conv2d_bwd_w", l, "bwd_w");
-    emit_lit_name(&s[n++], "conv2d_bwd_x", l, "bwd_x");
-    emit_comment_loc(e, l, paddings[l->padding]);
+    emit_lit_name(&s[n++], "conv2d_dw_rows", l, "dw_rows");
+    emit_lit_name(&s[n++], "conv2d_dw", l, "dw_scalar");
+    emit_lit_name(&s[n++], "conv2d_dx", l, "dx_scalar");
+    emit_lit_name(&s[n++], "dw_impl", l, simd ? "dw_simd" : "dw_scalar");
+    emit_lit_name(&s[n++], "dx_impl", l, simd_dx ? "dx_simd" : "dx_scalar");
+    emit_comment_loc(e, l, l->padding == PAD_SAME ? "same" : "valid");
+    if (simd) {
+        sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
+                  simd_dx ? "" : "; dx by the scalar kernel");
+        emit_simd_conv(e, l, l->in, l->out, l->pad_top, l->pad_left,
+                       l->activation == ACT_RELU, l->use_bias, "fwd", "block");
+        emit_simd_bwd(e, l, simd_dx);
+    }
     template_emit(e->out, "conv2d", s, n);
 }
 

@@ -35,18 +35,65 @@ static int infer(layer *l, const model *m)
     return 0;
 }
 
+/* One instance of templates/dense_simd.c: forward, or dx = dy W^T. */
+static void emit_simd_gemm(emit_ctx *e, const layer *l, int in, int out, int relu, int bias,
+                           const char *fn, const char *block)
+{
+    subst s[8];
+    int n = 0, obv = emit_pick_obv(out, e->m->vw);
+    emit_lit_int(&s[n++], "I", in), emit_lit_int(&s[n++], "O", out);
+    emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
+    emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "SB", 8 / obv);
+    emit_lit_name(&s[n++], "dense_simd_fwd", l, fn);
+    emit_lit_name(&s[n++], "dense_simd_block", l, block);
+    template_emit(e->out, "dense_simd", s, n);
+}
+
+static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
+{
+    subst s[8];
+    int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
+    emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
+    emit_lit_int(&s[n++], "RB", 8 / obv), emit_lit_int(&s[n++], "OBV", obv);
+    emit_lit_name(&s[n++], "dense_simd_dw", l, "dw_simd");
+    emit_lit_name(&s[n++], "dense_simd_dw_block", l, "dw_block");
+    template_emit(e->out, "dense_simd_dw", s, n);
+    if (!simd_dx)
+        return;
+    emit_simd_gemm(e, l, l->units, l->in.c, 0, 0, "dx_gemm", "dx_block");
+    n = 2;
+    emit_lit_name(&s[n++], "dense_simd_dx", l, "dx_simd");
+    emit_lit_name(&s[n++], "dx_gemm", l, "dx_gemm");
+    template_emit(e->out, "dense_simd_dx", s, n);
+}
+
+/* The scalar kernels always come out (reference and fallback); a SIMD target
+ * adds its own where its vectors divide the outputs. */
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
-    subst s[7];
+    int vw = e->m->vw, simd = vw && l->units % vw == 0;
+    int simd_dx = simd && l->needs_dx && l->in.c % vw == 0;
+    subst s[12];
     int n = 0;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
     emit_lit_int(&s[n++], "NEED_DX", l->needs_dx);
-    emit_lit_name(&s[n++], "dense_fwd", l, "fwd");
+    emit_lit_int(&s[n++], "MASK_DY", l->activation == ACT_RELU && !l->relu_fused_next);
+    emit_lit_name(&s[n++], "dense_fwd", l, simd ? "fwd_scalar" : "fwd");
     emit_lit_name(&s[n++], "dense_bwd", l, "bwd");
+    emit_lit_name(&s[n++], "dense_dw", l, "dw_scalar");
+    emit_lit_name(&s[n++], "dense_dx", l, "dx_scalar");
+    emit_lit_name(&s[n++], "dw_impl", l, simd ? "dw_simd" : "dw_scalar");
+    emit_lit_name(&s[n++], "dx_impl", l, simd_dx ? "dx_simd" : "dx_scalar");
     emit_comment_loc(e, l, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
                                                         : "");
+    if (simd) {
+        sb_printf(e->out, "/* %s kernels, %d-wide */\n", e->m->target, vw);
+        emit_simd_gemm(e, l, l->in.c, l->units, l->activation == ACT_RELU, l->use_bias, "fwd",
+                       "block");
+        emit_simd_bwd(e, l, simd_dx);
+    }
     template_emit(e->out, "dense", s, n);
 }
 

@@ -36,7 +36,7 @@ static int infer(layer *l, const model *m)
 
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
-    subst s[13];
+    subst s[15];
     int n = 0;
     emit_lit_int(&s[n++], "IH", l->in.h), emit_lit_int(&s[n++], "IW", l->in.w);
     emit_lit_int(&s[n++], "C", l->in.c), emit_lit_int(&s[n++], "OH", l->out.h);
@@ -44,8 +44,10 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     emit_lit_int(&s[n++], "PW", l->pool[1]), emit_lit_int(&s[n++], "SH", l->strides[0]);
     emit_lit_int(&s[n++], "SW", l->strides[1]), emit_lit_int(&s[n++], "PT", l->pad_top);
     emit_lit_int(&s[n++], "PL", l->pad_left);
+    emit_lit_int(&s[n++], "RELU_BEFORE", l->index > 1 && e->m->layers[l->index - 2].relu_fused_next);
     emit_lit_name(&s[n++], "max_pooling2d_fwd", l, "fwd");
     emit_lit_name(&s[n++], "max_pooling2d_bwd", l, "bwd");
+    emit_lit_name(&s[n++], "max_pooling2d_bwd_tiled", l, "bwd_tiled");
     emit_comment_loc(e, l, paddings[l->padding]);
     template_emit(e->out, "max_pooling2d", s, n);
 }

@@ -1,0 +1,53 @@
+/* templates/dense_simd_dw.c — the kernel gradient of a dense layer on a SIMD
+ * target: RB rows times OBV vectors of outputs stay in registers over the
+ * batch, summed in sample order (the same result for any thread count). The
+ * scalar twin is dense_dw in templates/dense.c. */
+/* nnc:defaults begin */
+#include "simd_prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
+#define I 12
+#define O 32
+#define RB 3
+#define OBV 2
+#endif
+/* nnc:defaults end */
+
+NNC_INLINE void dense_simd_dw_block(nnc_real *restrict dw, const nnc_real *restrict dy,
+                                    const nnc_real *restrict x, int n, int i0, int ob,
+                                    const int nr)
+{
+    nnc_vec acc[RB][OBV];
+    for (int r = 0; r < nr; r++)
+        for (int v = 0; v < OBV; v++)
+            acc[r][v] = nnc_vzero();
+    for (long s = 0; s < n; s++) {
+        nnc_vec gv[OBV];
+        for (int v = 0; v < OBV; v++)
+            gv[v] = nnc_vload(dy + s * O + ob + v * NNC_VW);
+        for (int r = 0; r < nr; r++) {
+            nnc_vec xv = nnc_vset1(x[s * I + i0 + r]);
+            for (int v = 0; v < OBV; v++)
+                acc[r][v] = nnc_vfma(xv, gv[v], acc[r][v]);
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        for (int v = 0; v < OBV; v++)
+            nnc_vstore(dw + (long)(i0 + r) * O + ob + v * NNC_VW, acc[r][v]);
+}
+
+/* dw[I][O] = x^T dy */
+static void dense_simd_dw(nnc_real *restrict dw, const nnc_real *restrict dy,
+                          const nnc_real *restrict x, int n)
+{
+    const int rows = (I + RB - 1) / RB, cols = O / (OBV * NNC_VW);
+#pragma omp parallel for schedule(static)
+    for (int u = 0; u < rows * cols; u++) {
+        int i0 = u / cols * RB, ob = u % cols * OBV * NNC_VW;
+        if (i0 + RB <= I)
+            dense_simd_dw_block(dw, dy, x, n, i0, ob, RB);
+        else
+            for (int i = i0; i < I; i++)
+                dense_simd_dw_block(dw, dy, x, n, i, ob, 1);
+    }
+}
+

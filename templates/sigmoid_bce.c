@@ -1,0 +1,41 @@
+/* templates/sigmoid_bce.c — sigmoid fused with binary cross-entropy, for a last
+ * dense layer of one unit (Keras binary_crossentropy, label_mode binary).
+ * The runtime speaks two classes, so targets t and probabilities p are [n][2]
+ * (class 0, class 1) while the logits z are [n][1]. With y = t[1]:
+ *   loss  = max(z, 0) - z y + log1p(exp(-|z|))
+ *         = -y log sigmoid(z) - (1 - y) log(1 - sigmoid(z)), never overflowing;
+ *   dL/dz = (sigmoid(z) - y) / n for the batch-mean loss.
+ * p = (1 - sigmoid(z), sigmoid(z)): argmax is Keras's threshold, y_pred > 0.5
+ * (z = 0 is class 0, the first maximum). Sums run in double. */
+/* nnc:defaults begin */
+#include "prelude.c"
+/* nnc:defaults end */
+
+/* sigmoid(z) without overflow for either sign. */
+static double bce_sigmoid(double z)
+{
+    return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z));
+}
+
+static void sigmoid_probs(nnc_real *restrict p, const nnc_real *restrict z, int n)
+{
+    for (long s = 0; s < n; s++) {
+        p[2 * s] = (nnc_real)bce_sigmoid(-(double)z[s]); /* not 1 - q: keeps small p exact */
+        p[2 * s + 1] = (nnc_real)bce_sigmoid(z[s]);
+    }
+}
+
+/* Returns the mean loss; writes probabilities and, when dz is not NULL, dL/dz. */
+static double sigmoid_bce(nnc_real *restrict p, nnc_real *restrict dz,
+                          const nnc_real *restrict z, const nnc_real *restrict t, int n)
+{
+    double loss = 0;
+    sigmoid_probs(p, z, n);
+    for (long s = 0; s < n; s++) {
+        double zs = z[s], y = t[2 * s + 1];
+        loss += (zs > 0 ? zs : 0) - zs * y + log1p(exp(-fabs(zs)));
+        if (dz)
+            dz[s] = (nnc_real)((bce_sigmoid(zs) - y) / n);
+    }
+    return loss / n;
+}

@@ -1,0 +1,39 @@
+/* templates/simd_prelude.c — the vector type of a SIMD target, through SIMDe
+ * so one kernel source builds for AVX2, AVX-512 and, emulated on 128-bit
+ * lanes, NEON. VW is the vector width in floats (8 or 16). */
+/* nnc:defaults begin */
+#include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
+#define VW 8
+#endif
+/* nnc:defaults end */
+#ifdef NNC_DOUBLE
+#error "SIMD kernels are float-only: generate with nnc --target scalar for NNC_DOUBLE"
+#endif
+/* Built without the target's ISA flags, SIMDe emulates the vectors portably;
+ * they never cross a call boundary outside this file, so the ABI note about
+ * passing them does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#if VW == 16
+#include <simde/x86/avx512.h>
+typedef simde__m512 nnc_vec;
+#define nnc_vload(p) simde_mm512_loadu_ps(p)
+#define nnc_vstore(p, v) simde_mm512_storeu_ps(p, v)
+#define nnc_vset1(f) simde_mm512_set1_ps(f)
+#define nnc_vzero() simde_mm512_setzero_ps()
+#define nnc_vfma(a, b, c) simde_mm512_fmadd_ps(a, b, c)
+#define nnc_vadd(a, b) simde_mm512_add_ps(a, b)
+#define nnc_vmax(a, b) simde_mm512_max_ps(a, b)
+#else
+#include <simde/x86/fma.h>
+typedef simde__m256 nnc_vec;
+#define nnc_vload(p) simde_mm256_loadu_ps(p)
+#define nnc_vstore(p, v) simde_mm256_storeu_ps(p, v)
+#define nnc_vset1(f) simde_mm256_set1_ps(f)
+#define nnc_vzero() simde_mm256_setzero_ps()
+#define nnc_vfma(a, b, c) simde_mm256_fmadd_ps(a, b, c)
+#define nnc_vadd(a, b) simde_mm256_add_ps(a, b)
+#define nnc_vmax(a, b) simde_mm256_max_ps(a, b)
+#endif
+#define NNC_VW VW
+#define NNC_INLINE static inline __attribute__((always_inline))

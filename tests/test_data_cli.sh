@@ -1,0 +1,128 @@
+#!/bin/sh
+# test_data_cli.sh BUILD_DIR — data loading through a trainer built by nnc:
+# the spec's data options reach the trainer, `scan` names bad files and finds
+# validation copies of training images, fit and evaluate reuse the --cache
+# with identical results, --strict stops on a bad file, predict reads JPEG.
+# NNC_CFLAGS (e.g. sanitizers) is passed on to the trainer by nnc build.
+# KEEP=1 keeps the work directory (/tmp/nnc_data_cli_*) to look at the output.
+# The last line is "N passed, N failed".
+set -u
+BUILD=${1:?usage: test_data_cli.sh BUILD_DIR}
+ROOT=$(pwd)
+NNC=$ROOT/$BUILD/nnc
+IDX2PNG=$ROOT/$BUILD/idx2png
+FM=${FMNIST:-/usr/share/datasets/fashion-mnist}
+FIX=$ROOT/tests/fixtures/data
+NAMES=T-shirt_top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle_boot
+tmp=$(mktemp -d /tmp/nnc_data_cli_XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# run NAME STATUS CMD...: CMD exits with STATUS; output in NAME.out, NAME.err
+run() {
+    name=$1 want=$2
+    shift 2
+    "$@" > "$tmp/$name.out" 2> "$tmp/$name.err"
+    got=$?
+    if grep -qE 'Sanitizer|runtime error:' "$tmp/$name.err"; then
+        bad "$name: sanitizer report"; sed 's/^/     /' "$tmp/$name.err" | head -12
+    elif [ $got -eq "$want" ]; then ok "$name: exit status $want"
+    else bad "$name: exit status $got, expected $want"; sed 's/^/     /' "$tmp/$name.err" | head -8
+    fi
+}
+# has NAME FILE TEXT: FILE (in $tmp) contains TEXT
+has() {
+    if grep -qF -- "$3" "$tmp/$2"; then ok "$1"
+    else bad "$1: '$3' not in $2"; sed 's/^/     /' "$tmp/$2" | head -12; fi
+}
+hasnt() {
+    if grep -qF -- "$3" "$tmp/$2"; then bad "$1: '$3' in $2"; else ok "$1"; fi
+}
+
+cat > "$tmp/m.yaml" <<EOF
+name: m
+input: {shape: [8, 8, 3]}
+data:
+  class_names: [$NAMES]
+  validation_split: 0.25
+  interpolation: area
+  pad_to_aspect_ratio: true
+layers:
+  - flatten
+  - dense: {units: 10, activation: softmax}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: 0.00001}}
+fit: {epochs: 1, batch_size: 8}
+EOF
+run build 0 "$NNC" build "$tmp/m.yaml" -o "$tmp/m"
+has "data options emitted" m.c ".interpolation = NNCRT_INTERP_AREA,"
+cd "$tmp" || exit 1
+run help_fit 0 ./m fit --help
+has "fit --help: --cache" help_fit.out "--cache FILE"
+has "fit --help: --strict" help_fit.out "--strict"
+has "fit --help: the spec's data options" help_fit.out "area interpolation, padded with zeros"
+run help_scan 0 ./m scan --help
+
+# 80 Fashion-MNIST PNGs, two fixture JPEGs, and four files that cannot be decoded
+run idx2png 0 "$IDX2PNG" "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" d "$NAMES" --limit 80
+cp "$FIX/rgb420.jpg" d/Bag/photo.JPG
+cp "$FIX/gray.jpg" d/Bag/gray.jpeg
+echo "not an image" > d/Coat/text.png
+: > d/Coat/empty.png
+head -c 100 "$FIX/progressive.jpg" > d/Shirt/cut.jpg
+cp "$FIX/cmyk.jpg" d/Shirt/anim.gif      # a GIF name: skipped as unsupported, not decoded
+echo notes > d/notes.txt
+mkdir -p val/Trouser val/Bag
+first_trouser=$(ls d/Trouser/*.png | head -n 1)
+cp "$first_trouser" val/Trouser/copy.png
+cp d/Bag/photo.JPG val/Bag/copy.jpg
+cp "$FIX/rgb444.jpg" val/Bag/new.jpg
+
+run scan 0 ./m scan --data d
+has "scan: found" scan.out "Found 85 files belonging to 10 classes."
+has "scan: bad files counted" scan.out "3 of 85 files could not be decoded"
+has "scan: text file named" scan.out "d/Coat/text.png: not a PNG file"
+has "scan: empty file named" scan.out "d/Coat/empty.png: empty file"
+has "scan: truncated JPEG named" scan.out "d/Shirt/cut.jpg: invalid JPEG"
+has "scan: GIF reported once" scan.err "1 GIF/BMP files skipped"
+has "scan: histogram" scan.out "Class histogram:"
+has "scan: split" scan.out "Using 62 files for training."
+run scan_strict 1 ./m scan --data d --strict
+has "scan --strict: error" scan_strict.err "3 files could not be decoded (--strict)"
+run scan_val 0 ./m scan --data d --val val
+has "scan: copies counted" scan_val.out "2 of 3 validation images are exact copies of training images"
+has "scan: copy pair named" scan_val.out "val/Trouser/copy.png == $first_trouser"
+has "scan: JPEG copy pair named" scan_val.out "val/Bag/copy.jpg == d/Bag/photo.JPG"
+
+# fit: --cache gives the same weights as decoding; the copies are flagged
+run fit_strict 1 ./m fit --data d --strict --weights s.safetensors
+has "fit --strict names the file" fit_strict.err "error: d/Coat/text.png: not a PNG file"
+run fit_a 0 ./m fit --data d --val val --weights a.safetensors --cache c.bin
+has "fit: bad file warned" fit_a.err "warning: d/Coat/empty.png: empty file, skipped"
+has "fit: copies warned" fit_a.err "2 of 3 validation images are exact copies of training images"
+has "fit: cache written" fit_a.out "Decoded images cached in c.bin."
+[ -f c.bin.val ] && ok "fit: validation cache written" || bad "fit: validation cache written"
+run fit_b 0 ./m fit --data d --val val --weights b.safetensors --cache c.bin
+has "fit: cache used" fit_b.out "Loaded 82 decoded images from the cache c.bin."
+has "fit: validation cache used" fit_b.out "Loaded 3 decoded images from the cache c.bin.val."
+has "fit: bad files still named from the cache" fit_b.err "warning: d/Coat/text.png: not a PNG file, skipped"
+cmp -s a.safetensors b.safetensors && ok "fit: same weights with the cache" || bad "fit: same weights with the cache"
+touch -d '2001-01-01' "$first_trouser"
+run fit_stale 0 ./m fit --data d --val val --weights b.safetensors --cache c.bin
+has "fit: stale cache noticed" fit_stale.err "c.bin: made for other files or decode options; decoding again"
+
+# evaluate: the same report with and without its cache
+run eval_a 0 ./m evaluate --data d --weights a.safetensors --json
+run eval_b 0 ./m evaluate --data d --weights a.safetensors --json --cache e.bin
+run eval_c 0 ./m evaluate --data d --weights a.safetensors --json --cache e.bin
+has "evaluate: cache used" eval_c.err "Loaded 82 decoded images from the cache e.bin."
+cmp -s eval_a.out eval_c.out && ok "evaluate: same report from the cache" || bad "evaluate: same report from the cache"
+
+# predict reads JPEG (by content) through the same resize
+run predict 0 ./m predict --weights a.safetensors d/Bag/photo.JPG "$first_trouser"
+has "predict: JPEG" predict.out "d/Bag/photo.JPG: "
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

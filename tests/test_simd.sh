@@ -1,0 +1,62 @@
+#!/bin/sh
+# test_simd.sh BUILD_DIR [TARGET] — SIMD kernels against their scalar twins.
+# Writes small specs that sweep output channels (multiples of the vector width
+# and not), input channels, output widths around the register blocks, kernel
+# sizes, strides and padding; compiles each for TARGET (default host) and for
+# scalar, and runs tests/test_simd.c on the pair.
+set -u
+BUILD=${1:?usage: test_simd.sh BUILD_DIR [TARGET]}
+TARGET=${2:-host}
+NNC=$BUILD/nnc
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-math-errno -Wall -Wextra -Werror ${NNC_CFLAGS:-} -Iruntime"
+pass=0 fail=0 cases=0
+
+# case NAME H W C CONV1 CONV2 [UNITS]: two conv layers (YAML flow maps), a
+# hidden dense layer of UNITS (default 5) and a dense head
+case_() {
+    name=$1
+    cat > "$dir/$name.yaml" <<EOF2
+input: {shape: [$2, $3, $4]}
+layers:
+  - conv2d: $5
+  - conv2d: $6
+  - flatten
+  - dense: {units: ${7:-5}, activation: relu}
+  - dense: {units: 3, activation: softmax}
+loss: sparse_categorical_crossentropy
+fit: {batch_size: 3}
+EOF2
+    cases=$((cases + 1))
+    ok=1
+    for t in scalar $TARGET; do
+        tw=simd; [ $t = scalar ] && tw=scalar
+        "$NNC" "$dir/$name.yaml" --target $t -o "$dir/$name.$tw.c" &&
+        ${CC:-cc} $CFLAGS -DNNC_TRAINER="\"$dir/$name.$tw.c\"" -DTWIN=$tw -c tests/simd_twin.c \
+            -o "$dir/$name.$tw.o" || ok=0
+    done
+    if [ $ok = 1 ] && ${CC:-cc} $CFLAGS tests/test_simd.c "$dir/$name.scalar.o" "$dir/$name.simd.o" \
+           -o "$dir/$name" -lm && "$dir/$name" "$name"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL $name"
+    fi
+}
+
+R='activation: relu'
+case_ oc8_ow1    5 3 3  "{filters: 8, kernel_size: 3, $R}" "{filters: 8, kernel_size: 1}" 8
+case_ oc16_ow2   6 4 1  "{filters: 16, kernel_size: 3, $R}" "{filters: 16, kernel_size: 1, $R}" 16
+case_ oc24_ow3   7 5 3  "{filters: 24, kernel_size: 3, $R}" "{filters: 8, kernel_size: 1}" 24
+case_ oc32_ow5   9 7 4  "{filters: 32, kernel_size: 3, $R}" "{filters: 32, kernel_size: 1, $R}" 40
+case_ oc40_ow7   9 9 3  "{filters: 40, kernel_size: 3, $R}" "{filters: 16, kernel_size: 2}" 64
+case_ oc64_ow9   11 11 1 "{filters: 32, kernel_size: 3, $R}" "{filters: 64, kernel_size: 3, $R}" 128
+case_ oc96_same  8 10 3 "{filters: 96, kernel_size: 3, padding: same, $R}" "{filters: 32, kernel_size: 5, padding: same}"
+case_ even_same  8 7 3  "{filters: 16, kernel_size: 4, padding: same, $R}" "{filters: 24, kernel_size: 2, padding: same, $R}"
+case_ strides    11 9 3 "{filters: 16, kernel_size: 3, strides: 2, $R}" "{filters: 32, kernel_size: 3, strides: 2, padding: same}"
+case_ odd_oc     7 7 3  "{filters: 7, kernel_size: 3, $R}" "{filters: 16, kernel_size: 3}"
+case_ ic5_oc12   8 8 3  "{filters: 5, kernel_size: 3, $R}" "{filters: 12, kernel_size: 3, $R}"
+case_ wide_k     12 12 1 "{filters: 8, kernel_size: [5, 3], $R}" "{filters: 8, kernel_size: [1, 5], padding: same}"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ] && [ $((pass + fail)) -eq $cases ]
