@@ -4,25 +4,7 @@
 # expected; and the valid forms are accepted. Each case: a spec on stdin, the
 # exact location, a piece of the message.
 set -u
-NNC=${1:?usage: test_augment_errors.sh path/to/nnc}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0 fail=0
-
-# check NAME LINE:COL TEXT
-check() {
-    cat > "$dir/$1.yaml"
-    out=$("$NNC" check "$dir/$1.yaml" 2>&1)
-    rc=$?
-    if [ $rc -eq 1 ] && printf '%s' "$out" | grep -qF "$dir/$1.yaml:$2: error: " &&
-       printf '%s' "$out" | grep -qF -- "$3"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "FAIL $1: expected exit 1 and '$1.yaml:$2: error: ...$3', got exit $rc:"
-        printf '%s\n' "$out" | sed 's/^/    /'
-    fi
-}
+. "$(dirname "$0")/spec_check.sh"
 
 # accept NAME: the spec compiles, and its C mentions every augmentation kernel
 accept() {

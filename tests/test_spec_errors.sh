@@ -3,27 +3,7 @@
 # layer and what was expected. Each case: a spec, then the exact location and a
 # piece of the message that nnc must print.
 set -u
-NNC=${1:?usage: test_spec_errors.sh path/to/nnc}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0 fail=0
-
-# check NAME LINE:COL TEXT  (spec on stdin; LINE:COL empty for file-level errors)
-check() {
-    cat > "$dir/$1.yaml"
-    out=$("$NNC" check "$dir/$1.yaml" 2>&1)
-    rc=$?
-    where="$dir/$1.yaml:$2: error: "
-    [ -z "$2" ] && where="$dir/$1.yaml: error: "
-    if [ $rc -eq 1 ] && printf '%s' "$out" | grep -qF "$where" &&
-       printf '%s' "$out" | grep -qF -- "$3"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "FAIL $1: expected exit 1 and '$1.yaml:$2: error: ...$3', got exit $rc:"
-        printf '%s\n' "$out" | sed 's/^/    /'
-    fi
-}
+. "$(dirname "$0")/spec_check.sh"
 
 BASE='input: {shape: [28, 28, 1]}
 loss: sparse_categorical_crossentropy
