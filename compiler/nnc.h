@@ -132,6 +132,9 @@ typedef struct layer {
     int num_params;
     int needs_dx;       /* some layer before it has parameters */
     int relu_fused_next;/* its ReLU mask is applied by the next layer's backward */
+    size_t scratch;     /* floats of kernel scratch its backward needs (op's infer) */
+    size_t saved_bytes; /* bytes per sample kept from forward to backward (op's infer) */
+    int saved_buf;      /* plan: buffer index of those bytes */
     size_t act;         /* plan: activation buffer index */
 } layer;
 

@@ -62,8 +62,16 @@ int plan_build(model *m, plan *p)
                      l->out.w, l->out.c);
         l->act = (size_t)p->num_bufs;
         add_buffer(p, name, align_up(all), what);
-        if (l->num_params)
-            p->scratch = l->params[0].count > p->scratch ? l->params[0].count : p->scratch;
+        if (l->saved_bytes) { /* e.g. max pooling's argmax, bytes in float slots */
+            size_t bytes = mul_checked(l->saved_bytes, B);
+            snprintf(name, sizeof name, "m%02d", l->index);
+            snprintf(what, sizeof what, "%s kept for backward (%zu bytes)", l->id, bytes);
+            l->saved_buf = p->num_bufs;
+            add_buffer(p, name, align_up((bytes + sizeof(float) - 1) / sizeof(float)), what);
+        }
+        size_t need = l->num_params && l->params[0].count > l->scratch ? l->params[0].count
+                                                                       : l->scratch;
+        p->scratch = need > p->scratch ? need : p->scratch;
     }
     p->grad_count = align_up(biggest);
     size_t floats = m->param_block * (2 + (size_t)p->opt_slots) + 2 * p->grad_count + p->scratch +

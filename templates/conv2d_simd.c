@@ -62,16 +62,17 @@ NNC_INLINE void conv2d_simd_block(nnc_real *restrict y, const nnc_real *restrict
         for (int kw = 0; kw < KW; kw++) {
             const nnc_real *wp = w + (long)(kh * KW + kw) * IC * OC + ob;
             const nnc_real *xp[PB];
-            int inside[PB], all_inside = 1;
+            int inside[PB], all_inside = 1, any_inside = 0;
             for (int p = 0; p < np; p++) {
                 int iw = (ow0 + p) * SW - PL + kw;
                 inside[p] = NO_COL_EDGE || (iw >= 0 && iw < IW);
                 all_inside &= inside[p];
+                any_inside |= inside[p];
                 xp[p] = x + ((s * IH + ih) * IW + (inside[p] ? iw : 0)) * IC;
             }
             if (all_inside) /* the common case: no padding under this block */
                 conv2d_simd_taps(acc, wp, xp, inside, np, 0);
-            else
+            else if (any_inside) /* (dx of a valid convolution pads by K-1) */
                 conv2d_simd_taps(acc, wp, xp, inside, np, 1);
         }
     }

@@ -37,10 +37,13 @@ NNC_MAYBE_UNUSED static void dense_fwd(nnc_real *restrict y, const nnc_real *res
     }
 }
 
-/* dw[I][O]: each row summed over the batch in order, whatever the threads. */
+/* dw[I][O]: each row summed over the batch in order, whatever the threads.
+ * (scratch: unused here, the SIMD twin packs x into it) */
 NNC_MAYBE_UNUSED static void dense_dw(nnc_real *restrict dw, const nnc_real *restrict dy,
-                                      const nnc_real *restrict x, int n)
+                                      const nnc_real *restrict x, nnc_real *restrict scratch,
+                                      int n)
 {
+    (void)scratch;
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < I; i++) {
         nnc_real *d = dw + (long)i * O;
@@ -81,9 +84,9 @@ NNC_MAYBE_UNUSED static void dense_dx(nnc_real *restrict dx, const nnc_real *res
 static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
                       nnc_real *restrict dy, const nnc_real *restrict x,
                       const nnc_real *restrict y, const nnc_real *restrict w,
-                      nnc_real *restrict wt, int n)
+                      nnc_real *restrict scratch, int n)
 {
-    (void)dx, (void)db, (void)y, (void)w, (void)wt;
+    (void)dx, (void)db, (void)y, (void)w, (void)scratch;
     if (MASK_DY)
         for (long i = 0; i < (long)n * O; i++)
             if (y[i] <= 0)
@@ -95,7 +98,7 @@ static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *re
             for (int o = 0; o < O; o++)
                 db[o] += dy[s * O + o];
     }
-    dw_impl(dw, dy, x, n);
+    dw_impl(dw, dy, x, scratch, n);
     if (NEED_DX)
-        dx_impl(dx, dy, w, wt, n);
+        dx_impl(dx, dy, w, scratch, n);
 }

@@ -1,11 +1,14 @@
 /* templates/dense_simd_dw.c — the kernel gradient of a dense layer on a SIMD
- * target: RB rows times OBV vectors of outputs stay in registers over the
+ * target, dw[I][O] = x^T dy. The inputs are first packed RB rows at a time
+ * (xp[I/RB][n][RB], rows past I zero): read in place, one sample's row lies
+ * I floats from the next, and for large I those reads all fall in one cache
+ * set. RB rows times OBV vectors of outputs then stay in registers over the
  * batch, summed in sample order (the same result for any thread count). The
  * scalar twin is dense_dw in templates/dense.c. */
 /* nnc:defaults begin */
 #include "simd_prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
-#define I 12
+#define I 13
 #define O 32
 #define RB 3
 #define OBV 2
@@ -13,19 +16,19 @@
 /* nnc:defaults end */
 
 NNC_INLINE void dense_simd_dw_block(nnc_real *restrict dw, const nnc_real *restrict dy,
-                                    const nnc_real *restrict x, int n, int i0, int ob,
+                                    const nnc_real *restrict xp, int n, int i0, int ob,
                                     const int nr)
 {
     nnc_vec acc[RB][OBV];
-    for (int r = 0; r < nr; r++)
+    for (int r = 0; r < RB; r++)
         for (int v = 0; v < OBV; v++)
             acc[r][v] = nnc_vzero();
     for (long s = 0; s < n; s++) {
         nnc_vec gv[OBV];
         for (int v = 0; v < OBV; v++)
             gv[v] = nnc_vload(dy + s * O + ob + v * NNC_VW);
-        for (int r = 0; r < nr; r++) {
-            nnc_vec xv = nnc_vset1(x[s * I + i0 + r]);
+        for (int r = 0; r < RB; r++) {
+            nnc_vec xv = nnc_vset1(xp[s * RB + r]);
             for (int v = 0; v < OBV; v++)
                 acc[r][v] = nnc_vfma(xv, gv[v], acc[r][v]);
         }
@@ -35,19 +38,25 @@ NNC_INLINE void dense_simd_dw_block(nnc_real *restrict dw, const nnc_real *restr
             nnc_vstore(dw + (long)(i0 + r) * O + ob + v * NNC_VW, acc[r][v]);
 }
 
-/* dw[I][O] = x^T dy */
+/* xp: scratch of (I + RB - 1) / RB * RB * n floats */
 static void dense_simd_dw(nnc_real *restrict dw, const nnc_real *restrict dy,
-                          const nnc_real *restrict x, int n)
+                          const nnc_real *restrict x, nnc_real *restrict xp, int n)
 {
     const int rows = (I + RB - 1) / RB, cols = O / (OBV * NNC_VW);
-#pragma omp parallel for schedule(static)
-    for (int u = 0; u < rows * cols; u++) {
-        int i0 = u / cols * RB, ob = u % cols * OBV * NNC_VW;
-        if (i0 + RB <= I)
-            dense_simd_dw_block(dw, dy, x, n, i0, ob, RB);
-        else
-            for (int i = i0; i < I; i++)
-                dense_simd_dw_block(dw, dy, x, n, i, ob, 1);
+#pragma omp parallel
+    {
+#pragma omp for schedule(static)
+        for (long s = 0; s < n; s++)
+            for (int i = 0; i < rows * RB; i++)
+                xp[((long)(i / RB) * n + s) * RB + i % RB] = i < I ? x[s * I + i] : 0;
+#pragma omp for schedule(static)
+        for (int u = 0; u < rows * cols; u++) {
+            int i0 = u / cols * RB, ob = u % cols * OBV * NNC_VW;
+            const nnc_real *p = xp + (long)(i0 / RB) * n * RB;
+            if (i0 + RB <= I)
+                dense_simd_dw_block(dw, dy, p, n, i0, ob, RB);
+            else
+                dense_simd_dw_block(dw, dy, p, n, i0, ob, I - i0);
+        }
     }
 }
-

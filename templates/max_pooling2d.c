@@ -1,6 +1,9 @@
 /* templates/max_pooling2d.c — max pooling, channels-last. Padding cells (for
  * padding same) never win. The backward pass sends each output's gradient to
  * the first maximum of its window in (kh,kw) order, as TensorFlow and PyTorch do.
+ * Where windows tile the input (the usual pool_size = strides, no padding), the
+ * forward pass also records that position in am[] (one byte per output), so
+ * the backward pass reads am and dy, not the input and output again.
  * RELU_BEFORE: the layer before ends in a ReLU whose mask this backward pass
  * applies (a maximum <= 0 passes no gradient), so that layer can skip its own. */
 /* nnc:defaults begin */
@@ -23,9 +26,43 @@
 
 /* windows tile the input without overlap or padding: backward is a gather */
 #define TILED (SH == PH && SW == PW && PT == 0 && PL == 0)
+/* ... and a window position fits in a byte, with PH*PW meaning "no gradient" */
+#define ARGMAX (TILED && PH * PW < 255)
 
-static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x, int n)
+/* Tiled windows: the maximum and its position; first maximum wins. The
+ * window loops sit inside the channel loop, so that one vectorizes. */
+static void max_pooling2d_fwd_argmax(nnc_real *restrict y, const nnc_real *restrict x,
+                                     unsigned char *restrict am, long row)
 {
+    long s = row / OH;
+    int oh = (int)(row % OH);
+    for (int ow = 0; ow < OW; ow++) {
+        const nnc_real *xp = x + ((s * IH + oh * PH) * IW + ow * PW) * C;
+        long o = ((s * OH + oh) * OW + ow) * C;
+        for (int c = 0; c < C; c++) {
+            nnc_real m = -INFINITY, k = 0; /* the position as a float: one vector width */
+            for (int kh = 0; kh < PH; kh++)
+                for (int kw = 0; kw < PW; kw++) {
+                    nnc_real v = xp[((long)kh * IW + kw) * C + c];
+                    k = v > m ? (nnc_real)(kh * PW + kw) : k;
+                    m = v > m ? v : m;
+                }
+            y[o + c] = m;
+            am[o + c] = (unsigned char)(!RELU_BEFORE || m > 0 ? k : PH * PW);
+        }
+    }
+}
+
+static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+                              unsigned char *restrict am, int n)
+{
+    (void)am;
+    if (ARGMAX) {
+#pragma omp parallel for schedule(static)
+        for (long row = 0; row < (long)n * OH; row++)
+            max_pooling2d_fwd_argmax(y, x, am, row);
+        return;
+    }
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)n * OH; row++) {
         long s = row / OH;
@@ -55,8 +92,7 @@ static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x, 
 /* Tiled windows: each input cell belongs to at most one window, so dx is
  * written once, in order, vectorized over channels, with no scatter. */
 static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restrict dy,
-                                    const nnc_real *restrict x, const nnc_real *restrict y,
-                                    long s)
+                                    const unsigned char *restrict am, long s)
 {
     nnc_real *d = dx + s * IH * IW * C;
     if (OH * PH < IH || OW * PW < IW) /* cells no window covers */
@@ -64,27 +100,24 @@ static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restr
     for (int oh = 0; oh < OH; oh++)
         for (int ow = 0; ow < OW; ow++) {
             long o = ((s * OH + oh) * OW + ow) * C;
-            int done[C] = {0};
             for (int kh = 0; kh < PH; kh++)
                 for (int kw = 0; kw < PW; kw++) {
                     long at = ((s * IH + oh * PH + kh) * IW + ow * PW + kw) * C;
-                    for (int c = 0; c < C; c++) {
-                        int hit = !done[c] && x[at + c] == y[o + c];
-                        int pass = hit && (!RELU_BEFORE || y[o + c] > 0);
-                        dx[at + c] = pass ? dy[o + c] : 0;
-                        done[c] |= hit;
-                    }
+                    for (int c = 0; c < C; c++)
+                        dx[at + c] = am[o + c] == kh * PW + kw ? dy[o + c] : 0;
                 }
         }
 }
 
 static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy,
-                              const nnc_real *restrict x, const nnc_real *restrict y, int n)
+                              const nnc_real *restrict x, const nnc_real *restrict y,
+                              const unsigned char *restrict am, int n)
 {
-    if (TILED) {
+    (void)am;
+    if (ARGMAX) {
 #pragma omp parallel for schedule(static)
         for (long s = 0; s < n; s++)
-            max_pooling2d_bwd_tiled(dx, dy, x, y, s);
+            max_pooling2d_bwd_tiled(dx, dy, am, s);
         return;
     }
 #pragma omp parallel for schedule(static)
@@ -108,3 +141,4 @@ static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy
     }
 }
 #undef TILED
+#undef ARGMAX

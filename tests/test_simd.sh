@@ -13,8 +13,8 @@ trap 'rm -rf "$dir"' EXIT
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-math-errno -Wall -Wextra -Werror ${NNC_CFLAGS:-} -Iruntime"
 pass=0 fail=0 cases=0
 
-# case NAME H W C CONV1 CONV2 [UNITS]: two conv layers (YAML flow maps), a
-# hidden dense layer of UNITS (default 5) and a dense head
+# case NAME H W C CONV1 CONV2 [UNITS [BATCH]]: two conv layers (YAML flow maps),
+# a hidden dense layer of UNITS (default 5), a dense head; BATCH default 3
 case_() {
     name=$1
     cat > "$dir/$name.yaml" <<EOF2
@@ -26,7 +26,7 @@ layers:
   - dense: {units: ${7:-5}, activation: relu}
   - dense: {units: 3, activation: softmax}
 loss: sparse_categorical_crossentropy
-fit: {batch_size: 3}
+fit: {batch_size: ${8:-3}}
 EOF2
     cases=$((cases + 1))
     ok=1
@@ -56,6 +56,9 @@ case_ even_same  8 7 3  "{filters: 16, kernel_size: 4, padding: same, $R}" "{fil
 case_ strides    11 9 3 "{filters: 16, kernel_size: 3, strides: 2, $R}" "{filters: 32, kernel_size: 3, strides: 2, padding: same}"
 case_ odd_oc     7 7 3  "{filters: 7, kernel_size: 3, $R}" "{filters: 16, kernel_size: 3}"
 case_ ic5_oc12   8 8 3  "{filters: 5, kernel_size: 3, $R}" "{filters: 12, kernel_size: 3, $R}"
+# batches past several vectors of samples (the dense input-gradient blocks)
+case_ batch21    6 6 4  "{filters: 8, kernel_size: 3, $R}" "{filters: 16, kernel_size: 1, $R}" 16 21
+case_ batch40    5 5 3  "{filters: 8, kernel_size: 2, $R}" "{filters: 24, kernel_size: 2}" 40 40
 case_ wide_k     12 12 1 "{filters: 8, kernel_size: [5, 3], $R}" "{filters: 8, kernel_size: [1, 5], padding: same}"
 
 echo "$pass passed, $fail failed"

@@ -80,7 +80,13 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
 {
     subst s[20];
     int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
-    int obv = emit_pick_obv(l->out.c, e->m->vw), rb = 8 / obv; /* 8 accumulators */
+    /* 8 accumulators: 4 kernel rows times 2 vectors reuse each dy load
+     * better than 2 times 4 (dy of a sample often outgrows L1), when there
+     * are 4 rows (KW*IC) to block */
+    int obv = emit_pick_obv(l->out.c, e->m->vw), rows = l->kernel[1] * l->in.c;
+    if (obv > 2 && rows >= 4)
+        obv = 2;
+    int rb = 8 / obv;
     emit_lit_int(&s[n++], "RB", rb), emit_lit_int(&s[n++], "OBV", obv);
     emit_lit_name(&s[n++], "conv2d_simd_dw", l, "dw_simd");
     emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");

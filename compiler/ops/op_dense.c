@@ -3,6 +3,11 @@
  * fused with the cross-entropy loss. */
 #include "nnc.h"
 
+/* accumulator vectors in a register block (of 16 on AVX2), and how many of
+ * them run over samples in the dx kernel */
+#define DENSE_ACC 12
+#define DENSE_DX_SV 2
+
 static const char *const keys[] = {"units", "activation", "use_bias", NULL};
 
 static int parse(layer *l, attrs *a)
@@ -21,7 +26,6 @@ static int parse(layer *l, attrs *a)
 
 static int infer(layer *l, const model *m)
 {
-    (void)m;
     if (!l->in.flat) {
         diag_error(l->loc, "%s: expects a flat input but gets (%d, %d, %d); add '- flatten' "
                            "before it", l->ctx, l->in.h, l->in.w, l->in.c);
@@ -32,38 +36,47 @@ static int infer(layer *l, const model *m)
     layer_add_param(l, "kernel", 2, ks, INIT_GLOROT_UNIFORM, l->in.c, l->units);
     if (l->use_bias)
         layer_add_param(l, "bias", 1, &l->units, INIT_ZEROS, 0, 0);
+    /* the scalar dx transposes the kernel; the SIMD dw packs the inputs in
+     * row blocks, the SIMD dx transposes dy padded to whole vectors */
+    size_t B = (size_t)m->batch_size, in = (size_t)l->in.c, out = (size_t)l->units;
+    l->scratch = in * out;
+    if ((in + DENSE_ACC) * B > l->scratch)
+        l->scratch = (in + DENSE_ACC) * B;
+    if (out * (B + 16) > l->scratch)
+        l->scratch = out * (B + 16);
     return 0;
 }
 
-/* One instance of templates/dense_simd.c: forward, or dx = dy W^T. */
-static void emit_simd_gemm(emit_ctx *e, const layer *l, int in, int out, int relu, int bias,
-                           const char *fn, const char *block)
-{
-    subst s[8];
-    int n = 0, obv = emit_pick_obv(out, e->m->vw);
-    emit_lit_int(&s[n++], "I", in), emit_lit_int(&s[n++], "O", out);
-    emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
-    emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "SB", 8 / obv);
-    emit_lit_name(&s[n++], "dense_simd_fwd", l, fn);
-    emit_lit_name(&s[n++], "dense_simd_block", l, block);
-    template_emit(e->out, "dense_simd", s, n);
-}
-
-static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
+/* templates/dense_simd.c: the forward pass. */
+static void emit_simd_fwd(emit_ctx *e, const layer *l)
 {
     subst s[8];
     int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
-    emit_lit_int(&s[n++], "RB", 8 / obv), emit_lit_int(&s[n++], "OBV", obv);
+    emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
+    emit_lit_int(&s[n++], "BIAS", l->use_bias);
+    emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "SB", 8 / obv);
+    emit_lit_name(&s[n++], "dense_simd_fwd", l, "fwd");
+    emit_lit_name(&s[n++], "dense_simd_block", l, "block");
+    template_emit(e->out, "dense_simd", s, n);
+}
+
+/* templates/dense_simd_dw.c and _dx.c; register blocks of 12 accumulators. */
+static void emit_simd_bwd(emit_ctx *e, const layer *l)
+{
+    subst s[6];
+    int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
+    emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
+    emit_lit_int(&s[n++], "RB", DENSE_ACC / obv), emit_lit_int(&s[n++], "OBV", obv);
     emit_lit_name(&s[n++], "dense_simd_dw", l, "dw_simd");
     emit_lit_name(&s[n++], "dense_simd_dw_block", l, "dw_block");
     template_emit(e->out, "dense_simd_dw", s, n);
-    if (!simd_dx)
+    if (!l->needs_dx)
         return;
-    emit_simd_gemm(e, l, l->units, l->in.c, 0, 0, "dx_gemm", "dx_block");
     n = 2;
+    emit_lit_int(&s[n++], "RB", DENSE_ACC / DENSE_DX_SV), emit_lit_int(&s[n++], "SV", DENSE_DX_SV);
     emit_lit_name(&s[n++], "dense_simd_dx", l, "dx_simd");
-    emit_lit_name(&s[n++], "dx_gemm", l, "dx_gemm");
+    emit_lit_name(&s[n++], "dense_simd_dx_block", l, "dx_block");
     template_emit(e->out, "dense_simd_dx", s, n);
 }
 
@@ -72,7 +85,6 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
     int vw = e->m->vw, simd = vw && l->units % vw == 0;
-    int simd_dx = simd && l->needs_dx && l->in.c % vw == 0;
     subst s[12];
     int n = 0;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
@@ -85,14 +97,13 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     emit_lit_name(&s[n++], "dense_dw", l, "dw_scalar");
     emit_lit_name(&s[n++], "dense_dx", l, "dx_scalar");
     emit_lit_name(&s[n++], "dw_impl", l, simd ? "dw_simd" : "dw_scalar");
-    emit_lit_name(&s[n++], "dx_impl", l, simd_dx ? "dx_simd" : "dx_scalar");
+    emit_lit_name(&s[n++], "dx_impl", l, simd && l->needs_dx ? "dx_simd" : "dx_scalar");
     emit_comment_loc(e, l, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
                                                         : "");
     if (simd) {
         sb_printf(e->out, "/* %s kernels, %d-wide */\n", e->m->target, vw);
-        emit_simd_gemm(e, l, l->in.c, l->units, l->activation == ACT_RELU, l->use_bias, "fwd",
-                       "block");
-        emit_simd_bwd(e, l, simd_dx);
+        emit_simd_fwd(e, l);
+        emit_simd_bwd(e, l);
     }
     template_emit(e->out, "dense", s, n);
 }

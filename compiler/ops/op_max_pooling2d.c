@@ -31,12 +31,15 @@ static int infer(layer *l, const model *m)
         return -1;
     }
     l->out = (shape3){oh, ow, l->in.c, 0};
+    /* the position of each maximum in its window, so the backward pass reads
+     * one byte per output instead of the input and output again */
+    l->saved_bytes = (size_t)oh * ow * l->in.c;
     return 0;
 }
 
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
-    subst s[15];
+    subst s[16];
     int n = 0;
     emit_lit_int(&s[n++], "IH", l->in.h), emit_lit_int(&s[n++], "IW", l->in.w);
     emit_lit_int(&s[n++], "C", l->in.c), emit_lit_int(&s[n++], "OH", l->out.h);
@@ -46,6 +49,7 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     emit_lit_int(&s[n++], "PL", l->pad_left);
     emit_lit_int(&s[n++], "RELU_BEFORE", l->index > 1 && e->m->layers[l->index - 2].relu_fused_next);
     emit_lit_name(&s[n++], "max_pooling2d_fwd", l, "fwd");
+    emit_lit_name(&s[n++], "max_pooling2d_fwd_argmax", l, "fwd_argmax");
     emit_lit_name(&s[n++], "max_pooling2d_bwd", l, "bwd");
     emit_lit_name(&s[n++], "max_pooling2d_bwd_tiled", l, "bwd_tiled");
     emit_comment_loc(e, l, paddings[l->padding]);
@@ -54,13 +58,15 @@ static void emit_fwd(emit_ctx *e, const layer *l)
 
 static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
 {
-    sb_printf(e->out, "    %s_fwd(%s, %s, n);\n", l->id, y, x);
+    sb_printf(e->out, "    %s_fwd(%s, %s, (unsigned char *)%s, n);\n", l->id, y, x,
+              e->p->bufs[l->saved_buf].name);
 }
 
 static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
                      const char *x, const char *y)
 {
-    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, n);\n", l->id, dx, dy, x, y);
+    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, (const unsigned char *)%s, n);\n", l->id, dx,
+              dy, x, y, e->p->bufs[l->saved_buf].name);
 }
 
 const op_def op_max_pooling2d = {"max_pooling2d", parse, infer, emit_fwd, call_fwd, call_bwd,
