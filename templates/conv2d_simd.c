@@ -28,18 +28,18 @@
 /* No window reaches past the left or right edge: no column checks needed. */
 #define NO_COL_EDGE (PL == 0 && (OW - 1) * SW + KW <= IW)
 
-/* The IC-long reduction of one kernel tap for NP pixels; with CHECK, pixels
- * whose input column is padding read zeros. */
+/* The IC-long reduction of one kernel tap for NP pixels. Unchecked, the
+ * pixels lie SW*IC apart from xp[0]; checked (a window edge in the padding),
+ * each has its own pointer, to zeros where its column is padding. */
 NNC_INLINE void conv2d_simd_taps(nnc_vec acc[PB][OBV], const nnc_real *restrict wp,
-                                 const nnc_real *const xp[PB], const int inside[PB], const int np,
-                                 const int check)
+                                 const nnc_real *const xp[PB], const int np, const int check)
 {
     for (int ci = 0; ci < IC; ci++) {
         nnc_vec wv[OBV];
         for (int v = 0; v < OBV; v++)
             wv[v] = nnc_vload(wp + ci * OC + v * NNC_VW);
         for (int p = 0; p < np; p++) {
-            nnc_vec xv = nnc_vset1(!check || inside[p] ? xp[p][ci] : 0);
+            nnc_vec xv = nnc_vset1(check ? xp[p][ci] : xp[0][p * SW * IC + ci]);
             for (int v = 0; v < OBV; v++)
                 acc[p][v] = nnc_vfma(xv, wv[v], acc[p][v]);
         }
@@ -61,19 +61,19 @@ NNC_INLINE void conv2d_simd_block(nnc_real *restrict y, const nnc_real *restrict
             continue;
         for (int kw = 0; kw < KW; kw++) {
             const nnc_real *wp = w + (long)(kh * KW + kw) * IC * OC + ob;
+            static const nnc_real zeros[IC];
             const nnc_real *xp[PB];
-            int inside[PB], all_inside = 1, any_inside = 0;
+            int all_inside = 1, any_inside = 0;
             for (int p = 0; p < np; p++) {
-                int iw = (ow0 + p) * SW - PL + kw;
-                inside[p] = NO_COL_EDGE || (iw >= 0 && iw < IW);
-                all_inside &= inside[p];
-                any_inside |= inside[p];
-                xp[p] = x + ((s * IH + ih) * IW + (inside[p] ? iw : 0)) * IC;
+                int iw = (ow0 + p) * SW - PL + kw, inside = NO_COL_EDGE || (iw >= 0 && iw < IW);
+                all_inside &= inside;
+                any_inside |= inside;
+                xp[p] = inside ? x + ((s * IH + ih) * IW + iw) * IC : zeros;
             }
             if (all_inside) /* the common case: no padding under this block */
-                conv2d_simd_taps(acc, wp, xp, inside, np, 0);
+                conv2d_simd_taps(acc, wp, xp, np, 0);
             else if (any_inside) /* (dx of a valid convolution pads by K-1) */
-                conv2d_simd_taps(acc, wp, xp, inside, np, 1);
+                conv2d_simd_taps(acc, wp, xp, np, 1);
         }
     }
     for (int p = 0; p < np; p++)
@@ -93,11 +93,10 @@ static void conv2d_simd_fwd(nnc_real *restrict y, const nnc_real *restrict x,
         long s = row / OH;
         int oh = (int)(row % OH);
         for (int ob = 0; ob < OC; ob += OBV * NNC_VW) {
-            int ow = 0;
-            for (; ow + PB <= OW; ow += PB)
+            for (int ow = 0; ow + PB <= OW; ow += PB)
                 conv2d_simd_block(y, x, w, b, s, oh, ow, ob, PB);
-            for (; ow < OW; ow++)
-                conv2d_simd_block(y, x, w, b, s, oh, ow, ob, 1);
+            if (OW % PB) /* the rest of the row as one block (a constant size) */
+                conv2d_simd_block(y, x, w, b, s, oh, OW - OW % PB, ob, OW % PB);
         }
     }
 }

@@ -65,9 +65,14 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
                            int relu, int bias, const char *fn, const char *block)
 {
     subst s[21];
-    int n = conv_dims(s, in, out, l, pt, pl), obv = emit_pick_obv(out.c, e->m->vw);
+    int n = conv_dims(s, in, out, l, pt, pl), obv = emit_pick_obv(out.c, e->m->vw), pb = 8 / obv;
+    /* 12 accumulators, 6 pixels x 2 vectors, where each tap's reduction (in.c)
+     * is long enough to pay for the bigger block (AVX2 has 16 registers:
+     * 12 + 2 kernel vectors + 1 broadcast); else 8 */
+    if (in.c >= 8 && out.c % (2 * e->m->vw) == 0)
+        obv = 2, pb = 6;
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
-    emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", 8 / obv);
+    emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", pb);
     emit_lit_name(&s[n++], "conv2d_simd_fwd", l, fn);
     emit_lit_name(&s[n++], "conv2d_simd_block", l, block);
     char taps[32];
