@@ -7,6 +7,8 @@
  * them run over samples in the dx kernel */
 #define DENSE_ACC 12
 #define DENSE_DX_SV 2
+/* inputs per pass of the forward kernel: a 512 x 32 panel of W is 64 KiB */
+#define DENSE_KC 512
 
 static const char *const keys[] = {"units", "activation", "use_bias", NULL};
 
@@ -50,12 +52,13 @@ static int infer(layer *l, const model *m)
 /* templates/dense_simd.c: the forward pass. */
 static void emit_simd_fwd(emit_ctx *e, const layer *l)
 {
-    subst s[8];
+    subst s[9];
     int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "SB", 8 / obv);
+    emit_lit_int(&s[n++], "KC", DENSE_KC);
     emit_lit_name(&s[n++], "dense_simd_fwd", l, "fwd");
     emit_lit_name(&s[n++], "dense_simd_block", l, "block");
     template_emit(e->out, "dense_simd", s, n);
