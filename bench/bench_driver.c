@@ -3,8 +3,8 @@
  *   train RUNS STEPS    images/s of whole optimizer steps at the compiled batch
  *   infer RUNS STEPS    images/s of forward passes at the compiled batch
  *   latency RUNS STEPS  microseconds of one single-image forward pass
- * Each prints the median over RUNS and, for train and infer, GFLOP/s and
- * milliseconds per step of each layer and pass.
+ * Each prints the median over RUNS, then GFLOP/s and milliseconds per step
+ * of each layer and pass.
  * Threads: OMP_NUM_THREADS. */
 #define NNC_NO_MAIN
 #include NNC_TRAINER
@@ -82,7 +82,6 @@ int main(int argc, char **argv)
         printf("%s %.1f us\n", mode, per * 1e6);
     else
         printf("%s %.0f img/s\n", mode, batch / per);
-    if (mode[0] != 'l')
-        print_layers((double)runs * steps * batch, (double)runs * steps);
+    print_layers((double)runs * steps * batch, (double)runs * steps);
     return 0;
 }

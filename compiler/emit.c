@@ -183,13 +183,20 @@ static void prof_end(emit_ctx *e, const layer *l, int pass)
         sb_printf(e->out, "    nnc_prof[%d][%d] += nnc_prof_now() - t;\n", l->index - 1, pass);
 }
 
-/* Multiply-adds of one sample through a layer with a kernel, as FLOPs. */
-static double layer_flops(const layer *l, int pass)
+/* Multiply-adds of one sample through a layer with a kernel, as FLOPs: over
+ * the output pixels a max pool after it reads when the layer computes that
+ * pool (the others are not computed, and get no gradient for dw); dx as for
+ * every pixel. */
+static double layer_flops(const model *m, const layer *l, int pass)
 {
     if (!l->num_params)
         return 0;
-    double f = 2.0 * (double)l->params[0].count * l->out.h * l->out.w;
-    return pass == 0 ? f : f * (l->needs_dx ? 2 : 1);
+    double per_pixel = 2.0 * (double)l->params[0].count, pixels = l->out.h * l->out.w;
+    const layer *next = l->index < m->num_layers ? &m->layers[l->index] : NULL;
+    double used = next && pool_fused(m, next)
+                      ? (double)next->out.h * next->pool[0] * next->out.w * next->pool[1]
+                      : pixels;
+    return pass == 0 ? per_pixel * used : per_pixel * (used + (l->needs_dx ? pixels : 0));
 }
 
 static void emit_profile_tables(emit_ctx *e)
@@ -203,8 +210,8 @@ static void emit_profile_tables(emit_ctx *e)
     sb_puts(e->out, "};\n/* FLOPs per sample, forward and backward */\n"
                     "static const double nnc_prof_flops[NNC_LAYERS][2] = {");
     for (int i = 0; i < m->num_layers; i++)
-        sb_printf(e->out, "{%.0f, %.0f}, ", layer_flops(&m->layers[i], 0),
-                  layer_flops(&m->layers[i], 1));
+        sb_printf(e->out, "{%.0f, %.0f}, ", layer_flops(m, &m->layers[i], 0),
+                  layer_flops(m, &m->layers[i], 1));
     sb_puts(e->out, "};\nstatic double nnc_prof_now(void)\n{\n    struct timespec ts;\n"
                     "    clock_gettime(CLOCK_MONOTONIC, &ts);\n"
                     "    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;\n}\n");

@@ -61,7 +61,13 @@ int plan_build(model *m, plan *p)
             snprintf(what, sizeof what, "%s output (%zu, %d, %d, %d)", l->id, B, l->out.h,
                      l->out.w, l->out.c);
         l->act = (size_t)p->num_bufs;
-        add_buffer(p, name, align_up(all), what);
+        if (i + 1 < m->num_layers && pool_fused(m, &m->layers[i + 1])) {
+            snprintf(what, sizeof what, "%s output: not kept (pooled by the same kernel)",
+                     l->id);
+            add_buffer(p, name, ALIGN_FLOATS, what);
+        } else {
+            add_buffer(p, name, align_up(all), what);
+        }
         if (l->saved_bytes) { /* e.g. max pooling's argmax, bytes in float slots */
             size_t bytes = mul_checked(l->saved_bytes, B);
             snprintf(name, sizeof name, "m%02d", l->index);

@@ -148,30 +148,36 @@ NNC_MAYBE_UNUSED static void conv2d_dx(nnc_real *restrict dx, const nnc_real *re
 
 /* Backward: dy is overwritten with the gradient before the activation. dx is
  * only computed when a layer before this one has parameters. wt is scratch of
- * KH*KW*IC*OC values: first dw's partial sums, then the transposed kernel. */
+ * KH*KW*IC*OC values and n*OC: first the bias sums, then dw's partial sums,
+ * then the transposed kernel. */
 static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
                        nnc_real *restrict dy, const nnc_real *restrict x,
                        const nnc_real *restrict y, const nnc_real *restrict w,
                        nnc_real *restrict wt, int n)
 {
     (void)dx, (void)db, (void)y, (void)w, (void)wt;
-    if (MASK_DY) {
+    if (MASK_DY || BIAS) { /* one pass over dy: the ReLU mask, per-sample bias sums */
 #pragma omp parallel for schedule(static)
-        for (long i = 0; i < (long)n * OH * OW * OC; i++)
-            if (y[i] <= 0)
-                dy[i] = 0;
-    }
-    if (BIAS) { /* per-sample partial sums, as for dw */
-        for (int co = 0; co < OC; co++)
-            db[co] = 0;
         for (long s = 0; s < n; s++) {
             nnc_real part[OC] = {0};
-            for (long p = s * OH * OW; p < (s + 1) * OH * OW; p++)
-                for (int co = 0; co < OC; co++)
-                    part[co] += dy[p * OC + co];
-            for (int co = 0; co < OC; co++)
-                db[co] += part[co];
+            nnc_real *g = dy + s * OH * OW * OC; /* flat, branch-free: it vectorizes */
+            const nnc_real *ys = y + s * OH * OW * OC;
+            for (long p = 0; p < OH * OW; p++)
+                for (int co = 0; co < OC; co++) {
+                    nnc_real v = MASK_DY && ys[p * OC + co] <= 0 ? 0 : g[p * OC + co];
+                    g[p * OC + co] = v;
+                    part[co] += BIAS ? v : 0;
+                }
+            if (BIAS) /* wt is free until dw: it holds the sums of each sample */
+                memcpy(wt + s * OC, part, sizeof part);
         }
+    }
+    if (BIAS) { /* added in sample order, as dw: the same for any thread count */
+        for (int co = 0; co < OC; co++)
+            db[co] = 0;
+        for (long s = 0; s < n; s++)
+            for (int co = 0; co < OC; co++)
+                db[co] += wt[s * OC + co];
     }
     dw_impl(dw, wt, dy, x, n);
     if (NEED_DX)

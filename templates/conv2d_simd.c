@@ -2,7 +2,9 @@
  * PB output pixels of one row times OBV vectors of output channels stay in
  * registers while the KH*KW*IC reduction streams through; each step loads OBV
  * kernel vectors and broadcasts PB inputs for PB*OBV fused multiply-adds.
- * OC must be a multiple of OBV*NNC_VW. The scalar twin is templates/conv2d.c. */
+ * OC must be a multiple of OBV*NNC_VW. The scalar twin is templates/conv2d.c.
+ * With POOL, conv2d_simd_fwd_pool also applies the max pool that follows (see
+ * there). */
 /* nnc:defaults begin */
 #include "simd_prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
@@ -22,6 +24,12 @@
 #define BIAS 1
 #define PB 3
 #define OBV 4
+#define POOL 1 /* the next layer, a max pool with windows PPH x PPW tiling the
+                * output into POH x POW, is computed here too */
+#define PPH 2
+#define PPW 2
+#define POH 3
+#define POW 4
 #endif
 /* nnc:defaults end */
 
@@ -46,10 +54,12 @@ NNC_INLINE void conv2d_simd_taps(nnc_vec acc[PB][OBV], const nnc_real *restrict 
     }
 }
 
-/* NP (PB or fewer) pixels starting at (oh, ow0), channels [ob, ob + OBV*NNC_VW). */
-NNC_INLINE void conv2d_simd_block(nnc_real *restrict y, const nnc_real *restrict x,
-                                  const nnc_real *restrict w, const nnc_real *restrict b,
-                                  long s, int oh, int ow0, int ob, const int np)
+/* NP (PB or fewer) pixels starting at (oh, ow0), channels [ob, ob + OBV*NNC_VW),
+ * stored from out on, PS floats from one pixel to the next. */
+NNC_INLINE void conv2d_simd_block(nnc_real *restrict out, const long ps,
+                                  const nnc_real *restrict x, const nnc_real *restrict w,
+                                  const nnc_real *restrict b, long s, int oh, int ow0, int ob,
+                                  const int np)
 {
     nnc_vec acc[PB][OBV];
     for (int p = 0; p < np; p++)
@@ -79,25 +89,80 @@ NNC_INLINE void conv2d_simd_block(nnc_real *restrict y, const nnc_real *restrict
     for (int p = 0; p < np; p++)
         for (int v = 0; v < OBV; v++) {
             nnc_vec r = RELU ? nnc_vmax(acc[p][v], nnc_vzero()) : acc[p][v];
-            nnc_vstore(y + ((s * OH + oh) * OW + ow0 + p) * OC + ob + v * NNC_VW, r);
+            nnc_vstore(out + p * ps + v * NNC_VW, r);
         }
 }
 
 /* y[n][OH][OW][OC] = act(conv(x[n][IH][IW][IC], w) + b) */
-static void conv2d_simd_fwd(nnc_real *restrict y, const nnc_real *restrict x,
-                            const nnc_real *restrict w, const nnc_real *restrict b, int n)
+NNC_MAYBE_UNUSED static void conv2d_simd_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+                                             const nnc_real *restrict w,
+                                             const nnc_real *restrict b, int n)
 {
     (void)b;
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)n * OH; row++) {
         long s = row / OH;
         int oh = (int)(row % OH);
+        nnc_real *yr = y + (s * OH + oh) * OW * OC;
         for (int ob = 0; ob < OC; ob += OBV * NNC_VW) {
             for (int ow = 0; ow + PB <= OW; ow += PB)
-                conv2d_simd_block(y, x, w, b, s, oh, ow, ob, PB);
+                conv2d_simd_block(yr + (long)ow * OC + ob, OC, x, w, b, s, oh, ow, ob, PB);
             if (OW % PB) /* the rest of the row as one block (a constant size) */
-                conv2d_simd_block(y, x, w, b, s, oh, OW - OW % PB, ob, OW % PB);
+                conv2d_simd_block(yr + (long)(OW - OW % PB) * OC + ob, OC, x, w, b, s, oh,
+                                  OW - OW % PB, ob, OW % PB);
         }
     }
 }
+
+#if POOL
+/* The convolution, its activation and the max pool after it: the PPH conv
+ * rows under one row of windows go to a small tile t (one block of channels
+ * at a time), never to memory; out come the pooled maxima yp and, as
+ * templates/max_pooling2d.c keeps them, each one's window position am
+ * (PPH*PPW: no gradient, the maximum being a ReLU's zero). Conv pixels no
+ * window covers are not computed. */
+#define CB (OBV * NNC_VW)
+#define OWC (POW * PPW)
+static void conv2d_simd_fwd_pool(nnc_real *restrict yp, unsigned char *restrict am,
+                                 const nnc_real *restrict x, const nnc_real *restrict w,
+                                 const nnc_real *restrict b, int n)
+{
+    (void)b;
+#pragma omp parallel for schedule(static)
+    for (long row = 0; row < (long)n * POH; row++) {
+        long s = row / POH;
+        int ph = (int)(row % POH);
+        NNC_ALIGN nnc_real t[PPH][OWC][CB];
+        for (int ob = 0; ob < OC; ob += CB) {
+            for (int kh = 0; kh < PPH; kh++) {
+                int oh = ph * PPH + kh;
+                for (int ow = 0; ow + PB <= OWC; ow += PB)
+                    conv2d_simd_block(t[kh][ow], CB, x, w, b, s, oh, ow, ob, PB);
+                if (OWC % PB)
+                    conv2d_simd_block(&t[kh][0][0] + (OWC - OWC % PB) * CB, CB, x, w, b, s, oh,
+                                      OWC - OWC % PB, ob, OWC % PB);
+            }
+            for (int pw = 0; pw < POW; pw++) {
+                long o = ((s * POH + ph) * POW + pw) * OC + ob;
+                const nnc_real *tp = &t[0][0][0] + pw * PPW * CB; /* flat: it vectorizes */
+                nnc_real *yo = yp + o;
+                unsigned char *ao = am + o;
+                for (int c = 0; c < CB; c++) { /* first maximum wins */
+                    nnc_real m = -INFINITY, k = 0;
+                    for (int kh = 0; kh < PPH; kh++)
+                        for (int kw = 0; kw < PPW; kw++) {
+                            nnc_real v = tp[(kh * OWC + kw) * CB + c];
+                            k = v > m ? (nnc_real)(kh * PPW + kw) : k;
+                            m = v > m ? v : m;
+                        }
+                    yo[c] = m;
+                    ao[c] = (unsigned char)(!RELU || m > 0 ? k : PPH * PPW);
+                }
+            }
+        }
+    }
+}
+#undef CB
+#undef OWC
+#endif
 #undef NO_COL_EDGE

@@ -22,6 +22,8 @@
 #define PL 0
 #define RB 2
 #define OBV 4
+#define GH 6 /* rows and columns of dy that can be nonzero: a max pool after */
+#define GW 8 /* this layer whose windows leave the last ones out sends them none */
 #endif
 /* nnc:defaults end */
 
@@ -42,11 +44,11 @@ NNC_INLINE void conv2d_simd_dw_rows(nnc_real *restrict dw, const nnc_real *restr
     for (int r = 0; r < nr; r++)
         for (int v = 0; v < OBV; v++)
             acc[r][v] = nnc_vzero();
-    for (int oh = 0; oh < OH; oh++) {
+    for (int oh = 0; oh < GH; oh++) {
         int ih = oh * SH - PT + kh;
         if (ih < 0 || ih >= IH)
             continue;
-        for (int ow = 0; ow < OW; ow++) {
+        for (int ow = 0; ow < GW; ow++) {
             int iw0 = ow * SW - PL; /* input column of kw = 0 */
             if (iw0 + kw_hi < 0 || iw0 + kw_lo >= IW)
                 continue;
@@ -79,9 +81,8 @@ NNC_INLINE void conv2d_simd_dw_unit(nnc_real *restrict dw, const nnc_real *restr
     int ob = u % NOB * OBV * NNC_VW, r0 = u / NOB % NRB * RB, kh = u / (NOB * NRB);
     if (r0 + RB <= ROWS)
         conv2d_simd_dw_rows(dw, dy, x, s, kh, r0, ob, RB);
-    else
-        for (int r = r0; r < ROWS; r++)
-            conv2d_simd_dw_rows(dw, dy, x, s, kh, r, ob, 1);
+    else /* the last rows, one block of a constant size */
+        conv2d_simd_dw_rows(dw, dy, x, s, kh, r0, ob, ROWS % RB);
 }
 
 /* dw[KH][KW][IC][OC] = sum over samples and output pixels of x * dy */

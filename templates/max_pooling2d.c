@@ -53,8 +53,8 @@ static void max_pooling2d_fwd_argmax(nnc_real *restrict y, const nnc_real *restr
     }
 }
 
-static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x,
-                              unsigned char *restrict am, int n)
+NNC_MAYBE_UNUSED static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+                                               unsigned char *restrict am, int n)
 {
     (void)am;
     if (ARGMAX) {

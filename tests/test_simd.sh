@@ -13,21 +13,9 @@ trap 'rm -rf "$dir"' EXIT
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-math-errno -Wall -Wextra -Werror ${NNC_CFLAGS:-} -Iruntime"
 pass=0 fail=0 cases=0
 
-# case NAME H W C CONV1 CONV2 [UNITS [BATCH]]: two conv layers (YAML flow maps),
-# a hidden dense layer of UNITS (default 5), a dense head; BATCH default 3
-case_() {
+# check NAME: compile $dir/NAME.yaml for scalar and TARGET, compare the twins
+check() {
     name=$1
-    cat > "$dir/$name.yaml" <<EOF2
-input: {shape: [$2, $3, $4]}
-layers:
-  - conv2d: $5
-  - conv2d: $6
-  - flatten
-  - dense: {units: ${7:-5}, activation: relu}
-  - dense: {units: 3, activation: softmax}
-loss: sparse_categorical_crossentropy
-fit: {batch_size: ${8:-3}}
-EOF2
     cases=$((cases + 1))
     ok=1
     for t in scalar $TARGET; do
@@ -42,6 +30,41 @@ EOF2
     else
         fail=$((fail + 1)); echo "FAIL $name"
     fi
+}
+
+# case NAME H W C CONV1 CONV2 [UNITS [BATCH]]: two conv layers (YAML flow maps),
+# a hidden dense layer of UNITS (default 5), a dense head; BATCH default 3
+case_() {
+    cat > "$dir/$1.yaml" <<EOF2
+input: {shape: [$2, $3, $4]}
+layers:
+  - conv2d: $5
+  - conv2d: $6
+  - flatten
+  - dense: {units: ${7:-5}, activation: relu}
+  - dense: {units: 3, activation: softmax}
+loss: sparse_categorical_crossentropy
+fit: {batch_size: ${8:-3}}
+EOF2
+    check "$1"
+}
+
+# pool NAME H W C CONV1 POOL1 CONV2 POOL2: conv, max pool, conv, max pool, a
+# dense head (a SIMD target computes a tiled pool in the conv before it)
+pool() {
+    cat > "$dir/$1.yaml" <<EOF2
+input: {shape: [$2, $3, $4]}
+layers:
+  - conv2d: $5
+  - max_pooling2d: $6
+  - conv2d: $7
+  - max_pooling2d: $8
+  - flatten
+  - dense: {units: 3, activation: softmax}
+loss: sparse_categorical_crossentropy
+fit: {batch_size: 4}
+EOF2
+    check "$1"
 }
 
 R='activation: relu'
@@ -60,6 +83,12 @@ case_ ic5_oc12   8 8 3  "{filters: 5, kernel_size: 3, $R}" "{filters: 12, kernel
 case_ batch21    6 6 4  "{filters: 8, kernel_size: 3, $R}" "{filters: 16, kernel_size: 1, $R}" 16 21
 case_ batch40    5 5 3  "{filters: 8, kernel_size: 2, $R}" "{filters: 24, kernel_size: 2}" 40 40
 case_ wide_k     12 12 1 "{filters: 8, kernel_size: [5, 3], $R}" "{filters: 8, kernel_size: [1, 5], padding: same}"
+# pools over odd sizes (uncovered rows and columns), 3x3 and 2x3 windows,
+# linear convs, same padding, and pools that are not tiled (not fused)
+pool pool_odd    11 9 3 "{filters: 16, kernel_size: 3, $R}" "{pool_size: 2}" "{filters: 24, kernel_size: 2, $R}" "{pool_size: 2}"
+pool pool_3x3    14 13 1 "{filters: 8, kernel_size: 3, padding: same, $R}" "{pool_size: 3}" "{filters: 32, kernel_size: 1}" "{pool_size: [1, 2]}"
+pool pool_2x3    12 15 3 "{filters: 32, kernel_size: 3}" "{pool_size: [2, 3]}" "{filters: 16, kernel_size: 3, padding: same, $R}" "{pool_size: 2}"
+pool pool_over   10 10 3 "{filters: 8, kernel_size: 3, $R}" "{pool_size: 3, strides: 2}" "{filters: 8, kernel_size: 2, $R}" "{pool_size: 2, padding: same}"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $((pass + fail)) -eq $cases ]

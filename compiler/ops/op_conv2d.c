@@ -27,7 +27,6 @@ static int parse(layer *l, attrs *a)
 
 static int infer(layer *l, const model *m)
 {
-    (void)m;
     if (layer_needs_image(l))
         return -1;
     int oh = shape_window(l->in.h, l->kernel[0], l->strides[0], l->padding, &l->pad_top);
@@ -44,6 +43,9 @@ static int infer(layer *l, const model *m)
     layer_add_param(l, "kernel", 4, ks, INIT_GLOROT_UNIFORM, rf * l->in.c, rf * l->filters);
     if (l->use_bias)
         layer_add_param(l, "bias", 1, &l->filters, INIT_ZEROS, 0, 0);
+    /* scratch: the kernel (transposed, or dw's partial sums), or first the
+     * bias gradient's per-sample sums */
+    l->scratch = (size_t)m->batch_size * l->filters;
     return 0;
 }
 
@@ -60,11 +62,20 @@ static int conv_dims(subst *s, shape3 in, shape3 out, const layer *l, int pt, in
     return n;
 }
 
-/* One instance of templates/conv2d_simd.c: forward, or dx as a convolution of dy. */
-static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, int pt, int pl,
-                           int relu, int bias, const char *fn, const char *block)
+/* The max pool after l when l computes it, else NULL. */
+static const layer *fused_pool(const model *m, const layer *l)
 {
-    subst s[21];
+    const layer *next = l->index < m->num_layers ? &m->layers[l->index] : NULL;
+    return next && pool_fused(m, next) ? next : NULL;
+}
+
+/* One instance of templates/conv2d_simd.c: forward (with the max pool after
+ * it, pool), or dx as a convolution of dy. */
+static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, int pt, int pl,
+                           int relu, int bias, const layer *pool, const char *fn,
+                           const char *block)
+{
+    subst s[27];
     int n = conv_dims(s, in, out, l, pt, pl), obv = emit_pick_obv(out.c, e->m->vw), pb = 8 / obv;
     /* 12 accumulators, 6 pixels x 2 vectors, where each tap's reduction (in.c)
      * is long enough to pay for the bigger block (AVX2 has 16 registers:
@@ -73,6 +84,12 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
         obv = 2, pb = 6;
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", pb);
+    emit_lit_int(&s[n++], "POOL", pool != NULL);
+    emit_lit_int(&s[n++], "PPH", pool ? pool->pool[0] : 1);
+    emit_lit_int(&s[n++], "PPW", pool ? pool->pool[1] : 1);
+    emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
+    emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
+    emit_lit_name(&s[n++], "conv2d_simd_fwd_pool", l, "fwd_pool");
     emit_lit_name(&s[n++], "conv2d_simd_fwd", l, fn);
     emit_lit_name(&s[n++], "conv2d_simd_block", l, block);
     char taps[32];
@@ -83,7 +100,7 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
 
 static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
 {
-    subst s[20];
+    subst s[22];
     int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     /* 8 accumulators: 4 kernel rows times 2 vectors reuse each dy load
      * better than 2 times 4 (dy of a sample often outgrows L1), when there
@@ -93,6 +110,9 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
         obv = 2;
     int rb = 8 / obv;
     emit_lit_int(&s[n++], "RB", rb), emit_lit_int(&s[n++], "OBV", obv);
+    const layer *pool = fused_pool(e->m, l);
+    emit_lit_int(&s[n++], "GH", pool ? pool->out.h * pool->pool[0] : l->out.h);
+    emit_lit_int(&s[n++], "GW", pool ? pool->out.w * pool->pool[1] : l->out.w);
     emit_lit_name(&s[n++], "conv2d_simd_dw", l, "dw_simd");
     emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
     emit_lit_name(&s[n++], "conv2d_simd_dw_rows", l, "dw_rows_simd");
@@ -101,7 +121,7 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
         return;
     /* dx = dy (OH x OW x OC) convolved into IH x IW x IC with padding K-1-P */
     emit_simd_conv(e, l, l->out, l->in, l->kernel[0] - 1 - l->pad_top,
-                   l->kernel[1] - 1 - l->pad_left, 0, 0, "dx_conv", "dx_block");
+                   l->kernel[1] - 1 - l->pad_left, 0, 0, NULL, "dx_conv", "dx_block");
     n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     emit_lit_name(&s[n++], "conv2d_simd_dx", l, "dx_simd");
     emit_lit_name(&s[n++], "dx_conv", l, "dx_conv");
@@ -134,11 +154,29 @@ static void emit_fwd(emit_ctx *e, const layer *l)
         sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
                   simd_dx ? "" : "; dx by the scalar kernel");
         emit_simd_conv(e, l, l->in, l->out, l->pad_top, l->pad_left,
-                       l->activation == ACT_RELU, l->use_bias, "fwd", "block");
+                       l->activation == ACT_RELU, l->use_bias, fused_pool(e->m, l), "fwd",
+                       "block");
         emit_simd_bwd(e, l, simd_dx);
     }
     template_emit(e->out, "conv2d", s, n);
 }
 
-const op_def op_conv2d = {"conv2d", parse, infer, emit_fwd, emit_call_weighted_fwd,
-                           emit_call_weighted_bwd, 0, keys};
+/* Fused with the max pool after it: that layer's output and window
+ * positions, written by this layer's kernel. */
+static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
+{
+    const layer *pool = fused_pool(e->m, l);
+    if (!pool) {
+        emit_call_weighted_fwd(e, l, y, x);
+        return;
+    }
+    char b[64] = "NULL";
+    if (l->num_params > 1)
+        snprintf(b, sizeof b, "nnc_params + %zu", l->params[1].offset);
+    sb_printf(e->out, "    %s_fwd_pool(%s, (unsigned char *)%s, %s, nnc_params + %zu, %s, n);\n",
+              l->id, e->p->bufs[pool->act].name, e->p->bufs[pool->saved_buf].name, x,
+              l->params[0].offset, b);
+}
+
+const op_def op_conv2d = {"conv2d", parse, infer, emit_fwd, call_fwd, emit_call_weighted_bwd, 0,
+                          keys};

@@ -56,8 +56,27 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     template_emit(e->out, "max_pooling2d", s, n);
 }
 
+/* Windows that tile the input (the usual pool_size = strides, no padding),
+ * after a conv2d with SIMD kernels whose row tile (pool rows x covered
+ * columns x 4 vectors) fits 64 KiB of stack: that conv computes the pool, and
+ * its own output never goes to memory. */
+int pool_fused(const model *m, const layer *l)
+{
+    if (l->op != op_find("max_pooling2d") || l->index < 2)
+        return 0;
+    const layer *c = &m->layers[l->index - 2];
+    size_t tile = (size_t)l->pool[0] * l->out.w * l->pool[1] * 4 * (size_t)m->vw;
+    return c->op == op_find("conv2d") && m->vw && c->out.c % m->vw == 0 &&
+           l->strides[0] == l->pool[0] && l->strides[1] == l->pool[1] && l->pad_top == 0 &&
+           l->pad_left == 0 && l->pool[0] * l->pool[1] < 255 && tile <= 16384;
+}
+
 static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
 {
+    if (pool_fused(e->m, l)) {
+        sb_printf(e->out, "    /* computed by %s_fwd_pool */\n", e->m->layers[l->index - 2].id);
+        return;
+    }
     sb_printf(e->out, "    %s_fwd(%s, %s, (unsigned char *)%s, n);\n", l->id, y, x,
               e->p->bufs[l->saved_buf].name);
 }
