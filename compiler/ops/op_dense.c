@@ -68,7 +68,10 @@ static void emit_simd_fwd(emit_ctx *e, const layer *l)
 static void emit_simd_bwd(emit_ctx *e, const layer *l)
 {
     subst s[6];
+    /* at most 2 vectors of outputs: 12 accumulators + OBV loads + 1 broadcast
+     * must fit AVX2's 16 registers */
     int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
+    obv = obv > 2 ? 2 : obv;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RB", DENSE_ACC / obv), emit_lit_int(&s[n++], "OBV", obv);
     emit_lit_name(&s[n++], "dense_simd_dw", l, "dw_simd");
