@@ -77,6 +77,9 @@ case_ oc64_ow9   11 11 1 "{filters: 32, kernel_size: 3, $R}" "{filters: 64, kern
 case_ oc96_same  8 10 3 "{filters: 96, kernel_size: 3, padding: same, $R}" "{filters: 32, kernel_size: 5, padding: same}"
 case_ even_same  8 7 3  "{filters: 16, kernel_size: 4, padding: same, $R}" "{filters: 24, kernel_size: 2, padding: same, $R}"
 case_ strides    11 9 3 "{filters: 16, kernel_size: 3, strides: 2, $R}" "{filters: 32, kernel_size: 3, strides: 2, padding: same}"
+case_ strides_21 10 9 3 "{filters: 16, kernel_size: 3, $R}" "{filters: 16, kernel_size: 3, strides: [2, 1], padding: same}"
+case_ strides_3  13 11 1 "{filters: 8, kernel_size: 3, padding: same, $R}" "{filters: 24, kernel_size: 2, strides: 3, $R}"
+case_ strides_k5 12 12 3 "{filters: 16, kernel_size: 3, $R}" "{filters: 32, kernel_size: 5, strides: 2, padding: same}" 8 5
 case_ odd_oc     7 7 3  "{filters: 7, kernel_size: 3, $R}" "{filters: 16, kernel_size: 3}"
 case_ ic5_oc12   8 8 3  "{filters: 5, kernel_size: 3, $R}" "{filters: 12, kernel_size: 3, $R}"
 # batches past several vectors of samples (the dense input-gradient blocks)

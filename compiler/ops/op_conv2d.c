@@ -119,6 +119,18 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     template_emit(e->out, "conv2d_simd_bwd", s, n);
     if (!simd_dx)
         return;
+    if (l->strides[0] > 1 || l->strides[1] > 1) { /* one column phase at a time */
+        int cbv = emit_pick_obv(l->in.c, e->m->vw), pb = 8 / cbv;
+        if (l->out.c >= 8 && l->in.c % (2 * e->m->vw) == 0) /* as emit_simd_conv */
+            cbv = 2, pb = 6;
+        n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
+        emit_lit_int(&s[n++], "PB", pb), emit_lit_int(&s[n++], "OBV", cbv);
+        emit_lit_name(&s[n++], "conv2d_simd_dxs", l, "dx_simd");
+        emit_lit_name(&s[n++], "conv2d_simd_dxs_block", l, "dxs_block");
+        emit_lit_name(&s[n++], "conv2d_simd_dxs_tap", l, "dxs_tap");
+        template_emit(e->out, "conv2d_simd_dxs", s, n);
+        return;
+    }
     /* dx = dy (OH x OW x OC) convolved into IH x IW x IC with padding K-1-P */
     emit_simd_conv(e, l, l->out, l->in, l->kernel[0] - 1 - l->pad_top,
                    l->kernel[1] - 1 - l->pad_left, 0, 0, NULL, "dx_conv", "dx_block");
@@ -134,8 +146,7 @@ static void emit_fwd(emit_ctx *e, const layer *l)
 {
     int vw = e->m->vw;
     int simd = vw && l->out.c % vw == 0;
-    int simd_dx = simd && l->needs_dx && l->strides[0] == 1 && l->strides[1] == 1 &&
-                  l->in.c % vw == 0;
+    int simd_dx = simd && l->needs_dx && l->in.c % vw == 0;
     subst s[24];
     int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
