@@ -65,7 +65,7 @@ static void emit_simd_fwd(emit_ctx *e, const layer *l)
 }
 
 /* templates/dense_simd_dw.c and _dx.c; register blocks of 12 accumulators. */
-static void emit_simd_bwd(emit_ctx *e, const layer *l)
+static void emit_simd_dw(emit_ctx *e, const layer *l)
 {
     subst s[6];
     /* at most 2 vectors of outputs: 12 accumulators + OBV loads + 1 broadcast
@@ -77,9 +77,29 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l)
     emit_lit_name(&s[n++], "dense_simd_dw", l, "dw_simd");
     emit_lit_name(&s[n++], "dense_simd_dw_block", l, "dw_block");
     template_emit(e->out, "dense_simd_dw", s, n);
-    if (!l->needs_dx)
-        return;
-    n = 2;
+}
+
+/* Outputs not whole vectors: templates/dense_simd_dwn.c, vectors over the
+ * inputs; RO outputs (balanced blocks of up to 6) times IV input vectors, so
+ * that RO*IV accumulators + IV loads + 1 broadcast fit 16 registers. */
+static void emit_simd_dwn(emit_ctx *e, const layer *l)
+{
+    subst s[7];
+    int n = 0, blocks = (l->units + 5) / 6, ro = (l->units + blocks - 1) / blocks;
+    int iv = 15 / (ro + 1) < 12 / ro ? 15 / (ro + 1) : 12 / ro;
+    emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
+    emit_lit_int(&s[n++], "RO", ro), emit_lit_int(&s[n++], "IV", iv);
+    emit_lit_name(&s[n++], "dense_simd_dwn", l, "dw_simd");
+    emit_lit_name(&s[n++], "dense_simd_dwn_block", l, "dwn_block");
+    template_emit(e->out, "dense_simd_dwn", s, n);
+}
+
+/* Vectors over samples: any number of outputs. */
+static void emit_simd_dx(emit_ctx *e, const layer *l)
+{
+    subst s[6];
+    int n = 0;
+    emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RB", DENSE_ACC / DENSE_DX_SV), emit_lit_int(&s[n++], "SV", DENSE_DX_SV);
     emit_lit_name(&s[n++], "dense_simd_dx", l, "dx_simd");
     emit_lit_name(&s[n++], "dense_simd_dx_block", l, "dx_block");
@@ -90,7 +110,10 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l)
  * adds its own where its vectors divide the outputs. */
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
-    int vw = e->m->vw, simd = vw && l->units % vw == 0;
+    /* the forward pass needs whole vectors of outputs; dw those, or whole
+     * vectors of inputs; dx runs over samples */
+    int vw = e->m->vw, simd = vw && l->units % vw == 0, simd_dx = vw && l->needs_dx;
+    int simd_dwn = vw && !simd && l->in.c % vw == 0;
     subst s[12];
     int n = 0;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
@@ -102,15 +125,21 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     emit_lit_name(&s[n++], "dense_bwd", l, "bwd");
     emit_lit_name(&s[n++], "dense_dw", l, "dw_scalar");
     emit_lit_name(&s[n++], "dense_dx", l, "dx_scalar");
-    emit_lit_name(&s[n++], "dw_impl", l, simd ? "dw_simd" : "dw_scalar");
-    emit_lit_name(&s[n++], "dx_impl", l, simd && l->needs_dx ? "dx_simd" : "dx_scalar");
+    emit_lit_name(&s[n++], "dw_impl", l, simd || simd_dwn ? "dw_simd" : "dw_scalar");
+    emit_lit_name(&s[n++], "dx_impl", l, simd_dx ? "dx_simd" : "dx_scalar");
     emit_comment_loc(e, l, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
                                                         : "");
+    if (simd || simd_dx || simd_dwn)
+        sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
+                  simd ? "" : "; the forward pass by the scalar kernel");
     if (simd) {
-        sb_printf(e->out, "/* %s kernels, %d-wide */\n", e->m->target, vw);
         emit_simd_fwd(e, l);
-        emit_simd_bwd(e, l);
+        emit_simd_dw(e, l);
     }
+    if (simd_dwn)
+        emit_simd_dwn(e, l);
+    if (simd_dx)
+        emit_simd_dx(e, l);
     template_emit(e->out, "dense", s, n);
 }
 
