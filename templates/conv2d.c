@@ -21,6 +21,7 @@
 #define BIAS 1
 #define NEED_DX 1
 #define MASK_DY RELU /* 0 when the next layer applies the ReLU mask */
+#define DB_DONE 0     /* 1 when the next layer (a max pool it computes) sums db */
 #endif
 /* which kernels the backward pass uses: these scalar ones, or a SIMD target's */
 #define dw_impl conv2d_dw
@@ -156,7 +157,7 @@ static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *r
                        nnc_real *restrict wt, int n)
 {
     (void)dx, (void)db, (void)y, (void)w, (void)wt;
-    if (MASK_DY || BIAS) { /* one pass over dy: the ReLU mask, per-sample bias sums */
+    if (MASK_DY || (BIAS && !DB_DONE)) { /* one pass: the ReLU mask, per-sample bias sums */
 #pragma omp parallel for schedule(static)
         for (long s = 0; s < n; s++) {
             nnc_real part[OC] = {0};
@@ -166,13 +167,13 @@ static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *r
                 for (int co = 0; co < OC; co++) {
                     nnc_real v = MASK_DY && ys[p * OC + co] <= 0 ? 0 : g[p * OC + co];
                     g[p * OC + co] = v;
-                    part[co] += BIAS ? v : 0;
+                    part[co] += BIAS && !DB_DONE ? v : 0;
                 }
-            if (BIAS) /* wt is free until dw: it holds the sums of each sample */
+            if (BIAS && !DB_DONE) /* wt is free until dw: it holds each sample's sums */
                 memcpy(wt + s * OC, part, sizeof part);
         }
     }
-    if (BIAS) { /* added in sample order, as dw: the same for any thread count */
+    if (BIAS && !DB_DONE) { /* added in sample order: the same for any thread count */
         for (int co = 0; co < OC; co++)
             db[co] = 0;
         for (long s = 0; s < n; s++)

@@ -21,6 +21,7 @@
 #define PT 0
 #define PL 0
 #define RELU_BEFORE 0
+#define DB 0 /* also the bias gradient of the conv2d before (it computes this pool) */
 #endif
 /* nnc:defaults end */
 
@@ -90,13 +91,19 @@ NNC_MAYBE_UNUSED static void max_pooling2d_fwd(nnc_real *restrict y, const nnc_r
 }
 
 /* Tiled windows: each input cell belongs to at most one window, so dx is
- * written once, in order, vectorized over channels, with no scatter. */
+ * written once, in order, vectorized over channels, with no scatter. With DB,
+ * part[C] gets the sample's sum of dx per channel: dy where a window passes
+ * its gradient on. */
 static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restrict dy,
-                                    const unsigned char *restrict am, long s)
+                                    const unsigned char *restrict am, nnc_real *restrict part,
+                                    long s)
 {
     nnc_real *d = dx + s * IH * IW * C;
     if (OH * PH < IH || OW * PW < IW) /* cells no window covers */
         memset(d, 0, sizeof *d * IH * IW * C);
+    if (DB)
+        for (int c = 0; c < C; c++)
+            part[c] = 0;
     for (int oh = 0; oh < OH; oh++)
         for (int ow = 0; ow < OW; ow++) {
             long o = ((s * OH + oh) * OW + ow) * C;
@@ -106,18 +113,30 @@ static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restr
                     for (int c = 0; c < C; c++)
                         dx[at + c] = am[o + c] == kh * PW + kw ? dy[o + c] : 0;
                 }
+            if (DB)
+                for (int c = 0; c < C; c++)
+                    part[c] += am[o + c] < PH * PW ? dy[o + c] : 0;
         }
 }
 
+/* part: scratch of n*C values, with DB */
 static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy,
                               const nnc_real *restrict x, const nnc_real *restrict y,
-                              const unsigned char *restrict am, int n)
+                              const unsigned char *restrict am, nnc_real *restrict db,
+                              nnc_real *restrict part, int n)
 {
-    (void)am;
+    (void)am, (void)db, (void)part;
     if (ARGMAX) {
 #pragma omp parallel for schedule(static)
         for (long s = 0; s < n; s++)
-            max_pooling2d_bwd_tiled(dx, dy, am, s);
+            max_pooling2d_bwd_tiled(dx, dy, am, part + s * C, s);
+        if (DB) { /* samples added in order: the same for any thread count */
+            for (int c = 0; c < C; c++)
+                db[c] = 0;
+            for (long s = 0; s < n; s++)
+                for (int c = 0; c < C; c++)
+                    db[c] += part[s * C + c];
+        }
         return;
     }
 #pragma omp parallel for schedule(static)

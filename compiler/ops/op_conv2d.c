@@ -147,12 +147,13 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     int vw = e->m->vw;
     int simd = vw && l->out.c % vw == 0;
     int simd_dx = simd && l->needs_dx && l->in.c % vw == 0;
-    subst s[24];
+    subst s[25];
     int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
     emit_lit_int(&s[n++], "NEED_DX", l->needs_dx);
     emit_lit_int(&s[n++], "MASK_DY", l->activation == ACT_RELU && !l->relu_fused_next);
+    emit_lit_int(&s[n++], "DB_DONE", l->use_bias && fused_pool(e->m, l) != NULL);
     emit_lit_name(&s[n++], "conv2d_fwd", l, simd ? "fwd_scalar" : "fwd");
     emit_lit_name(&s[n++], "conv2d_bwd", l, "bwd");
     emit_lit_name(&s[n++], "conv2d_dw_rows", l, "dw_rows");

@@ -19,7 +19,6 @@ static int parse(layer *l, attrs *a)
 
 static int infer(layer *l, const model *m)
 {
-    (void)m;
     if (layer_needs_image(l))
         return -1;
     int oh = shape_window(l->in.h, l->pool[0], l->strides[0], l->padding, &l->pad_top);
@@ -34,12 +33,15 @@ static int infer(layer *l, const model *m)
     /* the position of each maximum in its window, so the backward pass reads
      * one byte per output instead of the input and output again */
     l->saved_bytes = (size_t)oh * ow * l->in.c;
+    l->scratch = (size_t)m->batch_size * l->in.c; /* per-sample bias sums (DB) */
     return 0;
 }
 
+static const param *fused_conv_bias(const model *m, const layer *l);
+
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
-    subst s[16];
+    subst s[17];
     int n = 0;
     emit_lit_int(&s[n++], "IH", l->in.h), emit_lit_int(&s[n++], "IW", l->in.w);
     emit_lit_int(&s[n++], "C", l->in.c), emit_lit_int(&s[n++], "OH", l->out.h);
@@ -48,6 +50,7 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     emit_lit_int(&s[n++], "SW", l->strides[1]), emit_lit_int(&s[n++], "PT", l->pad_top);
     emit_lit_int(&s[n++], "PL", l->pad_left);
     emit_lit_int(&s[n++], "RELU_BEFORE", l->index > 1 && e->m->layers[l->index - 2].relu_fused_next);
+    emit_lit_int(&s[n++], "DB", fused_conv_bias(e->m, l) != NULL);
     emit_lit_name(&s[n++], "max_pooling2d_fwd", l, "fwd");
     emit_lit_name(&s[n++], "max_pooling2d_fwd_argmax", l, "fwd_argmax");
     emit_lit_name(&s[n++], "max_pooling2d_bwd", l, "bwd");
@@ -71,6 +74,15 @@ int pool_fused(const model *m, const layer *l)
            l->pad_left == 0 && l->pool[0] * l->pool[1] < 255 && tile <= 16384;
 }
 
+/* The bias of the conv2d that computes this pool: this layer's backward pass
+ * sums its gradient (from dy and the window positions, not the conv's
+ * larger gradient). */
+static const param *fused_conv_bias(const model *m, const layer *l)
+{
+    const layer *c = pool_fused(m, l) ? &m->layers[l->index - 2] : NULL;
+    return c && c->num_params > 1 ? &c->params[1] : NULL;
+}
+
 static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
 {
     if (pool_fused(e->m, l)) {
@@ -84,8 +96,12 @@ static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
 static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
                      const char *x, const char *y)
 {
-    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, (const unsigned char *)%s, n);\n", l->id, dx,
-              dy, x, y, e->p->bufs[l->saved_buf].name);
+    const param *b = fused_conv_bias(e->m, l);
+    char db[64] = "NULL";
+    if (b)
+        snprintf(db, sizeof db, "nnc_grads + %zu", b->offset);
+    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, (const unsigned char *)%s, %s, nnc_scratch, n);\n",
+              l->id, dx, dy, x, y, e->p->bufs[l->saved_buf].name, db);
 }
 
 const op_def op_max_pooling2d = {"max_pooling2d", parse, infer, emit_fwd, call_fwd, call_bwd,
