@@ -25,8 +25,9 @@
 #endif
 /* nnc:defaults end */
 
-/* windows tile the input without overlap or padding: backward is a gather */
-#define TILED (SH == PH && SW == PW && PT == 0 && PL == 0)
+/* windows tile the input without overlap or padding (none at the top or left,
+ * and none past the bottom or right either): backward is a gather */
+#define TILED (SH == PH && SW == PW && PT == 0 && PL == 0 && OH * PH <= IH && OW * PW <= IW)
 /* ... and a window position fits in a byte, with PH*PW meaning "no gradient" */
 #define ARGMAX (TILED && PH * PW < 255)
 

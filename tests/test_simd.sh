@@ -87,10 +87,12 @@ case_ batch21    6 6 4  "{filters: 8, kernel_size: 3, $R}" "{filters: 16, kernel
 case_ batch40    5 5 3  "{filters: 8, kernel_size: 2, $R}" "{filters: 24, kernel_size: 2}" 40 40
 case_ wide_k     12 12 1 "{filters: 8, kernel_size: [5, 3], $R}" "{filters: 8, kernel_size: [1, 5], padding: same}"
 # pools over odd sizes (uncovered rows and columns), 3x3 and 2x3 windows,
-# linear convs, same padding, and pools that are not tiled (not fused)
+# linear convs, same padding, and pools that are not tiled (not fused), among
+# them same-padded 2x2 pools on odd sizes
 pool pool_odd    11 9 3 "{filters: 16, kernel_size: 3, $R}" "{pool_size: 2}" "{filters: 24, kernel_size: 2, $R}" "{pool_size: 2}"
 pool pool_3x3    14 13 1 "{filters: 8, kernel_size: 3, padding: same, $R}" "{pool_size: 3}" "{filters: 32, kernel_size: 1}" "{pool_size: [1, 2]}"
 pool pool_2x3    12 15 3 "{filters: 32, kernel_size: 3}" "{pool_size: [2, 3]}" "{filters: 16, kernel_size: 3, padding: same, $R}" "{pool_size: 2}"
+pool pool_same   15 13 3 "{filters: 16, kernel_size: 3, $R}" "{pool_size: 2, padding: same}" "{filters: 8, kernel_size: 2, padding: same, $R}" "{pool_size: 2, padding: same}"
 pool pool_over   10 10 3 "{filters: 8, kernel_size: 3, $R}" "{pool_size: 3, strides: 2}" "{filters: 8, kernel_size: 2, $R}" "{pool_size: 2, padding: same}"
 
 echo "$pass passed, $fail failed"

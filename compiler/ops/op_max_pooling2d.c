@@ -59,7 +59,8 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     template_emit(e->out, "max_pooling2d", s, n);
 }
 
-/* Windows that tile the input (the usual pool_size = strides, no padding),
+/* Windows that tile the input (the usual pool_size = strides, no padding: none
+ * past the bottom or right either, as `same` adds to an odd size),
  * after a conv2d with SIMD kernels whose row tile (pool rows x covered
  * columns x 4 vectors) fits 64 KiB of stack: that conv computes the pool, and
  * its own output never goes to memory. */
@@ -71,7 +72,8 @@ int pool_fused(const model *m, const layer *l)
     size_t tile = (size_t)l->pool[0] * l->out.w * l->pool[1] * 4 * (size_t)m->vw;
     return c->op == op_find("conv2d") && m->vw && c->out.c % m->vw == 0 &&
            l->strides[0] == l->pool[0] && l->strides[1] == l->pool[1] && l->pad_top == 0 &&
-           l->pad_left == 0 && l->pool[0] * l->pool[1] < 255 && tile <= 16384;
+           l->pad_left == 0 && l->out.h * l->pool[0] <= l->in.h &&
+           l->out.w * l->pool[1] <= l->in.w && l->pool[0] * l->pool[1] < 255 && tile <= 16384;
 }
 
 /* The bias of the conv2d that computes this pool: this layer's backward pass
