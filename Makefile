@@ -205,6 +205,12 @@ test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
 	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
+# make test-fuzz (not part of make test): random specs, SIMD twin against scalar
+FUZZ_SEED ?= 1
+test-fuzz: all
+	/usr/bin/python3 tests/fuzz_twins.py $(BUILD) $(FUZZ_SEED) 40
+.PHONY: test-fuzz
+
 # --- make bench: nnc against PyTorch on this machine (not part of make test) ------
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_BINS := $(BUILD)/bench_fmnist $(BUILD)/bench_fmnist256 $(BUILD)/bench_cifar \
