@@ -69,6 +69,17 @@ static const layer *fused_pool(const model *m, const layer *l)
     return next && pool_fused(m, next) ? next : NULL;
 }
 
+/* Register block of a kernel reducing over `reduce` channels into `outc`:
+ * 12 accumulators, 6 pixels x 2 vectors, where the reduction per tap is long
+ * enough to pay for the bigger block (AVX2 has 16 registers: 12 + 2 kernel
+ * vectors + 1 broadcast); else 8. */
+static void pick_block(int reduce, int outc, int vw, int *obv, int *pb)
+{
+    *obv = emit_pick_obv(outc, vw), *pb = 8 / *obv;
+    if (reduce >= 8 && outc % (2 * vw) == 0)
+        *obv = 2, *pb = 6;
+}
+
 /* One instance of templates/conv2d_simd.c: forward (with the max pool after
  * it, pool), or dx as a convolution of dy. */
 static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, int pt, int pl,
@@ -76,12 +87,8 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
                            const char *block)
 {
     subst s[27];
-    int n = conv_dims(s, in, out, l, pt, pl), obv = emit_pick_obv(out.c, e->m->vw), pb = 8 / obv;
-    /* 12 accumulators, 6 pixels x 2 vectors, where each tap's reduction (in.c)
-     * is long enough to pay for the bigger block (AVX2 has 16 registers:
-     * 12 + 2 kernel vectors + 1 broadcast); else 8 */
-    if (in.c >= 8 && out.c % (2 * e->m->vw) == 0)
-        obv = 2, pb = 6;
+    int n = conv_dims(s, in, out, l, pt, pl), obv, pb;
+    pick_block(in.c, out.c, e->m->vw, &obv, &pb);
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", pb);
     emit_lit_int(&s[n++], "POOL", pool != NULL);
@@ -120,9 +127,8 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     if (!simd_dx)
         return;
     if (l->strides[0] > 1 || l->strides[1] > 1) { /* one column phase at a time */
-        int cbv = emit_pick_obv(l->in.c, e->m->vw), pb = 8 / cbv;
-        if (l->out.c >= 8 && l->in.c % (2 * e->m->vw) == 0) /* as emit_simd_conv */
-            cbv = 2, pb = 6;
+        int cbv, pb;
+        pick_block(l->out.c, l->in.c, e->m->vw, &cbv, &pb);
         n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
         emit_lit_int(&s[n++], "PB", pb), emit_lit_int(&s[n++], "OBV", cbv);
         emit_lit_name(&s[n++], "conv2d_simd_dxs", l, "dx_simd");

@@ -64,7 +64,7 @@ static void emit_simd_fwd(emit_ctx *e, const layer *l)
     template_emit(e->out, "dense_simd", s, n);
 }
 
-/* templates/dense_simd_dw.c and _dx.c; register blocks of 12 accumulators. */
+/* templates/dense_simd_dw.c: 12 accumulators, rows times output vectors. */
 static void emit_simd_dw(emit_ctx *e, const layer *l)
 {
     subst s[6];
@@ -107,11 +107,10 @@ static void emit_simd_dx(emit_ctx *e, const layer *l)
 }
 
 /* The scalar kernels always come out (reference and fallback); a SIMD target
- * adds its own where its vectors divide the outputs. */
+ * adds its own for what its vectors divide: the forward pass and dw need
+ * whole vectors of outputs (or dw, of inputs); dx runs over samples. */
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
-    /* the forward pass needs whole vectors of outputs; dw those, or whole
-     * vectors of inputs; dx runs over samples */
     int vw = e->m->vw, simd = vw && l->units % vw == 0, simd_dx = vw && l->needs_dx;
     int simd_dwn = vw && !simd && l->in.c % vw == 0;
     subst s[12];
