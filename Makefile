@@ -159,8 +159,10 @@ $(BUILD)/toy_trainer_other: tests/toy_model.c runtime/nncrt.h $(BUILD)/libnncrt.
 $(BUILD)/idx2png: examples/idx2png.c | $(BUILD)
 	$(CC) $(ALLCFLAGS) -o $@ examples/idx2png.c -lpng -lz
 
-$(BUILD)/test_runtime: tests/test_runtime.c $(RT_HDRS) $(BUILD)/libnncrt.a
-	$(CC) $(ALLCFLAGS) -Iruntime -o $@ tests/test_runtime.c $(RT_LINK) -lcmocka
+$(BUILD)/test_runtime: tests/test_runtime.c tests/test_data_util.c tests/test_data_util.h \
+                      $(RT_HDRS) $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -Iruntime -Itests -o $@ tests/test_runtime.c tests/test_data_util.c \
+	  $(RT_LINK) -lcmocka
 
 .PHONY: test-runtime
 test-runtime: $(BUILD)/test_runtime $(BUILD)/toy_trainer $(BUILD)/toy_trainer_other $(BUILD)/idx2png

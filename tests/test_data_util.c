@@ -92,15 +92,17 @@ static void set_trns(png_structp png, png_infop info, const td_png *p)
         png_set_tRNS(png, info, p->trns, p->ntrns, p->trns_color ? &key : NULL);
 }
 
-void td_write_png(const char *rel, const td_png *p)
+void td_write_png(const char *rel, const td_png *p) { td_write_png_at(td_path(rel), p); }
+
+void td_write_png_at(const char *path, const td_png *p)
 {
-    FILE *f = fopen(td_path(rel), "wb");
+    FILE *f = fopen(path, "wb");
     assert_non_null(f);
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png_create_info_struct(png);
     assert_non_null(info);
     if (setjmp(png_jmpbuf(png)))
-        fail_msg("libpng failed writing %s", rel);
+        fail_msg("libpng failed writing %s", path);
     png_init_io(png, f);
     png_set_IHDR(png, info, (png_uint_32)p->w, (png_uint_32)p->h, p->depth, p->color_type,
                  p->interlace, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

@@ -26,6 +26,7 @@ typedef struct td_png {
     const uint16_t *trns_color;           /* gray or rgb key colour: [1] or [3] */
 } td_png;
 void td_write_png(const char *rel, const td_png *p);
+void td_write_png_at(const char *path, const td_png *p); /* any path */
 /* A w x h 8-bit image of c channels (1 gray, 2 ga, 3 rgb, 4 rgba). */
 void td_write_png8(const char *rel, int w, int h, int c, const uint8_t *px);
 /* Peak resident memory of this process so far, in MiB. */

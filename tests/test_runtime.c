@@ -32,6 +32,8 @@
 #include "util.h"
 #include "weights.h"
 
+#include "test_data_util.h"
+
 static char tmp[256];
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -75,49 +77,12 @@ static void write_gz(const char *path, const void *data, size_t n)
     assert_int_equal(gzclose(g), Z_OK);
 }
 
-typedef struct png_spec {
-    int w, h, color_type, depth, interlace;
-    const uint8_t *rows;            /* packed rows as libpng expects them */
-    const png_color *palette;
-    int npalette;
-    const uint8_t *trns;
-    int ntrns;
-} png_spec;
-
-static void write_png(const char *path, const png_spec *s)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    assert_non_null(info);
-    if (setjmp(png_jmpbuf(png)))
-        fail_msg("libpng failed writing %s", path);
-    png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)s->w, (png_uint_32)s->h, s->depth, s->color_type,
-                 s->interlace, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (s->palette)
-        png_set_PLTE(png, info, s->palette, s->npalette);
-    if (s->trns)
-        png_set_tRNS(png, info, s->trns, s->ntrns, NULL);
-    png_write_info(png, info);
-    size_t stride = png_get_rowbytes(png, info);
-    png_bytep *rows = calloc((size_t)s->h, sizeof *rows);
-    for (int y = 0; y < s->h; y++)
-        rows[y] = (png_bytep)s->rows + (size_t)y * stride;
-    png_write_image(png, rows);
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    free(rows);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void write_gray_png(const char *path, int w, int h, uint8_t value)
 {
     uint8_t *px = malloc((size_t)w * (size_t)h);
     memset(px, value, (size_t)w * (size_t)h);
-    png_spec s = { w, h, PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, px, NULL, 0, NULL, 0 };
-    write_png(path, &s);
+    td_write_png_at(path, &(td_png){ .w = w, .h = h, .color_type = PNG_COLOR_TYPE_GRAY,
+                                     .depth = 8, .rows = px });
     free(px);
 }
 
@@ -310,11 +275,11 @@ static void test_idx_errors(void **state)
 
 /* ---- PNG ---------------------------------------------------------------- */
 
-static void decode_expect(const png_spec *s, const char *name, int c, const uint8_t *want, size_t n)
+static void decode_expect(const td_png *s, const char *name, int c, const uint8_t *want, size_t n)
 {
     nncrt_image img;
     char err[200];
-    write_png(path_in(name), s);
+    td_write_png_at(path_in(name), s);
     if (nncrt_png_decode(path_in(name), &img, err, sizeof err) != 0)
         fail_msg("%s: %s", name, err);
     assert_int_equal(img.c, c);
@@ -329,7 +294,7 @@ static void test_png_color_types(void **state)
     (void)state;
     const uint8_t gray[] = { 10, 200 }, ga[] = { 10, 255, 200, 128 };
     const uint8_t rgb[] = { 255, 0, 0, 1, 2, 3 }, rgba[] = { 0, 255, 0, 7, 9, 8, 7, 6 };
-    png_spec s = { 2, 1, PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, gray, NULL, 0, NULL, 0 };
+    td_png s = { .w = 2, .h = 1, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 8, .rows = gray };
     decode_expect(&s, "g8.png", 1, gray, 2);
     s.color_type = PNG_COLOR_TYPE_GRAY_ALPHA, s.rows = ga;
     decode_expect(&s, "ga8.png", 2, ga, 4);
@@ -342,25 +307,27 @@ static void test_png_color_types(void **state)
 static void test_png_palette_16bit_1bit_interlaced(void **state)
 {
     (void)state;
-    const png_color pal[2] = { { 1, 2, 3 }, { 4, 5, 6 } };
+    const uint8_t pal[] = { 1, 2, 3, 4, 5, 6 };
     const uint8_t idx[] = { 1, 0 }, trns[] = { 0 };
-    png_spec s = { 2, 1, PNG_COLOR_TYPE_PALETTE, 8, PNG_INTERLACE_NONE, idx, pal, 2, NULL, 0 };
+    td_png s = { .w = 2, .h = 1, .color_type = PNG_COLOR_TYPE_PALETTE, .depth = 8, .rows = idx,
+                 .palette_rgb = pal, .npalette = 2 };
     decode_expect(&s, "pal.png", 3, (const uint8_t[]){ 4, 5, 6, 1, 2, 3 }, 6);
     s.trns = trns, s.ntrns = 1;   /* entry 0 fully transparent -> alpha channel */
     decode_expect(&s, "palt.png", 4, (const uint8_t[]){ 4, 5, 6, 255, 1, 2, 3, 0 }, 8);
     const uint8_t g16[] = { 0x12, 0x34, 0xFF, 0x00 };   /* big endian samples */
-    png_spec s16 = { 2, 1, PNG_COLOR_TYPE_GRAY, 16, PNG_INTERLACE_NONE, g16, NULL, 0, NULL, 0 };
+    td_png s16 = { .w = 2, .h = 1, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 16, .rows = g16 };
     decode_expect(&s16, "g16.png", 1, (const uint8_t[]){ 0x12, 0xFF }, 2);
     const uint8_t rgb16[] = { 0xAB, 0xCD, 0x01, 0x02, 0xFF, 0xFF };
-    png_spec r16 = { 1, 1, PNG_COLOR_TYPE_RGB, 16, PNG_INTERLACE_NONE, rgb16, NULL, 0, NULL, 0 };
+    td_png r16 = { .w = 1, .h = 1, .color_type = PNG_COLOR_TYPE_RGB, .depth = 16, .rows = rgb16 };
     decode_expect(&r16, "rgb16.png", 3, (const uint8_t[]){ 0xAB, 0x01, 0xFF }, 3);
     const uint8_t bits[] = { 0xA0 };   /* 1-bit gray 10100000 */
-    png_spec b1 = { 8, 1, PNG_COLOR_TYPE_GRAY, 1, PNG_INTERLACE_NONE, bits, NULL, 0, NULL, 0 };
+    td_png b1 = { .w = 8, .h = 1, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 1, .rows = bits };
     decode_expect(&b1, "g1.png", 1, (const uint8_t[]){ 255, 0, 255, 0, 0, 0, 0, 0 }, 8);
     uint8_t px[5 * 7];
     for (int i = 0; i < 35; i++)
         px[i] = (uint8_t)(i * 7);
-    png_spec il = { 7, 5, PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_ADAM7, px, NULL, 0, NULL, 0 };
+    td_png il = { .w = 7, .h = 5, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 8,
+                  .interlace = PNG_INTERLACE_ADAM7, .rows = px };
     decode_expect(&il, "adam7.png", 1, px, 35);
 }
 
