@@ -255,7 +255,7 @@ static void emit_passes(emit_ctx *e)
         prof_begin(e);
         l->op->call_bwd(e, l, dx, cur, act_name(e, i - 1), act_name(e, i));
         prof_end(e, l, 1);
-        if (l->needs_dx)
+        if (l->needs_dx && !pool_bwd_fused(m, l)) /* else the conv before reads dy */
             cur = dx;
     }
     sb_printf(e->out, "}\n\n"

@@ -48,7 +48,10 @@ int plan_build(model *m, plan *p)
             diag_error(l->loc, "%s: batch of %zu outputs does not fit in memory", l->ctx, vol * B);
             return -1;
         }
-        biggest = all > biggest ? all : biggest;
+        /* activation gradients: a conv whose kernel gradient reads the pool
+         * after it (pool_bwd_fused) never has its own */
+        if (!(i + 1 < m->num_layers && pool_bwd_fused(m, &m->layers[i + 1])))
+            biggest = all > biggest ? all : biggest;
         if (l->op->aliases_input) {
             l->act = i ? m->layers[i - 1].act : (size_t)-1;
             continue;

@@ -151,7 +151,7 @@ NNC_MAYBE_UNUSED static void conv2d_dx(nnc_real *restrict dx, const nnc_real *re
  * only computed when a layer before this one has parameters. wt is scratch of
  * KH*KW*IC*OC values and n*OC: first the bias sums, then dw's partial sums,
  * then the transposed kernel. */
-static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
+NNC_MAYBE_UNUSED static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
                        nnc_real *restrict dy, const nnc_real *restrict x,
                        const nnc_real *restrict y, const nnc_real *restrict w,
                        nnc_real *restrict wt, int n)

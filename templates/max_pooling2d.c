@@ -5,7 +5,9 @@
  * forward pass also records that position in am[] (one byte per output), so
  * the backward pass reads am and dy, not the input and output again.
  * RELU_BEFORE: the layer before ends in a ReLU whose mask this backward pass
- * applies (a maximum <= 0 passes no gradient), so that layer can skip its own. */
+ * applies (a maximum <= 0 passes no gradient), so that layer can skip its own.
+ * Without DX, the conv2d before reads dy and am itself (see
+ * templates/conv2d_simd_bwd.c): this pass only sums its bias gradient (DB). */
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
@@ -22,6 +24,7 @@
 #define PL 0
 #define RELU_BEFORE 0
 #define DB 0 /* also the bias gradient of the conv2d before (it computes this pool) */
+#define DX 1 /* 0: that conv's kernel gradient reads dy and am itself (no dx here) */
 #endif
 /* nnc:defaults end */
 
@@ -30,6 +33,9 @@
 #define TILED (SH == PH && SW == PW && PT == 0 && PL == 0 && OH * PH <= IH && OW * PW <= IW)
 /* ... and a window position fits in a byte, with PH*PW meaning "no gradient" */
 #define ARGMAX (TILED && PH * PW < 255)
+#if !DX && !ARGMAX
+#error "max_pooling2d: only tiled windows leave dx to the conv before"
+#endif
 
 /* Tiled windows: the maximum and its position; first maximum wins. The
  * window loops sit inside the channel loop, so that one vectorizes. */
@@ -99,16 +105,15 @@ static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restr
                                     const unsigned char *restrict am, nnc_real *restrict part,
                                     long s)
 {
-    nnc_real *d = dx + s * IH * IW * C;
-    if (OH * PH < IH || OW * PW < IW) /* cells no window covers */
-        memset(d, 0, sizeof *d * IH * IW * C);
+    if (DX && (OH * PH < IH || OW * PW < IW)) /* cells no window covers */
+        memset(dx + s * IH * IW * C, 0, sizeof *dx * IH * IW * C);
     if (DB)
         for (int c = 0; c < C; c++)
             part[c] = 0;
     for (int oh = 0; oh < OH; oh++)
         for (int ow = 0; ow < OW; ow++) {
             long o = ((s * OH + oh) * OW + ow) * C;
-            for (int kh = 0; kh < PH; kh++)
+            for (int kh = 0; kh < PH && DX; kh++)
                 for (int kw = 0; kw < PW; kw++) {
                     long at = ((s * IH + oh * PH + kh) * IW + ow * PW + kw) * C;
                     for (int c = 0; c < C; c++)

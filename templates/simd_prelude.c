@@ -24,7 +24,12 @@ typedef simde__m512 nnc_vec;
 #define nnc_vfma(a, b, c) simde_mm512_fmadd_ps(a, b, c)
 #define nnc_vadd(a, b) simde_mm512_add_ps(a, b)
 #define nnc_vmax(a, b) simde_mm512_max_ps(a, b)
+/* v where the byte at p[i] is k, else 0 (lane i) */
+#define nnc_vkeep_u8(p, k, v)                                                                     \
+    simde_mm512_maskz_mov_ps((simde__mmask16)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(          \
+                                 simde_mm_loadu_si128(p), simde_mm_set1_epi8((char)(k)))), v)
 #else
+#include <simde/x86/avx2.h> /* 8-bit to 32-bit lanes (nnc_vkeep_u8) */
 #include <simde/x86/fma.h>
 typedef simde__m256 nnc_vec;
 #define nnc_vload(p) simde_mm256_loadu_ps(p)
@@ -34,6 +39,11 @@ typedef simde__m256 nnc_vec;
 #define nnc_vfma(a, b, c) simde_mm256_fmadd_ps(a, b, c)
 #define nnc_vadd(a, b) simde_mm256_add_ps(a, b)
 #define nnc_vmax(a, b) simde_mm256_max_ps(a, b)
+/* v where the byte at p[i] is k, else 0 (lane i) */
+#define nnc_vkeep_u8(p, k, v)                                                                     \
+    simde_mm256_and_ps(simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(                         \
+                           simde_mm256_cvtepu8_epi32(simde_mm_loadu_si64(p)),                     \
+                           simde_mm256_set1_epi32(k))), v)
 #endif
 #define NNC_VW VW
 #define NNC_INLINE static inline __attribute__((always_inline))

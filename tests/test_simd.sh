@@ -82,6 +82,10 @@ case_ strides_3  13 11 1 "{filters: 8, kernel_size: 3, padding: same, $R}" "{fil
 case_ strides_k5 12 12 3 "{filters: 16, kernel_size: 3, $R}" "{filters: 32, kernel_size: 5, strides: 2, padding: same}" 8 5
 case_ odd_oc     7 7 3  "{filters: 7, kernel_size: 3, $R}" "{filters: 16, kernel_size: 3}"
 case_ ic5_oc12   8 8 3  "{filters: 5, kernel_size: 3, $R}" "{filters: 12, kernel_size: 3, $R}"
+# few input channels: dw blocks of whole kh rows (2x1x4: two kh rows; 4x4x2
+# after a scalar layer, same padding: one kh row of 8 taps)
+case_ few_ic_k2  9 8 4  "{filters: 16, kernel_size: [2, 1], $R}" "{filters: 8, kernel_size: 3}"
+case_ few_ic_k4  9 10 3 "{filters: 2, kernel_size: 1, $R}" "{filters: 8, kernel_size: 4, padding: same, $R}"
 # batches past several vectors of samples (the dense input-gradient blocks)
 case_ batch21    6 6 4  "{filters: 8, kernel_size: 3, $R}" "{filters: 16, kernel_size: 1, $R}" 16 21
 case_ batch40    5 5 3  "{filters: 8, kernel_size: 2, $R}" "{filters: 24, kernel_size: 2}" 40 40

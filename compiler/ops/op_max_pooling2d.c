@@ -41,7 +41,7 @@ static const param *fused_conv_bias(const model *m, const layer *l);
 
 static void emit_fwd(emit_ctx *e, const layer *l)
 {
-    subst s[17];
+    subst s[18];
     int n = 0;
     emit_lit_int(&s[n++], "IH", l->in.h), emit_lit_int(&s[n++], "IW", l->in.w);
     emit_lit_int(&s[n++], "C", l->in.c), emit_lit_int(&s[n++], "OH", l->out.h);
@@ -51,6 +51,7 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     emit_lit_int(&s[n++], "PL", l->pad_left);
     emit_lit_int(&s[n++], "RELU_BEFORE", l->index > 1 && e->m->layers[l->index - 2].relu_fused_next);
     emit_lit_int(&s[n++], "DB", fused_conv_bias(e->m, l) != NULL);
+    emit_lit_int(&s[n++], "DX", !pool_bwd_fused(e->m, l));
     emit_lit_name(&s[n++], "max_pooling2d_fwd", l, "fwd");
     emit_lit_name(&s[n++], "max_pooling2d_fwd_argmax", l, "fwd_argmax");
     emit_lit_name(&s[n++], "max_pooling2d_bwd", l, "bwd");
@@ -74,6 +75,11 @@ int pool_fused(const model *m, const layer *l)
            l->strides[0] == l->pool[0] && l->strides[1] == l->pool[1] && l->pad_top == 0 &&
            l->pad_left == 0 && l->out.h * l->pool[0] <= l->in.h &&
            l->out.w * l->pool[1] <= l->in.w && l->pool[0] * l->pool[1] < 255 && tile <= 16384;
+}
+
+int pool_bwd_fused(const model *m, const layer *l)
+{
+    return pool_fused(m, l) && !m->layers[l->index - 2].needs_dx;
 }
 
 /* The bias of the conv2d that computes this pool: this layer's backward pass
@@ -102,8 +108,15 @@ static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy
     char db[64] = "NULL";
     if (b)
         snprintf(db, sizeof db, "nnc_grads + %zu", b->offset);
-    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, (const unsigned char *)%s, %s, nnc_scratch, n);\n",
-              l->id, dx, dy, x, y, e->p->bufs[l->saved_buf].name, db);
+    int fused = pool_bwd_fused(e->m, l);
+    if (fused && !b) {
+        sb_printf(e->out, "    /* dx: read by %s's kernel gradient */\n",
+                  e->m->layers[l->index - 2].id);
+        return;
+    }
+    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, (const unsigned char *)%s, %s, nnc_scratch, n);%s\n",
+              l->id, fused ? "NULL" : dx, dy, x, y, e->p->bufs[l->saved_buf].name, db,
+              fused ? " /* the conv's bias gradient only */" : "");
 }
 
 const op_def op_max_pooling2d = {"max_pooling2d", parse, infer, emit_fwd, call_fwd, call_bwd,
