@@ -138,8 +138,8 @@ static void emit_plan(emit_ctx *e)
               p->opt_slots, optimizer_name(m->optimizer));
     sb_puts(e->out, "static int64_t nnc_step; /* optimizer iterations */\n");
     for (int i = 0; i < p->num_bufs; i++)
-        sb_printf(e->out, "static NNC_ALIGN nnc_real %s[%zu]; /* %s */\n", p->bufs[i].name,
-                  p->bufs[i].count, p->bufs[i].what);
+        sb_printf(e->out, "NNC_MAYBE_UNUSED static NNC_ALIGN nnc_real %s[%zu]; /* %s */\n",
+                  p->bufs[i].name, p->bufs[i].count, p->bufs[i].what);
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_probs[%d * %d]; /* class probabilities */\n", B, K);
     sb_printf(e->out, "NNC_MAYBE_UNUSED static NNC_ALIGN nnc_real nnc_d0[%zu], nnc_d1[%zu]; /* activation "
                       "gradients, ping-pong */\n", p->grad_count, p->grad_count);

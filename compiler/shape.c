@@ -198,10 +198,14 @@ int shape_infer(model *m)
     }
     if (check_output(m))
         return -1;
-    /* a max pool after a ReLU applies the ReLU's mask in its own backward pass */
-    for (int i = 0; i + 1 < m->num_layers; i++)
+    /* a max pool or a conv2d after a ReLU applies the ReLU's mask in its own
+     * backward pass (a conv2d as it stores dx) */
+    for (int i = 0; i + 1 < m->num_layers; i++) {
+        const op_def *next = m->layers[i + 1].op;
         m->layers[i].relu_fused_next = m->layers[i].activation == ACT_RELU &&
-                                       m->layers[i + 1].op == op_find("max_pooling2d");
+                                       (next == op_find("max_pooling2d") ||
+                                        next == op_find("conv2d"));
+    }
     arch_hash(m);
     return 0;
 }

@@ -22,6 +22,8 @@
 #define NEED_DX 1
 #define MASK_DY RELU /* 0 when the next layer applies the ReLU mask */
 #define DB_DONE 0     /* 1 when the next layer (a max pool it computes) sums db */
+#define DB_IN_DW 0    /* 1 when dw_impl (a SIMD target's) sums db itself */
+#define MASK_DX 0     /* 1: the layer before ends in a ReLU whose mask dx applies */
 #endif
 /* which kernels the backward pass uses: these scalar ones, or a SIMD target's */
 #define dw_impl conv2d_dw
@@ -96,11 +98,13 @@ static void conv2d_dw_rows(nnc_real *restrict dw, nnc_real *restrict part,
     }
 }
 
-/* dw[KH][KW][IC][OC]; part is scratch of the same size. */
-NNC_MAYBE_UNUSED static void conv2d_dw(nnc_real *restrict dw, nnc_real *restrict part,
-                                       const nnc_real *restrict dy, const nnc_real *restrict x,
-                                       int n)
+/* dw[KH][KW][IC][OC]; part is scratch of the same size. (db: the bias
+ * gradient, summed by conv2d_bwd before, as this kernel uses part for dw.) */
+NNC_MAYBE_UNUSED static void conv2d_dw(nnc_real *restrict dw, nnc_real *restrict db,
+                                       nnc_real *restrict part, const nnc_real *restrict dy,
+                                       const nnc_real *restrict x, int n)
 {
+    (void)db;
 #pragma omp parallel
     {
         int nt = omp_get_num_threads(), t = omp_get_thread_num();
@@ -109,10 +113,13 @@ NNC_MAYBE_UNUSED static void conv2d_dw(nnc_real *restrict dw, nnc_real *restrict
 }
 
 /* dx[n][IH][IW][IC] gathered from every output pixel whose window covers it;
- * wt gets the kernel transposed to (KH,KW,OC,IC) so the inner loop is over ci. */
+ * wt gets the kernel transposed to (KH,KW,OC,IC) so the inner loop is over ci.
+ * With MASK_DX, dx is 0 where the input x (a ReLU's output) is not positive. */
 NNC_MAYBE_UNUSED static void conv2d_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
-                                       const nnc_real *restrict w, nnc_real *restrict wt, int n)
+                                       const nnc_real *restrict x, const nnc_real *restrict w,
+                                       nnc_real *restrict wt, int n)
 {
+    (void)x;
     for (int k = 0; k < KH * KW; k++)
         for (int ci = 0; ci < IC; ci++)
             for (int co = 0; co < OC; co++)
@@ -142,7 +149,9 @@ NNC_MAYBE_UNUSED static void conv2d_dx(nnc_real *restrict dx, const nnc_real *re
                     }
                 }
             }
-            memcpy(dx + ((s * IH + ih) * IW + iw) * IC, acc, sizeof acc);
+            long at = ((s * IH + ih) * IW + iw) * IC;
+            for (int ci = 0; ci < IC; ci++)
+                dx[at + ci] = MASK_DX && x[at + ci] <= 0 ? 0 : acc[ci];
         }
     }
 }
@@ -150,14 +159,16 @@ NNC_MAYBE_UNUSED static void conv2d_dx(nnc_real *restrict dx, const nnc_real *re
 /* Backward: dy is overwritten with the gradient before the activation. dx is
  * only computed when a layer before this one has parameters. wt is scratch of
  * KH*KW*IC*OC values and n*OC: first the bias sums, then dw's partial sums,
- * then the transposed kernel. */
+ * then the transposed kernel. The bias sums come from the pass below, or from
+ * the max pool after this layer (DB_DONE), or from a SIMD dw (DB_IN_DW). */
+#define DB_PASS (BIAS && !DB_DONE && !DB_IN_DW)
 NNC_MAYBE_UNUSED static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
                        nnc_real *restrict dy, const nnc_real *restrict x,
                        const nnc_real *restrict y, const nnc_real *restrict w,
                        nnc_real *restrict wt, int n)
 {
     (void)dx, (void)db, (void)y, (void)w, (void)wt;
-    if (MASK_DY || (BIAS && !DB_DONE)) { /* one pass: the ReLU mask, per-sample bias sums */
+    if (MASK_DY || DB_PASS) { /* one pass: the ReLU mask, per-sample bias sums */
 #pragma omp parallel for schedule(static)
         for (long s = 0; s < n; s++) {
             nnc_real part[OC] = {0};
@@ -167,20 +178,21 @@ NNC_MAYBE_UNUSED static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restric
                 for (int co = 0; co < OC; co++) {
                     nnc_real v = MASK_DY && ys[p * OC + co] <= 0 ? 0 : g[p * OC + co];
                     g[p * OC + co] = v;
-                    part[co] += BIAS && !DB_DONE ? v : 0;
+                    part[co] += DB_PASS ? v : 0;
                 }
-            if (BIAS && !DB_DONE) /* wt is free until dw: it holds each sample's sums */
+            if (DB_PASS) /* wt is free until dw: it holds each sample's sums */
                 memcpy(wt + s * OC, part, sizeof part);
         }
     }
-    if (BIAS && !DB_DONE) { /* added in sample order: the same for any thread count */
+    if (DB_PASS) { /* added in sample order: the same for any thread count */
         for (int co = 0; co < OC; co++)
             db[co] = 0;
         for (long s = 0; s < n; s++)
             for (int co = 0; co < OC; co++)
                 db[co] += wt[s * OC + co];
     }
-    dw_impl(dw, wt, dy, x, n);
+    dw_impl(dw, db, wt, dy, x, n);
     if (NEED_DX)
-        dx_impl(dx, dy, w, wt, n);
+        dx_impl(dx, dy, x, w, wt, n);
 }
+#undef DB_PASS

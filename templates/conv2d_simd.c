@@ -30,6 +30,7 @@
 #define PPW 2
 #define POH 3
 #define POW 4
+#define MASK 0 /* 0 where mk (a ReLU's output, laid out as y) is not positive (dx) */
 #endif
 /* nnc:defaults end */
 
@@ -55,8 +56,10 @@ NNC_INLINE void conv2d_simd_taps(nnc_vec acc[PB][OBV], const nnc_real *restrict 
 }
 
 /* NP (PB or fewer) pixels starting at (oh, ow0), channels [ob, ob + OBV*NNC_VW),
- * stored from out on, PS floats from one pixel to the next. */
-NNC_INLINE void conv2d_simd_block(nnc_real *restrict out, const long ps,
+ * stored from out on, PS floats from one pixel to the next; with MASK, mk
+ * is laid out as out. */
+NNC_INLINE void conv2d_simd_block(nnc_real *restrict out, const nnc_real *restrict mk,
+                                  const long ps,
                                   const nnc_real *restrict x, const nnc_real *restrict w,
                                   const nnc_real *restrict b, long s, int oh, int ow0, int ob,
                                   const int np)
@@ -89,29 +92,45 @@ NNC_INLINE void conv2d_simd_block(nnc_real *restrict out, const long ps,
     for (int p = 0; p < np; p++)
         for (int v = 0; v < OBV; v++) {
             nnc_vec r = RELU ? nnc_vmax(acc[p][v], nnc_vzero()) : acc[p][v];
+            if (MASK)
+                r = nnc_vkeep_pos(mk + p * ps + v * NNC_VW, r);
             nnc_vstore(out + p * ps + v * NNC_VW, r);
         }
 }
 
-/* y[n][OH][OW][OC] = act(conv(x[n][IH][IW][IC], w) + b) */
-NNC_MAYBE_UNUSED static void conv2d_simd_fwd(nnc_real *restrict y, const nnc_real *restrict x,
-                                             const nnc_real *restrict w,
-                                             const nnc_real *restrict b, int n)
+/* y[n][OH][OW][OC] = act(conv(x[n][IH][IW][IC], w) + b), with MASK then 0
+ * where mk[n][OH][OW][OC] is not positive */
+NNC_MAYBE_UNUSED static void conv2d_simd_fwd_mask(nnc_real *restrict y,
+                                                  const nnc_real *restrict x,
+                                                  const nnc_real *restrict w,
+                                                  const nnc_real *restrict b,
+                                                  const nnc_real *restrict mk, int n)
 {
-    (void)b;
+    (void)b, (void)mk;
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)n * OH; row++) {
         long s = row / OH;
         int oh = (int)(row % OH);
-        nnc_real *yr = y + (s * OH + oh) * OW * OC;
+        long r = (s * OH + oh) * OW * OC;
         for (int ob = 0; ob < OC; ob += OBV * NNC_VW) {
-            for (int ow = 0; ow + PB <= OW; ow += PB)
-                conv2d_simd_block(yr + (long)ow * OC + ob, OC, x, w, b, s, oh, ow, ob, PB);
-            if (OW % PB) /* the rest of the row as one block (a constant size) */
-                conv2d_simd_block(yr + (long)(OW - OW % PB) * OC + ob, OC, x, w, b, s, oh,
+            for (int ow = 0; ow + PB <= OW; ow += PB) {
+                long o = r + (long)ow * OC + ob;
+                conv2d_simd_block(y + o, MASK ? mk + o : NULL, OC, x, w, b, s, oh, ow, ob, PB);
+            }
+            if (OW % PB) { /* the rest of the row as one block (a constant size) */
+                long o = r + (long)(OW - OW % PB) * OC + ob;
+                conv2d_simd_block(y + o, MASK ? mk + o : NULL, OC, x, w, b, s, oh,
                                   OW - OW % PB, ob, OW % PB);
+            }
         }
     }
+}
+
+NNC_MAYBE_UNUSED static void conv2d_simd_fwd(nnc_real *restrict y, const nnc_real *restrict x,
+                                             const nnc_real *restrict w,
+                                             const nnc_real *restrict b, int n)
+{
+    conv2d_simd_fwd_mask(y, x, w, b, NULL, n);
 }
 
 #if POOL
@@ -137,10 +156,10 @@ static void conv2d_simd_fwd_pool(nnc_real *restrict yp, unsigned char *restrict 
             for (int kh = 0; kh < PPH; kh++) {
                 int oh = ph * PPH + kh;
                 for (int ow = 0; ow + PB <= OWC; ow += PB)
-                    conv2d_simd_block(t[kh][ow], CB, x, w, b, s, oh, ow, ob, PB);
+                    conv2d_simd_block(t[kh][ow], NULL, CB, x, w, b, s, oh, ow, ob, PB);
                 if (OWC % PB)
-                    conv2d_simd_block(&t[kh][0][0] + (OWC - OWC % PB) * CB, CB, x, w, b, s, oh,
-                                      OWC - OWC % PB, ob, OWC % PB);
+                    conv2d_simd_block(&t[kh][0][0] + (OWC - OWC % PB) * CB, NULL, CB, x, w, b,
+                                      s, oh, OWC - OWC % PB, ob, OWC % PB);
             }
             for (int pw = 0; pw < POW; pw++) {
                 long o = ((s * POH + ph) * POW + pw) * OC + ob;

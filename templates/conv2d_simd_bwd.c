@@ -30,6 +30,7 @@
 #define GH 6 /* rows and columns of dy that can be nonzero: a max pool after */
 #define GW 8 /* this layer whose windows leave the last ones out sends them none */
 #define POOLED 0
+#define DBS 1 /* also the bias gradient db (sums of dy), per sample while it is in cache */
 #define PPH 2 /* the pool's windows, and its output size */
 #define PPW 2
 #define POH 3
@@ -134,28 +135,50 @@ NNC_INLINE void conv2d_simd_dw_unit(nnc_real *restrict dw, const nnc_real *restr
 }
 
 /* dw[KH][KW][IC][OC] = sum over samples and output pixels of x * dy; with
- * POOLED, dy is the pool's gradient and am its window positions. */
-static void conv2d_simd_dw_all(nnc_real *restrict dw, const nnc_real *restrict dy,
+ * POOLED, dy is the pool's gradient and am its window positions. With DBS,
+ * part[n][OC] gets each sample's sums of dy (each thread sums a slice of the
+ * channels after its units, the sample's dy still in cache), and db their
+ * sum in sample order: the same as the scalar twin's pass, for any thread
+ * count. */
+static void conv2d_simd_dw_all(nnc_real *restrict dw, nnc_real *restrict db,
+                               nnc_real *restrict part, const nnc_real *restrict dy,
                                const unsigned char *restrict am,
                                const nnc_real *restrict x, int n)
 {
+    (void)db, (void)part;
     memset(dw, 0, sizeof *dw * KH * KW * IC * OC);
 #pragma omp parallel
     {
         int nt = omp_get_num_threads(), t = omp_get_thread_num();
         int u0 = UNITS * t / nt, u1 = UNITS * (t + 1) / nt;
-        for (long s = 0; s < n; s++)
+        int c0 = OC / NNC_VW * t / nt * NNC_VW, c1 = OC / NNC_VW * (t + 1) / nt * NNC_VW;
+        for (long s = 0; s < n; s++) {
             for (int u = u0; u < u1; u++)
                 conv2d_simd_dw_unit(dw, dy, am, x, s, u);
+            for (int c = c0; DBS && c < c1; c += NNC_VW) {
+                nnc_vec acc = nnc_vzero();
+                const nnc_real *g = dy + s * OH * OW * OC + c;
+                for (long p = 0; p < OH * OW; p++)
+                    acc = nnc_vadd(acc, nnc_vload(g + p * OC));
+                nnc_vstore(part + s * OC + c, acc);
+            }
+        }
+    }
+    if (DBS) { /* added in sample order */
+        for (int c = 0; c < OC; c++)
+            db[c] = 0;
+        for (long s = 0; s < n; s++)
+            for (int c = 0; c < OC; c++)
+                db[c] += part[s * OC + c];
     }
 }
 
-NNC_MAYBE_UNUSED static void conv2d_simd_dw(nnc_real *restrict dw, nnc_real *restrict unused,
+NNC_MAYBE_UNUSED static void conv2d_simd_dw(nnc_real *restrict dw, nnc_real *restrict db,
+                                            nnc_real *restrict part,
                                             const nnc_real *restrict dy,
                                             const nnc_real *restrict x, int n)
 {
-    (void)unused; /* the scalar twin's partial sums; registers hold them here */
-    conv2d_simd_dw_all(dw, dy, NULL, x, n);
+    conv2d_simd_dw_all(dw, db, part, dy, NULL, x, n);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)

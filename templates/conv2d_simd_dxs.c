@@ -24,6 +24,7 @@
 #define PL 0
 #define PB 4
 #define OBV 2
+#define MASK 0 /* dx is 0 where x (a ReLU's output) is not positive */
 #endif
 /* nnc:defaults end */
 
@@ -46,8 +47,8 @@ NNC_INLINE void conv2d_simd_dxs_tap(nnc_vec acc[PB][OBV], const nnc_real *restri
 /* NP (PB or fewer) columns iw = q + (j0 + p) * SW of input row ih, input
  * channels [cb, cb + OBV*VW). */
 NNC_INLINE void conv2d_simd_dxs_block(nnc_real *restrict dx, const nnc_real *restrict dy,
-                                      const nnc_real *restrict wt, long s, int ih, int q,
-                                      int j0, int cb, const int np)
+                                      const nnc_real *restrict x, const nnc_real *restrict wt,
+                                      long s, int ih, int q, int j0, int cb, const int np)
 {
     static const nnc_real zeros[OC];
     nnc_vec acc[PB][OBV];
@@ -75,15 +76,17 @@ NNC_INLINE void conv2d_simd_dxs_block(nnc_real *restrict dx, const nnc_real *res
         }
     }
     for (int p = 0; p < np; p++)
-        for (int v = 0; v < OBV; v++)
-            nnc_vstore(dx + ((s * IH + ih) * IW + q + (long)(j0 + p) * SW) * IC + cb +
-                           v * NNC_VW,
-                       acc[p][v]);
+        for (int v = 0; v < OBV; v++) {
+            long at = ((s * IH + ih) * IW + q + (long)(j0 + p) * SW) * IC + cb + v * NNC_VW;
+            nnc_vstore(dx + at, MASK ? nnc_vkeep_pos(x + at, acc[p][v]) : acc[p][v]);
+        }
 }
 
-/* dx[n][IH][IW][IC]; wt gets the kernel as (KH,KW,OC,IC). */
+/* dx[n][IH][IW][IC]; wt gets the kernel as (KH,KW,OC,IC). With MASK, 0
+ * where x (the ReLU output before) is not positive. */
 static void conv2d_simd_dxs(nnc_real *restrict dx, const nnc_real *restrict dy,
-                            const nnc_real *restrict w, nnc_real *restrict wt, int n)
+                            const nnc_real *restrict x, const nnc_real *restrict w,
+                            nnc_real *restrict wt, int n)
 {
     for (int k = 0; k < KH * KW; k++)
         for (int ci = 0; ci < IC; ci++)
@@ -97,9 +100,9 @@ static void conv2d_simd_dxs(nnc_real *restrict dx, const nnc_real *restrict dy,
             for (int q = 0; q < SW && q < IW; q++) {
                 int cols = (IW - q + SW - 1) / SW, j = 0; /* columns of this phase */
                 for (; j + PB <= cols; j += PB)
-                    conv2d_simd_dxs_block(dx, dy, wt, s, ih, q, j, cb, PB);
+                    conv2d_simd_dxs_block(dx, dy, x, wt, s, ih, q, j, cb, PB);
                 for (; j < cols; j++)
-                    conv2d_simd_dxs_block(dx, dy, wt, s, ih, q, j, cb, 1);
+                    conv2d_simd_dxs_block(dx, dy, x, wt, s, ih, q, j, cb, 1);
             }
     }
 }

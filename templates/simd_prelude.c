@@ -24,6 +24,11 @@ typedef simde__m512 nnc_vec;
 #define nnc_vfma(a, b, c) simde_mm512_fmadd_ps(a, b, c)
 #define nnc_vadd(a, b) simde_mm512_add_ps(a, b)
 #define nnc_vmax(a, b) simde_mm512_max_ps(a, b)
+/* v where m[i] is not <= 0 (a ReLU's mask, as `m <= 0 ? 0 : v`), else 0 */
+#define nnc_vkeep_pos(m, v)                                                                       \
+    simde_mm512_maskz_mov_ps(                                                                     \
+        simde_mm512_cmp_ps_mask(simde_mm512_loadu_ps(m), simde_mm512_setzero_ps(),               \
+                                SIMDE_CMP_NLE_UQ), v)
 /* v where the byte at p[i] is k, else 0 (lane i) */
 #define nnc_vkeep_u8(p, k, v)                                                                     \
     simde_mm512_maskz_mov_ps((simde__mmask16)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(          \
@@ -39,6 +44,10 @@ typedef simde__m256 nnc_vec;
 #define nnc_vfma(a, b, c) simde_mm256_fmadd_ps(a, b, c)
 #define nnc_vadd(a, b) simde_mm256_add_ps(a, b)
 #define nnc_vmax(a, b) simde_mm256_max_ps(a, b)
+/* v where m[i] is not <= 0 (a ReLU's mask, as `m <= 0 ? 0 : v`), else 0 */
+#define nnc_vkeep_pos(m, v)                                                                       \
+    simde_mm256_and_ps(simde_mm256_cmp_ps(simde_mm256_loadu_ps(m), simde_mm256_setzero_ps(),     \
+                                          SIMDE_CMP_NLE_UQ), v)
 /* v where the byte at p[i] is k, else 0 (lane i) */
 #define nnc_vkeep_u8(p, k, v)                                                                     \
     simde_mm256_and_ps(simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(                         \

@@ -62,6 +62,12 @@ static int conv_dims(subst *s, shape3 in, shape3 out, const layer *l, int pt, in
     return n;
 }
 
+/* The layer before l ends in a ReLU whose mask l's dx applies. */
+static int mask_dx(const model *m, const layer *l)
+{
+    return l->needs_dx && l->index > 1 && m->layers[l->index - 2].relu_fused_next;
+}
+
 /* The max pool after l when l computes it, else NULL. */
 static const layer *fused_pool(const model *m, const layer *l)
 {
@@ -83,21 +89,24 @@ static void pick_block(int reduce, int outc, int vw, int *obv, int *pb)
 /* One instance of templates/conv2d_simd.c: forward (with the max pool after
  * it, pool), or dx as a convolution of dy. */
 static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, int pt, int pl,
-                           int relu, int bias, const layer *pool, const char *fn,
+                           int relu, int bias, int mask, const layer *pool, const char *fn,
                            const char *block)
 {
-    subst s[27];
+    subst s[29];
     int n = conv_dims(s, in, out, l, pt, pl), obv, pb;
     pick_block(in.c, out.c, e->m->vw, &obv, &pb);
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", pb);
-    emit_lit_int(&s[n++], "POOL", pool != NULL);
+    emit_lit_int(&s[n++], "POOL", pool != NULL), emit_lit_int(&s[n++], "MASK", mask);
     emit_lit_int(&s[n++], "PPH", pool ? pool->pool[0] : 1);
     emit_lit_int(&s[n++], "PPW", pool ? pool->pool[1] : 1);
     emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
     emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
     emit_lit_name(&s[n++], "conv2d_simd_fwd_pool", l, "fwd_pool");
     emit_lit_name(&s[n++], "conv2d_simd_fwd", l, fn);
+    char fm[32];
+    snprintf(fm, sizeof fm, "%s_mask", fn);
+    emit_lit_name(&s[n++], "conv2d_simd_fwd_mask", l, fm);
     emit_lit_name(&s[n++], "conv2d_simd_block", l, block);
     char taps[32];
     snprintf(taps, sizeof taps, "%s_taps", block);
@@ -133,6 +142,7 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     emit_lit_int(&s[n++], "PPW", pool ? pool->pool[1] : 1);
     emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
     emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
+    emit_lit_int(&s[n++], "DBS", l->use_bias && !pool);
     emit_lit_name(&s[n++], "conv2d_simd_dw_all", l, "dw_all");
     emit_lit_name(&s[n++], "conv2d_simd_dw", l, "dw_simd");
     emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
@@ -145,6 +155,7 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
         pick_block(l->out.c, l->in.c, e->m->vw, &cbv, &pb);
         n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
         emit_lit_int(&s[n++], "PB", pb), emit_lit_int(&s[n++], "OBV", cbv);
+        emit_lit_int(&s[n++], "MASK", mask_dx(e->m, l));
         emit_lit_name(&s[n++], "conv2d_simd_dxs", l, "dx_simd");
         emit_lit_name(&s[n++], "conv2d_simd_dxs_block", l, "dxs_block");
         emit_lit_name(&s[n++], "conv2d_simd_dxs_tap", l, "dxs_tap");
@@ -153,10 +164,12 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     }
     /* dx = dy (OH x OW x OC) convolved into IH x IW x IC with padding K-1-P */
     emit_simd_conv(e, l, l->out, l->in, l->kernel[0] - 1 - l->pad_top,
-                   l->kernel[1] - 1 - l->pad_left, 0, 0, NULL, "dx_conv", "dx_block");
+                   l->kernel[1] - 1 - l->pad_left, 0, 0, mask_dx(e->m, l), NULL, "dx_conv",
+                   "dx_block");
     n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
+    emit_lit_int(&s[n++], "MASK", mask_dx(e->m, l));
     emit_lit_name(&s[n++], "conv2d_simd_dx", l, "dx_simd");
-    emit_lit_name(&s[n++], "dx_conv", l, "dx_conv");
+    emit_lit_name(&s[n++], "dx_conv_mask", l, "dx_conv_mask");
     template_emit(e->out, "conv2d_simd_dx", s, n);
 }
 
@@ -167,13 +180,15 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     int vw = e->m->vw;
     int simd = vw && l->out.c % vw == 0;
     int simd_dx = simd && l->needs_dx && l->in.c % vw == 0;
-    subst s[25];
+    subst s[28];
     int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
     emit_lit_int(&s[n++], "NEED_DX", l->needs_dx);
     emit_lit_int(&s[n++], "MASK_DY", l->activation == ACT_RELU && !l->relu_fused_next);
     emit_lit_int(&s[n++], "DB_DONE", l->use_bias && fused_pool(e->m, l) != NULL);
+    emit_lit_int(&s[n++], "DB_IN_DW", simd);
+    emit_lit_int(&s[n++], "MASK_DX", mask_dx(e->m, l));
     emit_lit_name(&s[n++], "conv2d_fwd", l, simd ? "fwd_scalar" : "fwd");
     emit_lit_name(&s[n++], "conv2d_bwd", l, "bwd");
     emit_lit_name(&s[n++], "conv2d_dw_rows", l, "dw_rows");
@@ -186,7 +201,7 @@ static void emit_fwd(emit_ctx *e, const layer *l)
         sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
                   simd_dx ? "" : "; dx by the scalar kernel");
         emit_simd_conv(e, l, l->in, l->out, l->pad_top, l->pad_left,
-                       l->activation == ACT_RELU, l->use_bias, fused_pool(e->m, l), "fwd",
+                       l->activation == ACT_RELU, l->use_bias, 0, fused_pool(e->m, l), "fwd",
                        "block");
         emit_simd_bwd(e, l, simd_dx);
     }
@@ -221,7 +236,7 @@ static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy
         emit_call_weighted_bwd(e, l, dx, dy, x, y);
         return;
     }
-    sb_printf(e->out, "    %s_dw_all(nnc_grads + %zu, %s, (const unsigned char *)%s, %s, n);\n",
+    sb_printf(e->out, "    %s_dw_all(nnc_grads + %zu, NULL, NULL, %s, (const unsigned char *)%s, %s, n);\n",
               l->id, l->params[0].offset, dy, e->p->bufs[pool->saved_buf].name, x);
 }
 
