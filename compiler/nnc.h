@@ -218,8 +218,9 @@ typedef struct op_def {
 const op_def *op_find(const char *name);
 /* Layer l, a max pool, is computed by the conv2d before it (ops/op_max_pooling2d.c). */
 int pool_fused(const model *m, const layer *l);
-/* ... and, that conv having no input gradient to compute, its kernel
- * gradient reads this pool's gradient directly: this layer writes no dx. */
+/* ... and that conv's kernel gradient reads this pool's gradient directly,
+ * its input gradient (if any) expanding it a sample at a time: this layer
+ * writes no dx. */
 int pool_bwd_fused(const model *m, const layer *l);
 extern const op_def *const op_table[];
 extern const int op_count;

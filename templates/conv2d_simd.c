@@ -98,6 +98,25 @@ NNC_INLINE void conv2d_simd_block(nnc_real *restrict out, const nnc_real *restri
         }
 }
 
+/* Output row oh of sample s. */
+NNC_INLINE void conv2d_simd_row(nnc_real *restrict y, const nnc_real *restrict x,
+                                const nnc_real *restrict w, const nnc_real *restrict b,
+                                const nnc_real *restrict mk, long s, int oh)
+{
+    long r = (s * OH + oh) * OW * OC;
+    for (int ob = 0; ob < OC; ob += OBV * NNC_VW) {
+        for (int ow = 0; ow + PB <= OW; ow += PB) {
+            long o = r + (long)ow * OC + ob;
+            conv2d_simd_block(y + o, MASK ? mk + o : NULL, OC, x, w, b, s, oh, ow, ob, PB);
+        }
+        if (OW % PB) { /* the rest of the row as one block (a constant size) */
+            long o = r + (long)(OW - OW % PB) * OC + ob;
+            conv2d_simd_block(y + o, MASK ? mk + o : NULL, OC, x, w, b, s, oh, OW - OW % PB,
+                              ob, OW % PB);
+        }
+    }
+}
+
 /* y[n][OH][OW][OC] = act(conv(x[n][IH][IW][IC], w) + b), with MASK then 0
  * where mk[n][OH][OW][OC] is not positive */
 NNC_MAYBE_UNUSED static void conv2d_simd_fwd_mask(nnc_real *restrict y,
@@ -108,22 +127,8 @@ NNC_MAYBE_UNUSED static void conv2d_simd_fwd_mask(nnc_real *restrict y,
 {
     (void)b, (void)mk;
 #pragma omp parallel for schedule(static)
-    for (long row = 0; row < (long)n * OH; row++) {
-        long s = row / OH;
-        int oh = (int)(row % OH);
-        long r = (s * OH + oh) * OW * OC;
-        for (int ob = 0; ob < OC; ob += OBV * NNC_VW) {
-            for (int ow = 0; ow + PB <= OW; ow += PB) {
-                long o = r + (long)ow * OC + ob;
-                conv2d_simd_block(y + o, MASK ? mk + o : NULL, OC, x, w, b, s, oh, ow, ob, PB);
-            }
-            if (OW % PB) { /* the rest of the row as one block (a constant size) */
-                long o = r + (long)(OW - OW % PB) * OC + ob;
-                conv2d_simd_block(y + o, MASK ? mk + o : NULL, OC, x, w, b, s, oh,
-                                  OW - OW % PB, ob, OW % PB);
-            }
-        }
-    }
+    for (long row = 0; row < (long)n * OH; row++)
+        conv2d_simd_row(y, x, w, b, mk, row / OH, (int)(row % OH));
 }
 
 NNC_MAYBE_UNUSED static void conv2d_simd_fwd(nnc_real *restrict y, const nnc_real *restrict x,

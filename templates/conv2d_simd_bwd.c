@@ -58,13 +58,15 @@
 #define NKB (KH / KB)
 #define NOB (OC / (OBV * NNC_VW))
 #define UNITS (NKB * NRB * NOB)
+enum { conv2d_simd_dw_units = UNITS }; /* for templates/conv2d_simd_dx.c */
 
 /* NK (KB) kh rows from kh0 times NR (RB or fewer) rows from r0, output
- * channels from ob. */
+ * channels from ob, for one sample: its input x and gradient dy, or with
+ * pooled, its pool's gradient dy and window positions am. */
 NNC_INLINE void conv2d_simd_dw_rows(nnc_real *restrict dw, const nnc_real *restrict dy,
                                     const unsigned char *restrict am,
-                                    const nnc_real *restrict x, long s, int kh0, int r0,
-                                    int ob, const int nk, const int nr)
+                                    const nnc_real *restrict x, const int pooled, int kh0,
+                                    int r0, int ob, const int nk, const int nr)
 {
     int kw_lo = r0 / IC, kw_hi = (r0 + nr - 1) / IC;
     nnc_vec acc[KB][RB][OBV];
@@ -80,15 +82,15 @@ NNC_INLINE void conv2d_simd_dw_rows(nnc_real *restrict dw, const nnc_real *restr
             int iw0 = ow * SW - PL; /* input column of kw = 0 */
             if (iw0 + kw_hi < 0 || iw0 + kw_lo >= IW)
                 continue;
-            long base = ((s * IH + ih0) * IW + iw0) * IC + r0;
+            long base = ((long)ih0 * IW + iw0) * IC + r0;
             nnc_vec gv[OBV];
-            if (POOLED) { /* the window's gradient where this pixel is its maximum */
-                long o = ((s * POH + oh / PPH) * POW + ow / PPW) * OC + ob;
+            if (pooled) { /* the window's gradient where this pixel is its maximum */
+                long o = ((long)(oh / PPH) * POW + ow / PPW) * OC + ob;
                 int at = oh % PPH * PPW + ow % PPW;
                 for (int v = 0; v < OBV; v++)
                     gv[v] = nnc_vkeep_u8(am + o + v * NNC_VW, at, nnc_vload(dy + o + v * NNC_VW));
             } else {
-                const nnc_real *g = dy + ((s * OH + oh) * OW + ow) * OC + ob;
+                const nnc_real *g = dy + ((long)oh * OW + ow) * OC + ob;
                 for (int v = 0; v < OBV; v++)
                     gv[v] = nnc_vload(g + v * NNC_VW);
             }
@@ -125,13 +127,13 @@ NNC_INLINE void conv2d_simd_dw_rows(nnc_real *restrict dw, const nnc_real *restr
  * The last row block has a constant size of its own. */
 NNC_INLINE void conv2d_simd_dw_unit(nnc_real *restrict dw, const nnc_real *restrict dy,
                                     const unsigned char *restrict am,
-                                    const nnc_real *restrict x, long s, int u)
+                                    const nnc_real *restrict x, const int pooled, int u)
 {
     int ob = u % NOB * OBV * NNC_VW, r0 = u / NOB % NRB * RB, kh0 = u / (NOB * NRB) * KB;
     if (r0 + RB <= ROWS)
-        conv2d_simd_dw_rows(dw, dy, am, x, s, kh0, r0, ob, KB, RB);
+        conv2d_simd_dw_rows(dw, dy, am, x, pooled, kh0, r0, ob, KB, RB);
     else
-        conv2d_simd_dw_rows(dw, dy, am, x, s, kh0, r0, ob, KB, ROWS % RB);
+        conv2d_simd_dw_rows(dw, dy, am, x, pooled, kh0, r0, ob, KB, ROWS % RB);
 }
 
 /* dw[KH][KW][IC][OC] = sum over samples and output pixels of x * dy; with
@@ -153,8 +155,14 @@ static void conv2d_simd_dw_all(nnc_real *restrict dw, nnc_real *restrict db,
         int u0 = UNITS * t / nt, u1 = UNITS * (t + 1) / nt;
         int c0 = OC / NNC_VW * t / nt * NNC_VW, c1 = OC / NNC_VW * (t + 1) / nt * NNC_VW;
         for (long s = 0; s < n; s++) {
-            for (int u = u0; u < u1; u++)
-                conv2d_simd_dw_unit(dw, dy, am, x, s, u);
+            for (int u = u0; u < u1; u++) {
+                if (POOLED)
+                    conv2d_simd_dw_unit(dw, dy + s * POH * POW * OC, am + s * POH * POW * OC,
+                                        x + s * IH * IW * IC, 1, u);
+                else
+                    conv2d_simd_dw_unit(dw, dy + s * OH * OW * OC, NULL, x + s * IH * IW * IC, 0,
+                                        u);
+            }
             for (int c = c0; DBS && c < c1; c += NNC_VW) {
                 nnc_vec acc = nnc_vzero();
                 const nnc_real *g = dy + s * OH * OW * OC + c;

@@ -7,11 +7,20 @@
 /* nnc:defaults begin */
 #include "simd_prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
-#define IC 4
+#define IH 6
+#define IW 6
+#define IC 8
+#define OH 4
+#define OW 4
 #define OC 8
 #define KH 3
 #define KW 3
 #define MASK 0 /* dx is 0 where x (a ReLU's output) is not positive */
+#define POOLED 0 /* dy: a max pool's gradient and window positions (conv2d_simd_bwd_pool) */
+#define PPH 2
+#define PPW 2
+#define POH 2
+#define POW 2
 #endif
 static void dx_conv_mask(nnc_real *restrict y, const nnc_real *restrict x,
                          const nnc_real *restrict w, const nnc_real *restrict b,
@@ -19,13 +28,24 @@ static void dx_conv_mask(nnc_real *restrict y, const nnc_real *restrict x,
 {
     (void)y, (void)x, (void)w, (void)b, (void)mk, (void)n;
 }
+static void dx_conv_row(nnc_real *restrict y, const nnc_real *restrict x,
+                        const nnc_real *restrict w, const nnc_real *restrict b,
+                        const nnc_real *restrict mk, long s, int oh)
+{
+    (void)y, (void)x, (void)w, (void)b, (void)mk, (void)s, (void)oh;
+}
+static void conv2d_simd_dw_unit(nnc_real *restrict dw, const nnc_real *restrict dy,
+                                const unsigned char *restrict am, const nnc_real *restrict x,
+                                const int pooled, int u)
+{
+    (void)dw, (void)dy, (void)am, (void)x, (void)pooled, (void)u;
+}
+enum { conv2d_simd_dw_units = 1 };
 /* nnc:defaults end */
 
-/* dx = dy convolved with the kernel flipped in space and transposed in
- * channels, wt[kh][kw][co][ci] = w[KH-1-kh][KW-1-kw][ci][co]. */
-static void conv2d_simd_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
-                           const nnc_real *restrict x, const nnc_real *restrict w,
-                           nnc_real *restrict wt, int n)
+/* wt[kh][kw][co][ci] = w[KH-1-kh][KW-1-kw][ci][co]: the kernel flipped in
+ * space and transposed in channels. */
+NNC_INLINE void conv2d_simd_dx_kernel(nnc_real *restrict wt, const nnc_real *restrict w)
 {
     for (int kh = 0; kh < KH; kh++)
         for (int kw = 0; kw < KW; kw++)
@@ -33,5 +53,59 @@ static void conv2d_simd_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
                 for (int co = 0; co < OC; co++)
                     wt[(((long)kh * KW + kw) * OC + co) * IC + ci] =
                         w[(((long)(KH - 1 - kh) * KW + (KW - 1 - kw)) * IC + ci) * OC + co];
+}
+
+/* dx = dy convolved with that kernel */
+NNC_MAYBE_UNUSED static void conv2d_simd_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
+                                            const nnc_real *restrict x,
+                                            const nnc_real *restrict w, nnc_real *restrict wt,
+                                            int n)
+{
+    conv2d_simd_dx_kernel(wt, w);
     dx_conv_mask(dx, dy, wt, NULL, MASK ? x : NULL, n);
 }
+
+#if POOLED
+/* The whole backward pass from the max pool's gradient dyp and window
+ * positions am (the pool, computed by this layer's forward kernel, writes no
+ * dx): each thread expands one sample's conv gradient at a time into g, on
+ * its stack and in cache (a pixel gets its window's gradient where it holds
+ * the maximum; pixels no window covers stay 0), then runs its dw units (the
+ * same ones for every sample, in sample order, so dw is the same for any
+ * thread count) and its share of the sample's dx rows. */
+NNC_MAYBE_UNUSED static void conv2d_simd_bwd_pool(nnc_real *restrict dw, nnc_real *restrict dx,
+                                                  const nnc_real *restrict dyp,
+                                                  const unsigned char *restrict am,
+                                                  const nnc_real *restrict x,
+                                                  const nnc_real *restrict w,
+                                                  nnc_real *restrict wt, int n)
+{
+    conv2d_simd_dx_kernel(wt, w);
+    memset(dw, 0, sizeof *dw * KH * KW * IC * OC);
+#pragma omp parallel
+    {
+        int nt = omp_get_num_threads(), t = omp_get_thread_num();
+        int u0 = conv2d_simd_dw_units * t / nt, u1 = conv2d_simd_dw_units * (t + 1) / nt;
+        NNC_ALIGN nnc_real g[OH * OW * OC] = {0};
+        for (long s = 0; s < n; s++) {
+            for (int ph = 0; ph < POH; ph++)
+                for (int pw = 0; pw < POW; pw++) {
+                    long o = ((s * POH + ph) * POW + pw) * OC;
+                    for (int kh = 0; kh < PPH; kh++)
+                        for (int kw = 0; kw < PPW; kw++) {
+                            nnc_real *d = g + ((long)(ph * PPH + kh) * OW + pw * PPW + kw) * OC;
+                            for (int c = 0; c < OC; c += NNC_VW)
+                                nnc_vstore(d + c, nnc_vkeep_u8(am + o + c, kh * PPW + kw,
+                                                               nnc_vload(dyp + o + c)));
+                        }
+                }
+            const nnc_real *xs = x + s * IH * IW * IC;
+            for (int u = u0; u < u1; u++)
+                conv2d_simd_dw_unit(dw, g, NULL, xs, 0, u);
+            for (int r = 0; r < IH; r++) /* rows dealt round-robin over the batch */
+                if ((s * IH + r) % nt == t)
+                    dx_conv_row(dx + s * IH * IW * IC, g, wt, NULL, MASK ? xs : NULL, 0, r);
+        }
+    }
+}
+#endif

@@ -92,7 +92,7 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
                            int relu, int bias, int mask, const layer *pool, const char *fn,
                            const char *block)
 {
-    subst s[29];
+    subst s[31];
     int n = conv_dims(s, in, out, l, pt, pl), obv, pb;
     pick_block(in.c, out.c, e->m->vw, &obv, &pb);
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
@@ -104,9 +104,11 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
     emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
     emit_lit_name(&s[n++], "conv2d_simd_fwd_pool", l, "fwd_pool");
     emit_lit_name(&s[n++], "conv2d_simd_fwd", l, fn);
-    char fm[32];
+    char fm[32], row[32];
     snprintf(fm, sizeof fm, "%s_mask", fn);
+    snprintf(row, sizeof row, "%s_row", block);
     emit_lit_name(&s[n++], "conv2d_simd_fwd_mask", l, fm);
+    emit_lit_name(&s[n++], "conv2d_simd_row", l, row);
     emit_lit_name(&s[n++], "conv2d_simd_block", l, block);
     char taps[32];
     snprintf(taps, sizeof taps, "%s_taps", block);
@@ -144,6 +146,7 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
     emit_lit_int(&s[n++], "DBS", l->use_bias && !pool);
     emit_lit_name(&s[n++], "conv2d_simd_dw_all", l, "dw_all");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_units", l, "dw_units");
     emit_lit_name(&s[n++], "conv2d_simd_dw", l, "dw_simd");
     emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
     emit_lit_name(&s[n++], "conv2d_simd_dw_rows", l, "dw_rows_simd");
@@ -168,8 +171,18 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
                    "dx_block");
     n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     emit_lit_int(&s[n++], "MASK", mask_dx(e->m, l));
+    emit_lit_int(&s[n++], "POOLED", pool && pool_bwd_fused(e->m, pool));
+    emit_lit_int(&s[n++], "PPH", pool ? pool->pool[0] : 1);
+    emit_lit_int(&s[n++], "PPW", pool ? pool->pool[1] : 1);
+    emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
+    emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
+    emit_lit_name(&s[n++], "conv2d_simd_dx_kernel", l, "dx_kernel");
+    emit_lit_name(&s[n++], "conv2d_simd_bwd_pool", l, "bwd_pool");
     emit_lit_name(&s[n++], "conv2d_simd_dx", l, "dx_simd");
     emit_lit_name(&s[n++], "dx_conv_mask", l, "dx_conv_mask");
+    emit_lit_name(&s[n++], "dx_conv_row", l, "dx_block_row");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_units", l, "dw_units");
     template_emit(e->out, "conv2d_simd_dx", s, n);
 }
 
@@ -226,8 +239,9 @@ static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
 }
 
 /* With the pool after it leaving dx to this layer (pool_bwd_fused), dy is
- * that pool's gradient: the kernel gradient reads it and the window
- * positions; the pool sums the bias gradient, and there is no dx. */
+ * that pool's gradient: dw reads it and the window positions (no dx), or
+ * bwd_pool expands it one sample at a time for dw and dx; the pool sums the
+ * bias gradient. */
 static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
                      const char *x, const char *y)
 {
@@ -236,8 +250,14 @@ static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy
         emit_call_weighted_bwd(e, l, dx, dy, x, y);
         return;
     }
-    sb_printf(e->out, "    %s_dw_all(nnc_grads + %zu, NULL, NULL, %s, (const unsigned char *)%s, %s, n);\n",
-              l->id, l->params[0].offset, dy, e->p->bufs[pool->saved_buf].name, x);
+    const char *am = e->p->bufs[pool->saved_buf].name;
+    if (l->needs_dx)
+        sb_printf(e->out, "    %s_bwd_pool(nnc_grads + %zu, %s, %s, (const unsigned char *)%s, %s, "
+                          "nnc_params + %zu, nnc_scratch, n);\n",
+                  l->id, l->params[0].offset, dx, dy, am, x, l->params[0].offset);
+    else
+        sb_printf(e->out, "    %s_dw_all(nnc_grads + %zu, NULL, NULL, %s, (const unsigned char *)%s, "
+                          "%s, n);\n", l->id, l->params[0].offset, dy, am, x);
 }
 
 const op_def op_conv2d = {"conv2d", parse, infer, emit_fwd, call_fwd, call_bwd, 0, keys};

@@ -79,7 +79,14 @@ int pool_fused(const model *m, const layer *l)
 
 int pool_bwd_fused(const model *m, const layer *l)
 {
-    return pool_fused(m, l) && !m->layers[l->index - 2].needs_dx;
+    if (!pool_fused(m, l))
+        return 0;
+    /* ... or with an input gradient by the stride-1 SIMD kernel, which
+     * expands one sample's conv gradient at a time in 64 KiB of stack */
+    const layer *c = &m->layers[l->index - 2];
+    size_t sample = (size_t)c->out.h * c->out.w * c->out.c;
+    return !c->needs_dx || (c->in.c % m->vw == 0 && c->strides[0] == 1 &&
+                            c->strides[1] == 1 && sample <= 16384);
 }
 
 /* The bias of the conv2d that computes this pool: this layer's backward pass
