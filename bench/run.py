@@ -42,7 +42,10 @@ def driver(build, name, mode, runs, steps, threads):
     for _ in range(runs):
         out = sh([f"{build}/bench_{name}", mode, "3", str(steps)], threads_env(threads))
         values.append(float(out.split()[1]))
-        layers.append(re.findall(r"^layer (\S+) (fwd|bwd) ([\d.]+)$", out, re.M))
+        times = dict(((n, p), float(t)) for n, p, t in
+                     re.findall(r"^time (\S+) (fwd|bwd) ([\d.]+) ms$", out, re.M))
+        layers.append([(n, p, float(g), times.get((n, p), 0.0)) for n, p, g in
+                       re.findall(r"^layer (\S+) (fwd|bwd) ([\d.]+)$", out, re.M)])
     value = statistics.median(values)
     return value, layers[values.index(min(values, key=lambda v: abs(v - value)))]
 
@@ -100,10 +103,17 @@ def main():
         higher_better=False)
     print(f"\nFMNIST-CNN training at {fm_train:.0f} img/s = "
           f"{fm_train * 15.4e6 / 1e9:.0f} GFLOP/s, {fm_train * 15.4e6 / 1e9 / peak_n:.0%} of peak")
-    print("GFLOP/s per layer with weights (fwd, bwd), share of the FMA peak:")
+    print("GFLOP/s per layer with weights (fwd, bwd, and both: their flops over their time),"
+          " share of the FMA peak:")
     for model, layers in (("fmnist", fm_layers), ("cifar", cf_layers)):
-        for name, pas, g in layers:
-            print(f"  {model:<7} {name:<14} {pas} {float(g):7.1f}  {float(g) / peak_n:5.0%}")
+        both = {}
+        for name, pas, g, t in layers:
+            print(f"  {model:<7} {name:<14} {pas:<7} {g:7.1f}  {g / peak_n:5.0%}")
+            f, tt = both.get(name, (0.0, 0.0))
+            both[name] = (f + g * t, tt + t)
+            if pas == "bwd" and tt > 0 and t > 0:
+                g2 = both[name][0] / both[name][1]
+                print(f"  {model:<7} {name:<14} {'fwd+bwd':<7} {g2:7.1f}  {g2 / peak_n:5.0%}")
     start = wall_ms([f"{build}/bench_trainer", "summary"], 9)
     print(f"\ntrainer start-up (summary, wall): {start:.1f} ms")
     rss, plan, cache = peak_memory(build)
