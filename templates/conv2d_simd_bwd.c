@@ -31,6 +31,8 @@
 #define GW 8 /* this layer whose windows leave the last ones out sends them none */
 #define POOLED 0
 #define DBS 1 /* also the bias gradient db (sums of dy), per sample while it is in cache */
+#define BATCH 8 /* the compiled batch */
+#define NPART 2 /* sample groups, each with its own copy of dw */
 #define PPH 2 /* the pool's windows, and its output size */
 #define PPW 2
 #define POH 3
@@ -65,8 +67,8 @@ enum { conv2d_simd_dw_units = UNITS }; /* for templates/conv2d_simd_dx.c */
  * pooled, its pool's gradient dy and window positions am. */
 NNC_INLINE void conv2d_simd_dw_rows(nnc_real *restrict dw, const nnc_real *restrict dy,
                                     const unsigned char *restrict am,
-                                    const nnc_real *restrict x, const int pooled, int kh0,
-                                    int r0, int ob, const int nk, const int nr)
+                                    const nnc_real *restrict x, const int pooled, int first,
+                                    int kh0, int r0, int ob, const int nk, const int nr)
 {
     int kw_lo = r0 / IC, kw_hi = (r0 + nr - 1) / IC;
     nnc_vec acc[KB][RB][OBV];
@@ -119,7 +121,7 @@ NNC_INLINE void conv2d_simd_dw_rows(nnc_real *restrict dw, const nnc_real *restr
         for (int r = 0; r < nr; r++)
             for (int v = 0; v < OBV; v++) {
                 nnc_real *d = dw + ((long)(kh0 + k) * ROWS + r0 + r) * OC + ob + v * NNC_VW;
-                nnc_vstore(d, nnc_vadd(nnc_vload(d), acc[k][r][v]));
+                nnc_vstore(d, first ? acc[k][r][v] : nnc_vadd(nnc_vload(d), acc[k][r][v]));
             }
 }
 
@@ -127,50 +129,81 @@ NNC_INLINE void conv2d_simd_dw_rows(nnc_real *restrict dw, const nnc_real *restr
  * The last row block has a constant size of its own. */
 NNC_INLINE void conv2d_simd_dw_unit(nnc_real *restrict dw, const nnc_real *restrict dy,
                                     const unsigned char *restrict am,
-                                    const nnc_real *restrict x, const int pooled, int u)
+                                    const nnc_real *restrict x, const int pooled, int first,
+                                    int u)
 {
     int ob = u % NOB * OBV * NNC_VW, r0 = u / NOB % NRB * RB, kh0 = u / (NOB * NRB) * KB;
     if (r0 + RB <= ROWS)
-        conv2d_simd_dw_rows(dw, dy, am, x, pooled, kh0, r0, ob, KB, RB);
+        conv2d_simd_dw_rows(dw, dy, am, x, pooled, first, kh0, r0, ob, KB, RB);
     else
-        conv2d_simd_dw_rows(dw, dy, am, x, pooled, kh0, r0, ob, KB, ROWS % RB);
+        conv2d_simd_dw_rows(dw, dy, am, x, pooled, first, kh0, r0, ob, KB, ROWS % RB);
+}
+
+/* Sample groups: group g holds samples [BATCH*g/NPART, BATCH*(g+1)/NPART) of
+ * n, and its own copy of dw (partial sums). Threads take whole groups, in
+ * the same halves (thirds, ...) of the batch as the forward pass's rows, so a
+ * thread reads the samples it wrote; the copies are added in group order,
+ * so dw is the same for any thread count. */
+#define DWSIZE ((long)KH * KW * IC * OC)
+NNC_INLINE long conv2d_simd_group_start(int g, int n)
+{
+    long s = (long)BATCH * g / NPART;
+    return s < n ? s : n;
+}
+
+/* dw = the groups' copies in part[NPART][DWSIZE] added in order, each
+ * thread a slice (inside a parallel region, after a barrier). */
+NNC_INLINE void conv2d_simd_dw_reduce(nnc_real *restrict dw, const nnc_real *restrict part,
+                                      int n)
+{
+#pragma omp for schedule(static)
+    for (long i = 0; i < DWSIZE; i += NNC_VW) {
+        nnc_vec a = nnc_vzero();
+        for (int g = 0; g < NPART; g++)
+            if (conv2d_simd_group_start(g, n) < conv2d_simd_group_start(g + 1, n))
+                a = nnc_vadd(a, nnc_vload(part + g * DWSIZE + i));
+        nnc_vstore(dw + i, a);
+    }
 }
 
 /* dw[KH][KW][IC][OC] = sum over samples and output pixels of x * dy; with
- * POOLED, dy is the pool's gradient and am its window positions. With DBS,
- * part[n][OC] gets each sample's sums of dy (each thread sums a slice of the
- * channels after its units, the sample's dy still in cache), and db their
- * sum in sample order: the same as the scalar twin's pass, for any thread
- * count. */
+ * POOLED, dy is the pool's gradient and am its window positions. scratch:
+ * the groups' copies of dw, then with DBS each sample's sums of dy (its bias
+ * gradient, taken while the sample is in cache), added into db in sample
+ * order: the same as the scalar twin's pass, for any thread count. */
 static void conv2d_simd_dw_all(nnc_real *restrict dw, nnc_real *restrict db,
-                               nnc_real *restrict part, const nnc_real *restrict dy,
+                               nnc_real *restrict scratch, const nnc_real *restrict dy,
                                const unsigned char *restrict am,
                                const nnc_real *restrict x, int n)
 {
-    (void)db, (void)part;
-    memset(dw, 0, sizeof *dw * KH * KW * IC * OC);
+    (void)db;
+    nnc_real *part = scratch + NPART * DWSIZE;
 #pragma omp parallel
     {
         int nt = omp_get_num_threads(), t = omp_get_thread_num();
-        int u0 = UNITS * t / nt, u1 = UNITS * (t + 1) / nt;
-        int c0 = OC / NNC_VW * t / nt * NNC_VW, c1 = OC / NNC_VW * (t + 1) / nt * NNC_VW;
-        for (long s = 0; s < n; s++) {
-            for (int u = u0; u < u1; u++) {
-                if (POOLED)
-                    conv2d_simd_dw_unit(dw, dy + s * POH * POW * OC, am + s * POH * POW * OC,
-                                        x + s * IH * IW * IC, 1, u);
-                else
-                    conv2d_simd_dw_unit(dw, dy + s * OH * OW * OC, NULL, x + s * IH * IW * IC, 0,
-                                        u);
-            }
-            for (int c = c0; DBS && c < c1; c += NNC_VW) {
-                nnc_vec acc = nnc_vzero();
-                const nnc_real *g = dy + s * OH * OW * OC + c;
-                for (long p = 0; p < OH * OW; p++)
-                    acc = nnc_vadd(acc, nnc_vload(g + p * OC));
-                nnc_vstore(part + s * OC + c, acc);
+        for (int g = NPART * t / nt; g < NPART * (t + 1) / nt; g++) {
+            long s0 = conv2d_simd_group_start(g, n), s1 = conv2d_simd_group_start(g + 1, n);
+            for (long s = s0; s < s1; s++) {
+                for (int u = 0; u < UNITS; u++) {
+                    if (POOLED)
+                        conv2d_simd_dw_unit(scratch + g * DWSIZE, dy + s * POH * POW * OC,
+                                            am + s * POH * POW * OC, x + s * IH * IW * IC, 1,
+                                            s == s0, u);
+                    else
+                        conv2d_simd_dw_unit(scratch + g * DWSIZE, dy + s * OH * OW * OC, NULL,
+                                            x + s * IH * IW * IC, 0, s == s0, u);
+                }
+                for (int c = 0; DBS && c < OC; c += NNC_VW) {
+                    nnc_vec acc = nnc_vzero();
+                    const nnc_real *gp = dy + s * OH * OW * OC + c;
+                    for (long p = 0; p < OH * OW; p++)
+                        acc = nnc_vadd(acc, nnc_vload(gp + p * OC));
+                    nnc_vstore(part + s * OC + c, acc);
+                }
             }
         }
+#pragma omp barrier
+        conv2d_simd_dw_reduce(dw, scratch, n);
     }
     if (DBS) { /* added in sample order */
         for (int c = 0; c < OC; c++)
@@ -186,7 +219,7 @@ NNC_MAYBE_UNUSED static void conv2d_simd_dw(nnc_real *restrict dw, nnc_real *res
                                             const nnc_real *restrict dy,
                                             const nnc_real *restrict x, int n)
 {
-    conv2d_simd_dw_all(dw, db, part, dy, NULL, x, n);
+    conv2d_simd_dw_all(dw, db, part, dy, NULL, x, n); /* part: the scratch */
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -195,5 +228,6 @@ NNC_MAYBE_UNUSED static void conv2d_simd_dw(nnc_real *restrict dw, nnc_real *res
 #undef ROWS
 #undef NRB
 #undef NKB
+#undef DWSIZE
 #undef NOB
 #undef UNITS

@@ -36,11 +36,20 @@ static void dx_conv_row(nnc_real *restrict y, const nnc_real *restrict x,
 }
 static void conv2d_simd_dw_unit(nnc_real *restrict dw, const nnc_real *restrict dy,
                                 const unsigned char *restrict am, const nnc_real *restrict x,
-                                const int pooled, int u)
+                                const int pooled, int first, int u)
 {
-    (void)dw, (void)dy, (void)am, (void)x, (void)pooled, (void)u;
+    (void)dw, (void)dy, (void)am, (void)x, (void)pooled, (void)first, (void)u;
+}
+static long conv2d_simd_group_start(int g, int n)
+{
+    return g < n ? g : n;
+}
+static void conv2d_simd_dw_reduce(nnc_real *restrict dw, const nnc_real *restrict part, int n)
+{
+    (void)dw, (void)part, (void)n;
 }
 enum { conv2d_simd_dw_units = 1 };
+#define NPART 2
 /* nnc:defaults end */
 
 /* wt[kh][kw][co][ci] = w[KH-1-kh][KW-1-kw][ci][co]: the kernel flipped in
@@ -68,26 +77,29 @@ NNC_MAYBE_UNUSED static void conv2d_simd_dx(nnc_real *restrict dx, const nnc_rea
 #if POOLED
 /* The whole backward pass from the max pool's gradient dyp and window
  * positions am (the pool, computed by this layer's forward kernel, writes no
- * dx): each thread expands one sample's conv gradient at a time into g, on
- * its stack and in cache (a pixel gets its window's gradient where it holds
- * the maximum; pixels no window covers stay 0), then runs its dw units (the
- * same ones for every sample, in sample order, so dw is the same for any
- * thread count) and its share of the sample's dx rows. */
+ * dx). Threads take whole sample groups (see templates/conv2d_simd_bwd.c):
+ * a thread expands one sample's conv gradient at a time into g, on its stack
+ * and in cache (a pixel gets its window's gradient where it holds the
+ * maximum; pixels no window covers stay 0), adds it into its group's copy of
+ * dw and computes the sample's dx. scratch: the kernel for dx, then the
+ * groups' copies of dw. */
 NNC_MAYBE_UNUSED static void conv2d_simd_bwd_pool(nnc_real *restrict dw, nnc_real *restrict dx,
                                                   const nnc_real *restrict dyp,
                                                   const unsigned char *restrict am,
                                                   const nnc_real *restrict x,
                                                   const nnc_real *restrict w,
-                                                  nnc_real *restrict wt, int n)
+                                                  nnc_real *restrict scratch, int n)
 {
+    const long dwsize = (long)KH * KW * IC * OC;
+    nnc_real *wt = scratch, *part = scratch + dwsize;
     conv2d_simd_dx_kernel(wt, w);
-    memset(dw, 0, sizeof *dw * KH * KW * IC * OC);
 #pragma omp parallel
     {
         int nt = omp_get_num_threads(), t = omp_get_thread_num();
-        int u0 = conv2d_simd_dw_units * t / nt, u1 = conv2d_simd_dw_units * (t + 1) / nt;
         NNC_ALIGN nnc_real g[OH * OW * OC] = {0};
-        for (long s = 0; s < n; s++) {
+        for (int grp = NPART * t / nt; grp < NPART * (t + 1) / nt; grp++)
+        for (long s = conv2d_simd_group_start(grp, n); s < conv2d_simd_group_start(grp + 1, n);
+             s++) {
             for (int ph = 0; ph < POH; ph++)
                 for (int pw = 0; pw < POW; pw++) {
                     long o = ((s * POH + ph) * POW + pw) * OC;
@@ -100,12 +112,14 @@ NNC_MAYBE_UNUSED static void conv2d_simd_bwd_pool(nnc_real *restrict dw, nnc_rea
                         }
                 }
             const nnc_real *xs = x + s * IH * IW * IC;
-            for (int u = u0; u < u1; u++)
-                conv2d_simd_dw_unit(dw, g, NULL, xs, 0, u);
-            for (int r = 0; r < IH; r++) /* rows dealt round-robin over the batch */
-                if ((s * IH + r) % nt == t)
-                    dx_conv_row(dx + s * IH * IW * IC, g, wt, NULL, MASK ? xs : NULL, 0, r);
+            for (int u = 0; u < conv2d_simd_dw_units; u++)
+                conv2d_simd_dw_unit(part + grp * dwsize, g, NULL, xs, 0,
+                                    s == conv2d_simd_group_start(grp, n), u);
+            for (int r = 0; r < IH; r++)
+                dx_conv_row(dx + s * IH * IW * IC, g, wt, NULL, MASK ? xs : NULL, 0, r);
         }
+#pragma omp barrier
+        conv2d_simd_dw_reduce(dw, part, n);
     }
 }
 #endif

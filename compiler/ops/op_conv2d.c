@@ -25,6 +25,13 @@ static int parse(layer *l, attrs *a)
     return 0;
 }
 
+/* Sample groups of a SIMD kernel gradient, each with its own copy of dw:
+ * threads take whole groups (at most this many threads share that work). */
+static int dw_groups(const model *m)
+{
+    return m->batch_size < 8 ? m->batch_size : 8;
+}
+
 static int infer(layer *l, const model *m)
 {
     if (layer_needs_image(l))
@@ -44,8 +51,10 @@ static int infer(layer *l, const model *m)
     if (l->use_bias)
         layer_add_param(l, "bias", 1, &l->filters, INIT_ZEROS, 0, 0);
     /* scratch: the kernel (transposed, or dw's partial sums), or first the
-     * bias gradient's per-sample sums */
-    l->scratch = (size_t)m->batch_size * l->filters;
+     * bias gradient's per-sample sums; then (SIMD) the sample groups' copies
+     * of dw */
+    size_t dw = (size_t)ks[0] * ks[1] * ks[2] * ks[3], b = (size_t)m->batch_size * l->filters;
+    l->scratch = (b > dw ? b : dw) + (size_t)dw_groups(m) * dw;
     return 0;
 }
 
@@ -118,7 +127,7 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
 
 static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
 {
-    subst s[28];
+    subst s[34];
     int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     /* 8 accumulators: 4 kernel rows times 2 vectors reuse each dy load
      * better than 2 times 4 (dy of a sample often outgrows L1), when there
@@ -145,8 +154,12 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
     emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
     emit_lit_int(&s[n++], "DBS", l->use_bias && !pool);
+    emit_lit_int(&s[n++], "BATCH", e->m->batch_size);
+    emit_lit_int(&s[n++], "NPART", dw_groups(e->m));
     emit_lit_name(&s[n++], "conv2d_simd_dw_all", l, "dw_all");
     emit_lit_name(&s[n++], "conv2d_simd_dw_units", l, "dw_units");
+    emit_lit_name(&s[n++], "conv2d_simd_group_start", l, "group_start");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_reduce", l, "dw_reduce");
     emit_lit_name(&s[n++], "conv2d_simd_dw", l, "dw_simd");
     emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
     emit_lit_name(&s[n++], "conv2d_simd_dw_rows", l, "dw_rows_simd");
@@ -183,6 +196,9 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     emit_lit_name(&s[n++], "dx_conv_row", l, "dx_block_row");
     emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
     emit_lit_name(&s[n++], "conv2d_simd_dw_units", l, "dw_units");
+    emit_lit_int(&s[n++], "NPART", dw_groups(e->m));
+    emit_lit_name(&s[n++], "conv2d_simd_group_start", l, "group_start");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_reduce", l, "dw_reduce");
     template_emit(e->out, "conv2d_simd_dx", s, n);
 }
 
@@ -256,7 +272,7 @@ static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy
                           "nnc_params + %zu, nnc_scratch, n);\n",
                   l->id, l->params[0].offset, dx, dy, am, x, l->params[0].offset);
     else
-        sb_printf(e->out, "    %s_dw_all(nnc_grads + %zu, NULL, NULL, %s, (const unsigned char *)%s, "
+        sb_printf(e->out, "    %s_dw_all(nnc_grads + %zu, NULL, nnc_scratch, %s, (const unsigned char *)%s, "
                           "%s, n);\n", l->id, l->params[0].offset, dy, am, x);
 }
 
