@@ -222,6 +222,9 @@ int pool_fused(const model *m, const layer *l);
  * its input gradient (if any) expanding it a sample at a time: this layer
  * writes no dx. */
 int pool_bwd_fused(const model *m, const layer *l);
+/* Scratch a conv2d l needs beyond its own for that: one sample's gradient
+ * per sample group, when it expands its pool's gradient for dx (else 0). */
+size_t conv_pool_buffers(const model *m, const layer *l);
 extern const op_def *const op_table[];
 extern const int op_count;
 

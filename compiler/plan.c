@@ -80,6 +80,8 @@ int plan_build(model *m, plan *p)
         }
         size_t need = l->num_params && l->params[0].count > l->scratch ? l->params[0].count
                                                                        : l->scratch;
+        if (l->op == op_find("conv2d"))
+            need += conv_pool_buffers(m, l);
         p->scratch = need > p->scratch ? need : p->scratch;
     }
     p->grad_count = align_up(biggest);

@@ -78,11 +78,11 @@ NNC_MAYBE_UNUSED static void conv2d_simd_dx(nnc_real *restrict dx, const nnc_rea
 /* The whole backward pass from the max pool's gradient dyp and window
  * positions am (the pool, computed by this layer's forward kernel, writes no
  * dx). Threads take whole sample groups (see templates/conv2d_simd_bwd.c):
- * a thread expands one sample's conv gradient at a time into g, on its stack
- * and in cache (a pixel gets its window's gradient where it holds the
- * maximum; pixels no window covers stay 0), adds it into its group's copy of
- * dw and computes the sample's dx. scratch: the kernel for dx, then the
- * groups' copies of dw. */
+ * a thread expands one sample's conv gradient at a time into its group's
+ * buffer g, in cache (a pixel gets its window's gradient where it holds the
+ * maximum; pixels no window covers stay 0), adds it into the group's copy of
+ * dw and computes the sample's dx. scratch: the kernel for dx, the groups'
+ * copies of dw, then their buffers. */
 NNC_MAYBE_UNUSED static void conv2d_simd_bwd_pool(nnc_real *restrict dw, nnc_real *restrict dx,
                                                   const nnc_real *restrict dyp,
                                                   const unsigned char *restrict am,
@@ -90,14 +90,16 @@ NNC_MAYBE_UNUSED static void conv2d_simd_bwd_pool(nnc_real *restrict dw, nnc_rea
                                                   const nnc_real *restrict w,
                                                   nnc_real *restrict scratch, int n)
 {
-    const long dwsize = (long)KH * KW * IC * OC;
-    nnc_real *wt = scratch, *part = scratch + dwsize;
+    const long dwsize = (long)KH * KW * IC * OC, gsize = (long)OH * OW * OC;
+    nnc_real *wt = scratch, *part = scratch + dwsize, *gbuf = part + NPART * dwsize;
     conv2d_simd_dx_kernel(wt, w);
 #pragma omp parallel
     {
         int nt = omp_get_num_threads(), t = omp_get_thread_num();
-        NNC_ALIGN nnc_real g[OH * OW * OC] = {0};
-        for (int grp = NPART * t / nt; grp < NPART * (t + 1) / nt; grp++)
+        for (int grp = NPART * t / nt; grp < NPART * (t + 1) / nt; grp++) {
+        nnc_real *g = gbuf + grp * gsize;
+        if (POH * PPH < OH || POW * PPW < OW) /* cells no window covers */
+            memset(g, 0, sizeof *g * (size_t)gsize);
         for (long s = conv2d_simd_group_start(grp, n); s < conv2d_simd_group_start(grp + 1, n);
              s++) {
             for (int ph = 0; ph < POH; ph++)
@@ -117,6 +119,7 @@ NNC_MAYBE_UNUSED static void conv2d_simd_bwd_pool(nnc_real *restrict dw, nnc_rea
                                     s == conv2d_simd_group_start(grp, n), u);
             for (int r = 0; r < IH; r++)
                 dx_conv_row(dx + s * IH * IW * IC, g, wt, NULL, MASK ? xs : NULL, 0, r);
+        }
         }
 #pragma omp barrier
         conv2d_simd_dw_reduce(dw, part, n);

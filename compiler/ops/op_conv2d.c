@@ -32,6 +32,14 @@ static int dw_groups(const model *m)
     return m->batch_size < 8 ? m->batch_size : 8;
 }
 
+size_t conv_pool_buffers(const model *m, const layer *l)
+{
+    const layer *next = l->index < m->num_layers ? &m->layers[l->index] : NULL;
+    if (!l->needs_dx || !next || !pool_bwd_fused(m, next))
+        return 0;
+    return (size_t)dw_groups(m) * l->out.h * l->out.w * l->out.c;
+}
+
 static int infer(layer *l, const model *m)
 {
     if (layer_needs_image(l))

@@ -82,11 +82,12 @@ int pool_bwd_fused(const model *m, const layer *l)
     if (!pool_fused(m, l))
         return 0;
     /* ... or with an input gradient by the stride-1 SIMD kernel, which
-     * expands one sample's conv gradient at a time in 64 KiB of stack */
+     * expands one sample's conv gradient at a time into a buffer per sample
+     * group (conv_pool_buffers), up to 256 KiB so that it stays in cache */
     const layer *c = &m->layers[l->index - 2];
     size_t sample = (size_t)c->out.h * c->out.w * c->out.c;
     return !c->needs_dx || (c->in.c % m->vw == 0 && c->strides[0] == 1 &&
-                            c->strides[1] == 1 && sample <= 16384);
+                            c->strides[1] == 1 && sample <= 65536);
 }
 
 /* The bias of the conv2d that computes this pool: this layer's backward pass
