@@ -1,10 +1,10 @@
 /* templates/conv2d_simd_bwd.c — the kernel gradient of a convolution on a
  * SIMD target: KB x RB kernel rows (kh, kw, ci) times OBV vectors of output
  * channels stay in registers over one sample's output pixels, then are added
- * to dw.
- * Samples are added in order and threads split the row blocks, so the result
- * is bitwise the same for any thread count. The scalar twin is conv2d_dw in
- * templates/conv2d.c.
+ * to its sample group's copy of dw.
+ * Threads take whole sample groups and the copies are added in group order,
+ * so the result is bitwise the same for any thread count. The scalar twin is
+ * conv2d_dw in templates/conv2d.c.
  * With POOLED (a max pool after this layer, computed by its forward kernel,
  * and no input gradient to compute), dw reads the pool's gradient and window
  * positions instead: a conv pixel's gradient is its window's where it holds

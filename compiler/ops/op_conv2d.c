@@ -85,6 +85,17 @@ static int mask_dx(const model *m, const layer *l)
     return l->needs_dx && l->index > 1 && m->layers[l->index - 2].relu_fused_next;
 }
 
+/* Placeholders of the max pool a conv computes (pool, or none: NULL): its
+ * windows and its output size. */
+static int pool_dims(subst *s, const layer *pool)
+{
+    emit_lit_int(&s[0], "PPH", pool ? pool->pool[0] : 1);
+    emit_lit_int(&s[1], "PPW", pool ? pool->pool[1] : 1);
+    emit_lit_int(&s[2], "POH", pool ? pool->out.h : 1);
+    emit_lit_int(&s[3], "POW", pool ? pool->out.w : 1);
+    return 4;
+}
+
 /* The max pool after l when l computes it, else NULL. */
 static const layer *fused_pool(const model *m, const layer *l)
 {
@@ -115,10 +126,7 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", pb);
     emit_lit_int(&s[n++], "POOL", pool != NULL), emit_lit_int(&s[n++], "MASK", mask);
-    emit_lit_int(&s[n++], "PPH", pool ? pool->pool[0] : 1);
-    emit_lit_int(&s[n++], "PPW", pool ? pool->pool[1] : 1);
-    emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
-    emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
+    n += pool_dims(&s[n], pool);
     emit_lit_name(&s[n++], "conv2d_simd_fwd_pool", l, "fwd_pool");
     emit_lit_name(&s[n++], "conv2d_simd_fwd", l, fn);
     char fm[32], row[32];
@@ -157,10 +165,7 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     emit_lit_int(&s[n++], "GH", pool ? pool->out.h * pool->pool[0] : l->out.h);
     emit_lit_int(&s[n++], "GW", pool ? pool->out.w * pool->pool[1] : l->out.w);
     emit_lit_int(&s[n++], "POOLED", pool && pool_bwd_fused(e->m, pool));
-    emit_lit_int(&s[n++], "PPH", pool ? pool->pool[0] : 1);
-    emit_lit_int(&s[n++], "PPW", pool ? pool->pool[1] : 1);
-    emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
-    emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
+    n += pool_dims(&s[n], pool);
     emit_lit_int(&s[n++], "DBS", l->use_bias && !pool);
     emit_lit_int(&s[n++], "BATCH", e->m->batch_size);
     emit_lit_int(&s[n++], "NPART", dw_groups(e->m));
@@ -193,10 +198,7 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
     n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
     emit_lit_int(&s[n++], "MASK", mask_dx(e->m, l));
     emit_lit_int(&s[n++], "POOLED", pool && pool_bwd_fused(e->m, pool));
-    emit_lit_int(&s[n++], "PPH", pool ? pool->pool[0] : 1);
-    emit_lit_int(&s[n++], "PPW", pool ? pool->pool[1] : 1);
-    emit_lit_int(&s[n++], "POH", pool ? pool->out.h : 1);
-    emit_lit_int(&s[n++], "POW", pool ? pool->out.w : 1);
+    n += pool_dims(&s[n], pool);
     emit_lit_name(&s[n++], "conv2d_simd_dx_kernel", l, "dx_kernel");
     emit_lit_name(&s[n++], "conv2d_simd_bwd_pool", l, "bwd_pool");
     emit_lit_name(&s[n++], "conv2d_simd_dx", l, "dx_simd");
