@@ -120,10 +120,7 @@ NNC_MAYBE_UNUSED static void conv2d_dx(nnc_real *restrict dx, const nnc_real *re
                                        nnc_real *restrict wt, int n)
 {
     (void)x;
-    for (int k = 0; k < KH * KW; k++)
-        for (int ci = 0; ci < IC; ci++)
-            for (int co = 0; co < OC; co++)
-                wt[((long)k * OC + co) * IC + ci] = w[((long)k * IC + ci) * OC + co];
+    nnc_transpose_taps(wt, w, KH * KW, IC, OC);
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)n * IH; row++) {
         long s = row / IH;
@@ -184,13 +181,8 @@ NNC_MAYBE_UNUSED static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restric
                 memcpy(wt + s * OC, part, sizeof part);
         }
     }
-    if (DB_PASS) { /* added in sample order: the same for any thread count */
-        for (int co = 0; co < OC; co++)
-            db[co] = 0;
-        for (long s = 0; s < n; s++)
-            for (int co = 0; co < OC; co++)
-                db[co] += wt[s * OC + co];
-    }
+    if (DB_PASS)
+        nnc_sum_rows(db, wt, n, OC);
     dw_impl(dw, db, wt, dy, x, n);
     if (NEED_DX)
         dx_impl(dx, dy, x, w, wt, n);

@@ -205,13 +205,8 @@ static void conv2d_simd_dw_all(nnc_real *restrict dw, nnc_real *restrict db,
 #pragma omp barrier
         conv2d_simd_dw_reduce(dw, scratch, n);
     }
-    if (DBS) { /* added in sample order */
-        for (int c = 0; c < OC; c++)
-            db[c] = 0;
-        for (long s = 0; s < n; s++)
-            for (int c = 0; c < OC; c++)
-                db[c] += part[s * OC + c];
-    }
+    if (DBS)
+        nnc_sum_rows(db, part, n, OC);
 }
 
 NNC_MAYBE_UNUSED static void conv2d_simd_dw(nnc_real *restrict dw, nnc_real *restrict db,

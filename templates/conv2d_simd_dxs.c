@@ -88,10 +88,7 @@ static void conv2d_simd_dxs(nnc_real *restrict dx, const nnc_real *restrict dy,
                             const nnc_real *restrict x, const nnc_real *restrict w,
                             nnc_real *restrict wt, int n)
 {
-    for (int k = 0; k < KH * KW; k++)
-        for (int ci = 0; ci < IC; ci++)
-            for (int co = 0; co < OC; co++)
-                wt[((long)k * OC + co) * IC + ci] = w[((long)k * IC + ci) * OC + co];
+    nnc_transpose_taps(wt, w, KH * KW, IC, OC);
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)n * IH; row++) {
         long s = row / IH;

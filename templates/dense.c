@@ -91,13 +91,8 @@ static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *re
         for (long i = 0; i < (long)n * O; i++)
             if (y[i] <= 0)
                 dy[i] = 0;
-    if (BIAS) {
-        for (int o = 0; o < O; o++)
-            db[o] = 0;
-        for (long s = 0; s < n; s++)
-            for (int o = 0; o < O; o++)
-                db[o] += dy[s * O + o];
-    }
+    if (BIAS)
+        nnc_sum_rows(db, dy, n, O);
     dw_impl(dw, dy, x, scratch, n);
     if (NEED_DX)
         dx_impl(dx, dy, w, scratch, n);

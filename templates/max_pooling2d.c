@@ -136,13 +136,8 @@ static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy
 #pragma omp parallel for schedule(static)
         for (long s = 0; s < n; s++)
             max_pooling2d_bwd_tiled(dx, dy, am, part + s * C, s);
-        if (DB) { /* samples added in order: the same for any thread count */
-            for (int c = 0; c < C; c++)
-                db[c] = 0;
-            for (long s = 0; s < n; s++)
-                for (int c = 0; c < C; c++)
-                    db[c] += part[s * C + c];
-        }
+        if (DB)
+            nnc_sum_rows(db, part, n, C);
         return;
     }
 #pragma omp parallel for schedule(static)

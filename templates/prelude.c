@@ -25,5 +25,30 @@ typedef float nnc_real;
 #endif
 
 #define NNC_ALIGN _Alignas(64)
+
 /* backward kernels go unused when no layer before them needs gradients */
 #define NNC_MAYBE_UNUSED __attribute__((unused))
+
+/* wt[k][co][ci] = w[k][ci][co] for each of `taps` kernel taps: a conv kernel
+ * laid out for its input gradient, whose inner loop runs over ci. */
+NNC_MAYBE_UNUSED static inline void nnc_transpose_taps(nnc_real *restrict wt,
+                                                       const nnc_real *restrict w, int taps,
+                                                       int ic, int oc)
+{
+    for (long k = 0; k < taps; k++)
+        for (int ci = 0; ci < ic; ci++)
+            for (int co = 0; co < oc; co++)
+                wt[(k * oc + co) * ic + ci] = w[(k * ic + ci) * oc + co];
+}
+
+/* out[c] = sum of the n rows of m[n][C], added in row order: a bias gradient
+ * from per-sample sums, the same for any thread count. */
+NNC_MAYBE_UNUSED static inline void nnc_sum_rows(nnc_real *restrict out,
+                                                 const nnc_real *restrict m, long n, int c)
+{
+    for (int j = 0; j < c; j++)
+        out[j] = 0;
+    for (long i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+            out[j] += m[i * c + j];
+}
