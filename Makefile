@@ -13,14 +13,15 @@ COMPILER_SRC := $(wildcard compiler/*.c compiler/ops/*.c)
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 TEMPLATES    := $(wildcard templates/*.c)
 
-.PHONY: all test test-asan demo install clean deps
+.PHONY: all test test-suites test-asan demo install clean deps
 
 all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 
 # --- Debian packages ----------------------------------------------------------
 # Installed when missing and run as root; otherwise the exact command is printed.
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
-                libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev
+                libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev libclang-rt-14-dev \
+                libfuzzer-14-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -189,16 +190,42 @@ bench-decode: $(BUILD)/bench_decode $(BUILD)/idx2png
 .PHONY: bench-decode
 # --- end of data loading tests -------------------------------------------------
 
+# --- fuzzing: libFuzzer targets in fuzz/, seed corpora in fuzz/corpus/NAME ------
+# fuzz/spec.c drives the compiler's front end; every other fuzz/NAME.c a part
+# of libnncrt. `make test` replays each corpus and fuzzes each target for
+# FUZZ_SMOKE seconds (tests/test_fuzz.sh); `make fuzz FUZZ_TIME=600` runs each
+# for FUZZ_TIME seconds, keeping what it finds in $(BUILD)/fuzz-corpus/NAME.
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wall -Wextra -Werror
+FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+FUZZ_SMOKE ?= 5
+FUZZ_TIME  ?= 600
+$(BUILD)/fuzz/spec: fuzz/spec.c $(COMPILER_SRC) $(wildcard compiler/*.h) $(BUILD)/templates_embed.c
+	@mkdir -p $(BUILD)/fuzz
+	clang $(FUZZ_FLAGS) -Icompiler -DNNC_VERSION='"$(VERSION)"' -o $@ fuzz/spec.c \
+	  $(filter-out compiler/main.c,$(COMPILER_SRC)) $(BUILD)/templates_embed.c -lyaml -lm
+$(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(RT_HDRS)
+	@mkdir -p $(BUILD)/fuzz
+	clang $(FUZZ_FLAGS) -fopenmp -Iruntime -o $@ $< $(RUNTIME_SRC) -lpng -ljpeg -lz -lm
+fuzz: $(FUZZ_BINS)
+	sh tests/test_fuzz.sh $(BUILD) $(FUZZ_TIME) keep
+.PHONY: fuzz
+
 # --- make test / make test-asan ---------------------------------------------------
 TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "sh tests/test_spec_errors.sh $(BUILD)/nnc" "sh tests/test_augment_errors.sh $(BUILD)/nnc" "sh tests/test_simd.sh $(BUILD)" \
               "sh tests/test_simd.sh $(BUILD) avx512" \
               $(BUILD)/test_runtime \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
-              "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)"
+              "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
+              "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
 
-test: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
-      $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(DATA_TESTS)
+# `make test` on a fresh machine installs what it needs first, as `make demo` does.
+test: deps
+	$(MAKE) test-suites
+test-suites: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
+      $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(DATA_TESTS) $(FUZZ_BINS)
 	@NNC_CFLAGS="$(SANFLAGS)" sh tests/run.sh $(TEST_SUITES)
 
 # The same suites with AddressSanitizer and UBSan in nnc, libnncrt, the tests

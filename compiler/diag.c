@@ -5,16 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *src_file, *src_text;
+static char *src_file, *src_text; /* copies: messages may quote them after the spec is freed */
 static int nerrors;
 
-void diag_set_source(const char *file, const char *text)
+void diag_set_source(const char *file, const char *text, size_t len)
 {
-    src_file = file;
-    src_text = text;
+    free(src_file), free(src_text);
+    src_file = file ? xstrdup(file) : NULL;
+    src_text = NULL;
+    if (text) {
+        src_text = xmalloc(len + 1);
+        memcpy(src_text, text, len);
+        src_text[len] = '\0';
+    }
 }
 
 int diag_errors(void) { return nerrors; }
+void diag_reset(void)
+{
+    diag_set_source(NULL, NULL, 0);
+    nerrors = 0;
+}
 
 /* Prints line LINE of the current source and a caret under COL. */
 static void show_line(nnc_loc loc)

@@ -41,7 +41,8 @@ typedef struct nnc_loc {
     int line, col; /* 1-based; 0 = unknown */
 } nnc_loc;
 
-void diag_set_source(const char *file, const char *text);
+void diag_set_source(const char *file, const char *text, size_t len); /* copies both */
+void diag_reset(void); /* forgets the source and the error count (fuzz/spec.c) */
 void diag_error(nnc_loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(nnc_loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_errors(void);
@@ -230,6 +231,8 @@ extern const int op_count;
 
 /* ---- spec.c: node tree → model ------------------------------------------- */
 model *spec_load(const char *path); /* NULL on error (reported) */
+/* The same from text already read; PATH only names it in messages. */
+model *spec_load_text(const char *path, const char *text, size_t len);
 void model_free(model *m);
 
 /* ---- augment.c / emit_augment.c: the augment: list -------------------------- */

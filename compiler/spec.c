@@ -365,15 +365,9 @@ static int parse_top(model *m, const node *root)
     return rc;
 }
 
-model *spec_load(const char *path)
+model *spec_load_text(const char *path, const char *text, size_t len)
 {
-    size_t len;
-    char *text = read_file(path, &len);
-    if (!text) {
-        diag_error((nnc_loc){path, 0, 0}, "cannot read the spec: %m");
-        return NULL;
-    }
-    diag_set_source(path, text);
+    diag_set_source(path, text, len);
     model *m = xcalloc(1, sizeof *m);
     m->spec_path = path;
     m->seed = 1337;
@@ -392,7 +386,19 @@ model *spec_load(const char *path)
         model_free(m);
         m = NULL;
     }
-    /* text stays alive: diag_error may still quote it */
+    return m;
+}
+
+model *spec_load(const char *path)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    if (!text) {
+        diag_error((nnc_loc){path, 0, 0}, "cannot read the spec: %m");
+        return NULL;
+    }
+    model *m = spec_load_text(path, text, len);
+    free(text);
     return m;
 }
 
