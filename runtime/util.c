@@ -55,11 +55,58 @@ char *nncrt_xstrdup(const char *s)
     return memcpy(nncrt_xmalloc(n), s, n);
 }
 
+/* Messages name files and classes the user (or a hostile file) chose: a
+ * control character in one could clear the terminal or start a forged
+ * "error:" line. Control bytes (and DEL) print as \xNN, a backslash as \\;
+ * other bytes (UTF-8 names) as they are. */
+size_t nncrt_escape_to(char *out, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char tmp[4] = {(char)*p};
+        size_t k = 1;
+        if (*p < 0x20 || *p == 0x7f)
+            tmp[0] = '\\', tmp[1] = 'x', tmp[2] = hex[*p >> 4], tmp[3] = hex[*p & 15], k = 4;
+        else if (*p == '\\')
+            tmp[1] = '\\', k = 2;
+        for (size_t i = 0; i < k; i++, n++)
+            if (n + 1 < cap)
+                out[n] = tmp[i];
+    }
+    if (cap)
+        out[n < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
+char *nncrt_escape(const char *s)
+{
+    size_t n = nncrt_escape_to(NULL, 0, s);
+    char *out = nncrt_xmalloc(n + 1);
+    nncrt_escape_to(out, n + 1, s);
+    return out;
+}
+
+void nncrt_fputs_escaped(const char *s, FILE *f)
+{
+    char *e = nncrt_escape(s);
+    fputs(e, f);
+    free(e);
+}
+
+/* The whole message is escaped, so no caller can forget an argument. */
+static void vmessage(char *out, size_t cap, const char *fmt, va_list ap)
+{
+    char raw[4096];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    nncrt_escape_to(out, cap, raw);
+}
+
 int nncrt_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(nncrt_last_error, sizeof nncrt_last_error, fmt, ap);
+    vmessage(nncrt_last_error, sizeof nncrt_last_error, fmt, ap);
     va_end(ap);
     if (!nncrt_quiet) {
         fflush(stdout);   /* keep stdout lines before the error in a shared log */
@@ -72,13 +119,13 @@ void nncrt_warn(const char *fmt, ...)
 {
     if (nncrt_quiet)
         return;
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    fflush(stdout);
-    fputs("warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vmessage(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fflush(stdout);
+    fprintf(stderr, "warning: %s\n", msg);
 }
 
 bool nncrt_size_mul(size_t a, size_t b, size_t *out)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NNCRT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -16,6 +17,14 @@ void *nncrt_xcalloc(size_t count, size_t size);
 void *nncrt_xrealloc(void *p, size_t n);
 void *nncrt_xmalloc_array(size_t count, size_t size);   /* count*size, checked */
 char *nncrt_xstrdup(const char *s);
+
+/* User text in output: control bytes as \xNN, '\\' doubled. nncrt_escape_to
+ * writes at most cap bytes (NUL included) and returns the escaped length;
+ * nncrt_escape returns a malloc'd copy. nncrt_error and nncrt_warn escape
+ * their whole message; printf of a name to stdout goes through these. */
+size_t nncrt_escape_to(char *out, size_t cap, const char *s);
+char *nncrt_escape(const char *s);
+void nncrt_fputs_escaped(const char *s, FILE *f);
 
 /* Prints "error: <msg>" to stderr (unless nncrt_quiet) and keeps the text in
  * nncrt_last_error so tests can check what the user would have seen.
