@@ -214,7 +214,8 @@ fuzz: $(FUZZ_BINS)
 
 # --- make test / make test-asan ---------------------------------------------------
 TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
-              "sh tests/test_spec_errors.sh $(BUILD)/nnc" "sh tests/test_augment_errors.sh $(BUILD)/nnc" "sh tests/test_simd.sh $(BUILD)" \
+              "sh tests/test_spec_errors.sh $(BUILD)/nnc" "sh tests/test_spec_hostile.sh $(BUILD)/nnc" \
+              "sh tests/test_hostile.sh $(BUILD)" "sh tests/test_docs.sh $(BUILD)/nnc" "sh tests/test_augment_errors.sh $(BUILD)/nnc" "sh tests/test_simd.sh $(BUILD)" \
               "sh tests/test_simd.sh $(BUILD) avx512" \
               $(BUILD)/test_runtime \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \

@@ -87,11 +87,21 @@ static const char *pick_cc(const char *cc)
     return on_path("clang") ? "clang" : on_path("gcc") ? "gcc" : "cc";
 }
 
-int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose)
+/* A path as a compiler argument: a relative one starting with '-' would be
+ * read as an option (gcc and clang have no "--" for their inputs). */
+static char *arg_path(const char *path)
 {
+    return xasprintf("%s%s", path[0] == '-' ? "./" : "", path);
+}
+
+int build_trainer(const char *c_path_in, const char *out_path_in, const char *cc, int verbose)
+{
+    char *c_path = arg_path(c_path_in), *out_path = arg_path(out_path_in);
     char *inc = NULL, *lib = NULL;
-    if (find_runtime(&inc, &lib))
+    if (find_runtime(&inc, &lib)) {
+        free(c_path), free(out_path);
         return -1;
+    }
     const char *extra = getenv("NNC_CFLAGS");
     cc = pick_cc(cc);
     const char *argv[32];
@@ -125,9 +135,11 @@ int build_trainer(const char *c_path, const char *out_path, const char *cc, int 
     if (pid < 0 || waitpid(pid, &status, 0) < 0)
         status = -1;
     free(incflag), free(extra_copy), free(inc), free(lib);
-    if (status == 0)
-        return 0;
-    if (pid > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127))
-        fprintf(stderr, "nnc: error: %s failed on %s\n", cc, c_path);
-    return -1;
+    if (status != 0 && pid > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
+        fprintf(stderr, "nnc: error: %s failed on ", cc);
+        diag_put_escaped(stderr, c_path);
+        fputc('\n', stderr);
+    }
+    free(c_path), free(out_path);
+    return status == 0 ? 0 : -1;
 }

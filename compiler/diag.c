@@ -38,22 +38,44 @@ static void show_line(nnc_loc loc)
             l++;
     const char *end = strchr(p, '\n');
     int len = end ? (int)(end - p) : (int)strlen(p);
-    fprintf(stderr, "%5d | %.*s\n      | ", loc.line, len, p);
+    /* control bytes show as '?': the terminal must not act on them, and the
+     * caret below stays in its column */
+    fprintf(stderr, "%5d | ", loc.line);
+    for (int i = 0; i < len; i++)
+        fputc((unsigned char)p[i] < 0x20 && p[i] != '\t' ? '?' : p[i] == 0x7f ? '?' : p[i], stderr);
+    fputs("\n      | ", stderr);
     for (int i = 1; i < loc.col && i <= len; i++)
         fputc(p[i - 1] == '\t' ? '\t' : ' ', stderr);
     fputs("^\n", stderr);
 }
 
+/* Control bytes in a message (a path, a name, a value from the spec) print as
+ * \xNN: text from a file must not clear the terminal or forge a line. */
+void diag_put_escaped(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+}
+
 static void report(nnc_loc loc, const char *kind, const char *fmt, va_list ap)
 {
-    if (loc.file && loc.line > 0)
-        fprintf(stderr, "%s:%d:%d: %s: ", loc.file, loc.line, loc.col, kind);
-    else if (loc.file)
-        fprintf(stderr, "%s: %s: ", loc.file, kind);
-    else
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    if (loc.file) {
+        diag_put_escaped(stderr, loc.file);
+        if (loc.line > 0)
+            fprintf(stderr, ":%d:%d", loc.line, loc.col);
+        fprintf(stderr, ": %s: ", kind);
+    } else {
         fprintf(stderr, "nnc: %s: ", kind);
-    vfprintf(stderr, fmt, ap);
+    }
+    diag_put_escaped(stderr, msg ? msg : fmt);
     fputc('\n', stderr);
+    free(msg);
     show_line(loc);
 }
 

@@ -23,7 +23,7 @@ static void real_subst(subst *s, const char *from, double v)
 static void op_comment(emit_ctx *e, const augment_op *op, const char *indent)
 {
     sb_printf(e->out, "%s/* ", indent);
-    emit_comment_text(e->out, e->m->spec_path);
+    c_comment_text(e->out, e->m->spec_path);
     sb_printf(e->out, ":%d: %s", op->loc.line, op->ctx);
 }
 

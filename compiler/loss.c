@@ -67,7 +67,7 @@ void loss_emit(emit_ctx *e)
     s[2].from = bce ? "sigmoid_bce" : "softmax_xent";
     snprintf(s[2].to, sizeof s[2].to, "nnc_loss");
     sb_puts(e->out, "\n/* ");
-    emit_comment_text(e->out, m->spec_path);
+    c_comment_text(e->out, m->spec_path);
     sb_printf(e->out, ":%d: loss %s%s */\n", m->loss_loc.line, loss_name(m->loss),
               m->from_logits ? " (from_logits)"
               : bce          ? ", fused with the final sigmoid"

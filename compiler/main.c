@@ -34,7 +34,10 @@ static int write_output(const char *path, const char *text)
         free(tmp);
         return 0;
     }
-    fprintf(stderr, "nnc: error: cannot write %s: %s\n", path, strerror(errno));
+    int err = errno;
+    fputs("nnc: error: cannot write ", stderr);
+    diag_put_escaped(stderr, path);
+    fprintf(stderr, ": %s\n", strerror(err));
     unlink(tmp);
     free(tmp);
     return -1;
@@ -80,13 +83,33 @@ static int parse_args(int argc, char **argv, options *o)
     return 0;
 }
 
+/* The trainer's file name must name a file: not a folder, ".", "..". */
+static int check_exe_name(const char *exe)
+{
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+    if (*base && strcmp(base, ".") && strcmp(base, ".."))
+        return 0;
+    fputs("nnc: error: -o ", stderr);
+    diag_put_escaped(stderr, exe);
+    fputs(": expected a file name for the trainer, not a folder\n", stderr);
+    return -1;
+}
+
 static int build(const options *o, const char *text, const model *m)
 {
     const char *exe = o->out ? o->out : m->name;
+    if (check_exe_name(exe))
+        return -1;
     char *c_path = xasprintf("%s.c", exe);
     int rc = write_output(c_path, text) || build_trainer(c_path, exe, o->cc, o->verbose);
-    if (!rc)
-        fprintf(stderr, "nnc: built %s (C source kept in %s)\n", exe, c_path);
+    if (!rc) {
+        fputs("nnc: built ", stderr);
+        diag_put_escaped(stderr, exe);
+        fputs(" (C source kept in ", stderr);
+        diag_put_escaped(stderr, c_path);
+        fputs(")\n", stderr);
+    }
     free(c_path);
     return rc;
 }

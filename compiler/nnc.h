@@ -33,7 +33,9 @@ void sb_puts(strbuf *sb, const char *s);
 void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_free(strbuf *sb);
 
-char *read_file(const char *path, size_t *len); /* NULL + errno on failure */
+/* A regular file of at most max bytes; NULL with *why (a message, or "%m" for
+ * errno) for anything else: directories, FIFOs, devices, larger files. */
+char *read_small_file(const char *path, size_t max, size_t *len, const char **why);
 
 /* ---- diag.c: errors as file:line:col, the source line and a caret ---------- */
 typedef struct nnc_loc {
@@ -46,6 +48,7 @@ void diag_reset(void); /* forgets the source and the error count (fuzz/spec.c) *
 void diag_error(nnc_loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(nnc_loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_errors(void);
+void diag_put_escaped(FILE *out, const char *s); /* control bytes as \\xNN */
 /* The closest candidate within edit distance, or NULL ("did you mean"). */
 const char *diag_closest(const char *word, const char *const *candidates, int n);
 
@@ -278,6 +281,11 @@ typedef struct plan {
 int plan_build(model *m, plan *p);
 void plan_free(plan *p);
 
+/* ---- c_escape.c: user text into generated C, escaped ------------------------- */
+void c_comment_text(strbuf *out, const char *s); /* inside a comment */
+void c_string_lit(strbuf *out, const char *s);   /* a whole "..." literal */
+char *c_comment_dup(const char *s);              /* c_comment_text into a new string */
+
 /* ---- sha256.c ---------------------------------------------------------------- */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
@@ -299,7 +307,6 @@ struct emit_ctx {
 };
 char *emit_trainer(const model *m, const plan *p); /* the whole C file */
 void emit_comment_loc(emit_ctx *e, const layer *l, const char *what);
-void emit_comment_text(strbuf *out, const char *s); /* safe inside a C comment */
 void emit_lit_int(subst *s, const char *from, long v);
 void emit_lit_name(subst *s, const char *from, const layer *l, const char *suffix);
 int emit_pick_obv(int channels, int vw);

@@ -91,11 +91,13 @@ void optimizer_emit(emit_ctx *e)
     subst s[8];
     int n = 0;
     emit_lit_int(&s[n++], "COUNT", (long)m->param_block);
+    sb_puts(e->out, "/* ");
+    c_comment_text(e->out, m->spec_path);
     switch (m->optimizer) {
     case OPT_SGD:
         lit_real(&s[n++], "MOMENTUM", m->momentum);
         emit_lit_int(&s[n++], "NESTEROV", m->nesterov);
-        sb_printf(e->out, "/* %s: optimizer sgd (momentum %g%s) */\n", m->spec_path, m->momentum,
+        sb_printf(e->out, ": optimizer sgd (momentum %g%s) */\n", m->momentum,
                   m->nesterov ? ", nesterov" : "");
         template_emit(e->out, "sgd_update", s, n);
         break;
@@ -103,16 +105,16 @@ void optimizer_emit(emit_ctx *e)
         lit_real(&s[n++], "BETA_1", m->beta1);
         lit_real(&s[n++], "BETA_2", m->beta2);
         lit_real(&s[n++], "EPSILON", m->epsilon);
-        sb_printf(e->out, "/* %s: optimizer adam (beta_1 %g, beta_2 %g, epsilon %g) */\n",
-                  m->spec_path, m->beta1, m->beta2, m->epsilon);
+        sb_printf(e->out, ": optimizer adam (beta_1 %g, beta_2 %g, epsilon %g) */\n",
+                  m->beta1, m->beta2, m->epsilon);
         template_emit(e->out, "adam_update", s, n);
         break;
     case OPT_RMSPROP:
         lit_real(&s[n++], "RHO", m->rho);
         lit_real(&s[n++], "MOMENTUM", m->momentum);
         lit_real(&s[n++], "EPSILON", m->epsilon);
-        sb_printf(e->out, "/* %s: optimizer rmsprop (rho %g, momentum %g, epsilon %g) */\n",
-                  m->spec_path, m->rho, m->momentum, m->epsilon);
+        sb_printf(e->out, ": optimizer rmsprop (rho %g, momentum %g, epsilon %g) */\n",
+                  m->rho, m->momentum, m->epsilon);
         template_emit(e->out, "rmsprop_update", s, n);
         break;
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define ALIGN_FLOATS 16 /* 64-byte alignment of every tensor, for SIMD loads */
+#define PLAN_MAX_BYTES ((size_t)2047 << 20) /* static data of the small code model, less code */
 
 static size_t align_up(size_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
 
@@ -33,6 +34,39 @@ static void place_params(model *m)
             off = align_up(off + m->layers[i].params[k].count);
         }
     m->param_block = off;
+}
+
+/* Bytes of one layer's own buffers: activations, what it keeps for the
+ * backward pass, its parameters with their gradients and optimizer slots. */
+static size_t layer_bytes(const model *m, const plan *p, const layer *l)
+{
+    size_t floats = 0;
+    for (int i = 0; i < p->num_bufs; i++)
+        if ((size_t)i == l->act || (l->saved_bytes && i == l->saved_buf))
+            floats += p->bufs[i].count;
+    for (int k = 0; k < l->num_params; k++)
+        floats += l->params[k].count * (2 + (size_t)p->opt_slots);
+    (void)m;
+    return floats * sizeof(float);
+}
+
+/* Every buffer is a static array: with the C compilers' default (small) code
+ * model all of them together must stay under 2 GiB, or the link fails with a
+ * screen of relocation errors. Refused here, at nnc check, by name. */
+static int check_limit(const model *m, const plan *p)
+{
+    if (p->bytes <= PLAN_MAX_BYTES)
+        return 0;
+    const layer *big = &m->layers[0];
+    for (int i = 1; i < m->num_layers; i++)
+        if (layer_bytes(m, p, &m->layers[i]) > layer_bytes(m, p, big))
+            big = &m->layers[i];
+    diag_error(big->loc, "the memory plan needs %.1f MiB at batch %d, more than nnc's limit of "
+                         "%d MiB (static buffers); %s's buffers are the largest (%.1f MiB): lower "
+                         "fit: batch_size, the image size or this layer's size",
+               p->bytes / 1048576.0, m->batch_size, (int)(PLAN_MAX_BYTES >> 20), big->ctx,
+               layer_bytes(m, p, big) / 1048576.0);
+    return -1;
 }
 
 int plan_build(model *m, plan *p)
@@ -92,7 +126,7 @@ int plan_build(model *m, plan *p)
     for (int i = 0; i < p->num_bufs; i++)
         floats += p->bufs[i].count;
     p->bytes = floats * sizeof(float);
-    return 0;
+    return check_limit(m, p);
 }
 
 void plan_free(plan *p)

@@ -225,7 +225,9 @@ static void print_count(FILE *out, size_t n)
 
 void shape_print_table(const model *m, FILE *out)
 {
-    fprintf(out, "Model: \"%s\"  (%s)\n", m->name, m->spec_path);
+    fprintf(out, "Model: \"%s\"  (", m->name);
+    diag_put_escaped(out, m->spec_path);
+    fputs(")\n", out);
     fprintf(out, "%-34s %-20s %10s  %s\n", "Layer (type)", "Output Shape", "Param #", "Line");
     char *in = shape_str(m->input);
     fprintf(out, "%-34s %-20s %10s  %d\n", "input", in, "0", m->input_loc.line);

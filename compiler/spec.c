@@ -12,23 +12,31 @@ static const char *const data_keys[] = {"train", "validation", "validation_split
                                         "class_names", "color_mode", "image_size",
                                         "label_mode", "interpolation", "crop_to_aspect_ratio",
                                         "pad_to_aspect_ratio", "follow_links", NULL};
+#define SPEC_MAX_BYTES (1024 * 1024) /* larger files are refused before reading */
+
 static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", NULL};
 
-/* Default model name: the spec file's stem, reduced to [A-Za-z0-9_-] and 64
- * characters, the rules of an explicit name. */
+static int name_char(char c, int first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || (!first && (c == '-' || c == '.'));
+}
+
+/* Default model name: the spec file's stem, made to follow the rules of an
+ * explicit name (it names the trainer nnc build writes and hands to the C
+ * compiler, so it must not read as an option or as "." or ".."). */
 static char *stem_name(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    char *s = xstrdup(base);
+    char *s = xstrdup(*base ? base : "model");
     char *dot = strrchr(s, '.');
     if (dot && dot != s)
         *dot = '\0';
     if (strlen(s) > 64)
         s[64] = '\0';
     for (char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-'))
+        if (!name_char(*p, p == s) || *p == '.')
             *p = '_';
     return s;
 }
@@ -37,9 +45,8 @@ static int valid_name(const char *s)
 {
     if (!*s || strlen(s) > 64)
         return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '-' || *s == '.'))
+    for (const char *p = s; *p; p++)
+        if (!name_char(*p, p == s))
             return 0;
     return 1;
 }
@@ -334,7 +341,8 @@ static int parse_top(model *m, const node *root)
     m->name = name ? xstrdup(name) : stem_name(m->spec_path);
     if (name && !valid_name(name)) {
         diag_error(attrs_get(&a, "name")->loc,
-                   "name: '%s' must be 1-64 characters of letters, digits, '_', '-' or '.'", name);
+                   "name: '%s' must be 1-64 characters of letters, digits, '_', '-' or '.', "
+                   "starting with a letter, digit or '_'", name);
         rc = -1;
     }
     if (!(nd = attrs_get(&a, "input")))
@@ -392,9 +400,15 @@ model *spec_load_text(const char *path, const char *text, size_t len)
 model *spec_load(const char *path)
 {
     size_t len;
-    char *text = read_file(path, &len);
-    if (!text) {
+    const char *why;
+    char *text = read_small_file(path, SPEC_MAX_BYTES, &len, &why);
+    if (!text && !strcmp(why, "%m")) {
         diag_error((nnc_loc){path, 0, 0}, "cannot read the spec: %m");
+        return NULL;
+    }
+    if (!text) {
+        diag_error((nnc_loc){path, 0, 0}, "not a spec: %s (a spec is a YAML file of at most "
+                                          "1 MiB)", why);
         return NULL;
     }
     model *m = spec_load_text(path, text, len);

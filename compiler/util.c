@@ -2,6 +2,10 @@
 #include "nnc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,28 +79,46 @@ void sb_free(strbuf *sb)
     memset(sb, 0, sizeof *sb);
 }
 
-char *read_file(const char *path, size_t *len)
+/* A regular file of at most MAX bytes, read whole. Anything else is refused
+ * before reading: a FIFO without blocking on open (O_NONBLOCK), a device such
+ * as /dev/zero without reading it, a larger file by its size. NULL with a
+ * reason in *why (static text, or "%m" for errno). */
+char *read_small_file(const char *path, size_t max, size_t *len, const char **why)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    *why = "%m";
+    if (fd < 0)
         return NULL;
-    strbuf sb = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        sb_reserve(&sb, n);
-        memcpy(sb.data + sb.len, chunk, n);
-        sb.len += n;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        sb_free(&sb);
-        errno = EIO;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
         return NULL;
     }
-    sb_reserve(&sb, 0);
-    sb.data[sb.len] = '\0';
-    *len = sb.len;
-    return sb.data;
+    *why = S_ISDIR(st.st_mode)   ? "it is a directory"
+           : S_ISFIFO(st.st_mode) ? "it is a FIFO, not a regular file"
+           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "it is a device, not a regular file"
+           : !S_ISREG(st.st_mode) ? "it is not a regular file"
+           : (uintmax_t)st.st_size > max ? "it is larger than the limit"
+                                         : NULL;
+    if (*why) {
+        close(fd);
+        return NULL;
+    }
+    char *buf = xmalloc((size_t)st.st_size + 1);
+    size_t n = 0;
+    ssize_t r;
+    while (n <= max && (r = read(fd, buf + n, (size_t)st.st_size + 1 - n)) > 0) /* +1: growth */
+        if ((n += (size_t)r) > (size_t)st.st_size)
+            break;
+    int err = r < 0 ? errno : 0;
+    close(fd);
+    if (err || n > (size_t)st.st_size) {
+        free(buf);
+        errno = err ? err : EIO;
+        *why = err ? "%m" : "it changed while it was read";
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }

@@ -29,7 +29,8 @@ for bin in "$BUILD"/fuzz/*; do
     new=$tmp/corpus-$name
     [ -n "$KEEP" ] && new=$BUILD/fuzz-corpus/$name
     mkdir -p "$new" "$tmp/art-$name"
-    if "$bin" -rss_limit_mb=2048 -timeout=10 -close_fd_mask=3 -max_total_time="$SECS" \
+    dict=; [ -f fuzz/$name.dict ] && dict=-dict=fuzz/$name.dict
+    if "$bin" -rss_limit_mb=2048 -timeout=10 -close_fd_mask=3 -max_total_time="$SECS" $dict \
            -print_final_stats=1 -artifact_prefix="$tmp/art-$name/" "$new" "$corpus" > "$out" 2>&1; then
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out")
         pass=$((pass + 1)); echo "ok   $name: ${SECS}s of new inputs, ${execs:-?} executions"
