@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-void attrs_init(attrs *a, const node *map, const char *ctx)
+void attrs_init(attrs *a, const ynode *map, const char *ctx)
 {
     memset(a, 0, sizeof *a);
     a->map = map && map->kind == NODE_MAP ? map : NULL;
     a->ctx = ctx;
 }
 
-const node *attrs_get(attrs *a, const char *key)
+const ynode *attrs_get(attrs *a, const char *key)
 {
     if (!a->map)
         return NULL;
@@ -33,7 +33,7 @@ static int fail(attrs *a)
     return -1;
 }
 
-int node_int(const node *nd, const char *ctx, long min, long max, long *out)
+int node_int(const ynode *nd, const char *ctx, long min, long max, long *out)
 {
     if (nd->kind == NODE_SCALAR && !nd->plain) {
         diag_error(nd->loc, "%s: expected an integer, found the quoted string '%s' (write "
@@ -59,7 +59,7 @@ int node_int(const node *nd, const char *ctx, long min, long max, long *out)
     return 0;
 }
 
-int node_real(const node *nd, const char *ctx, double min, double max, double *out)
+int node_real(const ynode *nd, const char *ctx, double min, double max, double *out)
 {
     if (nd->kind == NODE_SCALAR && !nd->plain) {
         diag_error(nd->loc, "%s: expected a number, found the quoted string '%s' (write "
@@ -94,7 +94,7 @@ static const char *key_ctx(attrs *a, const char *key, char *buf, size_t n)
 int attrs_int(attrs *a, const char *key, long def, long min, long max, long *out)
 {
     char ctx[128];
-    const node *nd = attrs_get(a, key);
+    const ynode *nd = attrs_get(a, key);
     *out = def;
     if (!nd)
         return 0;
@@ -105,7 +105,7 @@ int attrs_int(attrs *a, const char *key, long def, long min, long max, long *out
 int attrs_pair(attrs *a, const char *key, long def, long min, long max, long out[2])
 {
     char ctx[128];
-    const node *nd = attrs_get(a, key);
+    const ynode *nd = attrs_get(a, key);
     out[0] = out[1] = def;
     if (!nd)
         return 0;
@@ -130,7 +130,7 @@ int attrs_pair(attrs *a, const char *key, long def, long min, long max, long out
 int attrs_real(attrs *a, const char *key, double def, double min, double max, double *out)
 {
     char ctx[128];
-    const node *nd = attrs_get(a, key);
+    const ynode *nd = attrs_get(a, key);
     *out = def;
     if (!nd)
         return 0;
@@ -139,7 +139,7 @@ int attrs_real(attrs *a, const char *key, double def, double min, double max, do
 
 int attrs_bool(attrs *a, const char *key, int def, int *out)
 {
-    const node *nd = attrs_get(a, key);
+    const ynode *nd = attrs_get(a, key);
     *out = def;
     if (!nd)
         return 0;
@@ -160,7 +160,7 @@ int attrs_bool(attrs *a, const char *key, int def, int *out)
 
 int attrs_enum(attrs *a, const char *key, const char *const *choices, int def, int *out)
 {
-    const node *nd = attrs_get(a, key);
+    const ynode *nd = attrs_get(a, key);
     *out = def;
     if (!nd)
         return 0;
@@ -183,7 +183,7 @@ int attrs_enum(attrs *a, const char *key, const char *const *choices, int def, i
 
 int attrs_string(attrs *a, const char *key, const char *def, const char **out)
 {
-    const node *nd = attrs_get(a, key);
+    const ynode *nd = attrs_get(a, key);
     *out = def;
     if (!nd)
         return 0;

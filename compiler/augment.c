@@ -29,7 +29,7 @@ static int read_factor(attrs *a, const char *key, double min, double max, int sy
                        double out[2])
 {
     char ctx[128];
-    const node *nd = attrs_get(a, key);
+    const ynode *nd = attrs_get(a, key);
     snprintf(ctx, sizeof ctx, "%s: %s", a->ctx, key);
     if (nd->kind == NODE_SEQ) {
         if (nd->n != 2) {
@@ -82,7 +82,7 @@ static int check_zoom(attrs *a, const char *key, const double f[2])
 static int read_value_range(attrs *a, augment_op *op)
 {
     char ctx[128];
-    const node *nd = attrs_get(a, "value_range");
+    const ynode *nd = attrs_get(a, "value_range");
     op->value_range[0] = 0, op->value_range[1] = 255;
     if (!nd)
         return 0;
@@ -110,7 +110,7 @@ static int read_fill(attrs *a, augment_op *op)
         attrs_enum(a, "interpolation", interps, AUG_INTERP_BILINEAR, &op->interpolation) |
         attrs_real(a, "fill_value", 0, -1e30, 1e30, &op->fill_value))
         return -1;
-    const node *fv = attrs_get(a, "fill_value");
+    const ynode *fv = attrs_get(a, "fill_value");
     if (fv && op->fill_mode != AUG_FILL_CONSTANT) {
         diag_error(fv->loc, "%s: fill_value is only used with fill_mode: constant (fill_mode "
                             "is %s)", a->ctx, fill_modes[op->fill_mode]);
@@ -119,7 +119,7 @@ static int read_fill(attrs *a, augment_op *op)
     return 0;
 }
 
-static int parse_flip(augment_op *op, attrs *a, const node *scalar)
+static int parse_flip(augment_op *op, attrs *a, const ynode *scalar)
 {
     static const char *const modes[] = {"horizontal", "vertical", "horizontal_and_vertical",
                                         NULL};
@@ -177,7 +177,7 @@ static int parse_crop(augment_op *op, attrs *a)
     return 0;
 }
 
-static int parse_params(augment_op *op, attrs *a, const node *scalar)
+static int parse_params(augment_op *op, attrs *a, const ynode *scalar)
 {
     switch (op->kind) {
     case AUG_FLIP:
@@ -227,7 +227,7 @@ static int find_kind(const char *name, nnc_loc loc, int index)
 /* Keras layers take seed=; nnc draws everything from data.seed. */
 static int reject_seed(attrs *a)
 {
-    const node *nd = attrs_get(a, "seed");
+    const ynode *nd = attrs_get(a, "seed");
     if (!nd)
         return 0;
     diag_error(nd->loc, "%s: no per-layer seed in nnc: augmentation draws come from data.seed "
@@ -235,10 +235,10 @@ static int reject_seed(attrs *a)
     return -1;
 }
 
-static int parse_item(const node *item, augment_op *op)
+static int parse_item(const ynode *item, augment_op *op)
 {
     const char *kind = item->kind == NODE_SCALAR ? item->text : NULL;
-    const node *args = NULL;
+    const ynode *args = NULL;
     op->loc = item->loc;
     if (item->kind == NODE_MAP && item->n == 1) {
         kind = item->keys[0], op->loc = item->key_locs[0], args = item->items[0];
@@ -250,7 +250,7 @@ static int parse_item(const node *item, augment_op *op)
     if ((op->kind = find_kind(kind, op->loc, op->index)) < 0)
         return -1;
     snprintf(op->ctx, sizeof op->ctx, "augment: %s #%d", kind, op->index);
-    const node *scalar = NULL;
+    const ynode *scalar = NULL;
     if (args && args->kind == NODE_SCALAR && op->kind == AUG_FLIP) {
         scalar = args, args = NULL;
     } else if (args && args->kind != NODE_MAP && args->kind != NODE_NULL) {
@@ -264,7 +264,7 @@ static int parse_item(const node *item, augment_op *op)
     return attrs_finish(&a, keys_of(op->kind)) | rc;
 }
 
-int augment_parse(model *m, const node *nd)
+int augment_parse(model *m, const ynode *nd)
 {
     if (nd->kind != NODE_SEQ) {
         diag_error(nd->loc, "augment: expected a list, e.g. [random_flip: horizontal, "

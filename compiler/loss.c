@@ -27,7 +27,7 @@ static int loss_lookup(const char *name, nnc_loc loc, int *out)
     return -1;
 }
 
-int loss_parse(model *m, const node *nd)
+int loss_parse(model *m, const ynode *nd)
 {
     if (!nd) {
         diag_error((nnc_loc){m->spec_path, 0, 0},
@@ -44,7 +44,7 @@ int loss_parse(model *m, const node *nd)
     m->loss_loc = nd->key_locs[0];
     if (loss_lookup(nd->keys[0], nd->key_locs[0], &m->loss))
         return -1;
-    const node *args = nd->items[0];
+    const ynode *args = nd->items[0];
     if (args->kind != NODE_MAP && args->kind != NODE_NULL) {
         diag_error(args->loc, "loss: %s: expected a mapping of settings ({from_logits: true})",
                    nd->keys[0]);

@@ -55,32 +55,32 @@ const char *diag_closest(const char *word, const char *const *candidates, int n)
 /* ---- parse.c: YAML → node tree with source marks ------------------------- */
 typedef enum { NODE_NULL, NODE_SCALAR, NODE_SEQ, NODE_MAP } node_kind;
 
-typedef struct node {
+typedef struct ynode {
     node_kind kind;
     nnc_loc loc;
     char *text;          /* NODE_SCALAR: the scalar */
     int plain;           /* NODE_SCALAR: unquoted (may be a number) */
     int n;               /* NODE_SEQ items / NODE_MAP pairs */
-    struct node **items; /* NODE_SEQ items; NODE_MAP values */
+    struct ynode **items; /* NODE_SEQ items; NODE_MAP values */
     char **keys;         /* NODE_MAP keys */
     nnc_loc *key_locs;   /* NODE_MAP key marks */
-} node;
+} ynode;
 
-node *parse_yaml(const char *path, const char *text, size_t len); /* NULL on error */
-void node_free(node *nd);
+ynode *parse_yaml(const char *path, const char *text, size_t len); /* NULL on error */
+void node_free(ynode *nd);
 const char *node_kind_name(node_kind k);
 
 /* ---- attrs.c: typed, range-checked reads of a map's keys ------------------- */
 /* Reads mark keys as used; attrs_finish() reports the unused ones as unknown. */
 typedef struct attrs {
-    const node *map;      /* may be NULL: every key takes its default */
+    const ynode *map;      /* may be NULL: every key takes its default */
     const char *ctx;      /* "conv2d #2" or "optimizer", prefixes messages */
     unsigned char used[64];
     int failed;
 } attrs;
 
-void attrs_init(attrs *a, const node *map, const char *ctx);
-const node *attrs_get(attrs *a, const char *key);
+void attrs_init(attrs *a, const ynode *map, const char *ctx);
+const ynode *attrs_get(attrs *a, const char *key);
 int attrs_int(attrs *a, const char *key, long def, long min, long max, long *out);
 int attrs_pair(attrs *a, const char *key, long def, long min, long max, long out[2]);
 int attrs_real(attrs *a, const char *key, double def, double min, double max, double *out);
@@ -88,8 +88,8 @@ int attrs_bool(attrs *a, const char *key, int def, int *out);
 int attrs_enum(attrs *a, const char *key, const char *const *choices, int def, int *out);
 int attrs_string(attrs *a, const char *key, const char *def, const char **out);
 int attrs_finish(attrs *a, const char *const *known);
-int node_int(const node *nd, const char *ctx, long min, long max, long *out);
-int node_real(const node *nd, const char *ctx, double min, double max, double *out);
+int node_int(const ynode *nd, const char *ctx, long min, long max, long *out);
+int node_real(const ynode *nd, const char *ctx, double min, double max, double *out);
 
 /* ---- the model: what spec.c builds and every later stage reads ------------- */
 enum { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_SIGMOID }; /* softmax, sigmoid: last dense only */
@@ -239,7 +239,7 @@ model *spec_load_text(const char *path, const char *text, size_t len);
 void model_free(model *m);
 
 /* ---- augment.c / emit_augment.c: the augment: list -------------------------- */
-int augment_parse(model *m, const node *nd);
+int augment_parse(model *m, const ynode *nd);
 /* Image sizes through the list; random_crop against data.image_size. */
 int augment_check(model *m);
 int augment_crops(const model *m); /* the list has a random_crop */
@@ -317,12 +317,12 @@ void emit_call_weighted_bwd(emit_ctx *e, const layer *l, const char *dx, const c
                             const char *x, const char *y);
 
 /* ---- loss.c / optimizer.c ---------------------------------------------------- */
-int loss_parse(model *m, const node *nd);
+int loss_parse(model *m, const ynode *nd);
 const char *loss_name(int loss);
 /* The fused output + loss kernels: nnc_output_probs(p, z, n) and
  * nnc_loss(p, dz, z, t, n), softmax or sigmoid by the loss. */
 void loss_emit(emit_ctx *e);
-int optimizer_parse(model *m, const node *nd);
+int optimizer_parse(model *m, const ynode *nd);
 const char *optimizer_name(int opt);
 void optimizer_emit(emit_ctx *e);
 

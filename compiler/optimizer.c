@@ -52,7 +52,7 @@ static int lookup(const char *name, nnc_loc loc, int *out)
 }
 
 /* Keras compile() defaults to rmsprop when no optimizer is named. */
-int optimizer_parse(model *m, const node *nd)
+int optimizer_parse(model *m, const ynode *nd)
 {
     attrs a;
     m->optimizer = OPT_RMSPROP;

@@ -19,7 +19,7 @@
 
 typedef struct anchor {
     char *name;
-    const node *nd;
+    const ynode *nd;
 } anchor;
 
 typedef struct loader {
@@ -118,7 +118,7 @@ static int check_tag(loader *ld, const yaml_char_t *tag, yaml_mark_t mark, int *
     return -1;
 }
 
-static node *copy_tree(loader *ld, const node *src, nnc_loc at, int depth)
+static ynode *copy_tree(loader *ld, const ynode *src, nnc_loc at, int depth)
 {
     if (depth > MAX_DEPTH) {
         diag_error(at, "YAML nested more than %d levels deep", MAX_DEPTH);
@@ -126,7 +126,7 @@ static node *copy_tree(loader *ld, const node *src, nnc_loc at, int depth)
     }
     if (count_node(ld, at))
         return NULL;
-    node *nd = xcalloc(1, sizeof *nd);
+    ynode *nd = xcalloc(1, sizeof *nd);
     *nd = *src;
     nd->text = src->text ? xstrdup(src->text) : NULL;
     nd->items = nd->n ? xcalloc((size_t)nd->n, sizeof *nd->items) : NULL;
@@ -148,7 +148,7 @@ static node *copy_tree(loader *ld, const node *src, nnc_loc at, int depth)
     return nd;
 }
 
-static node *alias(loader *ld, const yaml_event_t *ev, int depth)
+static ynode *alias(loader *ld, const yaml_event_t *ev, int depth)
 {
     nnc_loc loc = mark_loc(ld->path, ev->start_mark);
     const char *name = (const char *)ev->data.alias.anchor;
@@ -159,7 +159,7 @@ static node *alias(loader *ld, const yaml_event_t *ev, int depth)
     return NULL;
 }
 
-static void keep_anchor(loader *ld, const yaml_char_t *name, node *nd)
+static void keep_anchor(loader *ld, const yaml_char_t *name, ynode *nd)
 {
     if (!name)
         return;
@@ -167,9 +167,9 @@ static void keep_anchor(loader *ld, const yaml_char_t *name, node *nd)
     ld->anchors[ld->num_anchors++] = (anchor){xstrdup((const char *)name), nd};
 }
 
-static node *parse_node(loader *ld, yaml_event_t *ev, int depth);
+static ynode *parse_node(loader *ld, yaml_event_t *ev, int depth);
 
-static int add_item(node *nd, node *item, const char *key, nnc_loc key_loc)
+static int add_item(ynode *nd, ynode *item, const char *key, nnc_loc key_loc)
 {
     if (!nd->n || (nd->n >= 4 && !(nd->n & (nd->n - 1)))) { /* 4, 8, 16, ... */
         size_t cap = nd->n ? (size_t)nd->n * 2 : 4;
@@ -188,7 +188,7 @@ static int add_item(node *nd, node *item, const char *key, nnc_loc key_loc)
 }
 
 /* A key: a plain scalar, not yet in the mapping. */
-static int check_key(loader *ld, const node *map, const yaml_event_t *ev)
+static int check_key(loader *ld, const ynode *map, const yaml_event_t *ev)
 {
     nnc_loc kl = mark_loc(ld->path, ev->start_mark);
     if (ev->type != YAML_SCALAR_EVENT) {
@@ -212,7 +212,7 @@ static int check_key(loader *ld, const node *map, const yaml_event_t *ev)
 }
 
 /* Items of a list, or key/value pairs of a mapping, up to its end event. */
-static int parse_children(loader *ld, node *nd, int depth)
+static int parse_children(loader *ld, ynode *nd, int depth)
 {
     yaml_event_type_t end = nd->kind == NODE_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
     for (;;) {
@@ -238,7 +238,7 @@ static int parse_children(loader *ld, node *nd, int depth)
                 return -1;
             }
         }
-        node *item = parse_node(ld, &ev, depth + 1);
+        ynode *item = parse_node(ld, &ev, depth + 1);
         yaml_event_delete(&ev);
         if (item)
             add_item(nd, item, key, kl);
@@ -249,7 +249,7 @@ static int parse_children(loader *ld, node *nd, int depth)
 }
 
 /* The node that starts with event EV (which the caller deletes). */
-static node *parse_node(loader *ld, yaml_event_t *ev, int depth)
+static ynode *parse_node(loader *ld, yaml_event_t *ev, int depth)
 {
     nnc_loc loc = mark_loc(ld->path, ev->start_mark);
     if (ev->type == YAML_ALIAS_EVENT)
@@ -260,7 +260,7 @@ static node *parse_node(loader *ld, yaml_event_t *ev, int depth)
     }
     if (count_node(ld, loc))
         return NULL;
-    node *nd = xcalloc(1, sizeof *nd);
+    ynode *nd = xcalloc(1, sizeof *nd);
     nd->loc = loc;
     int str = 0;
     const yaml_char_t *anchor_name = NULL;
@@ -298,10 +298,10 @@ fail:
 }
 
 /* Events up to the first document's root; NULL for an empty stream. */
-static node *parse_document(loader *ld, int *failed)
+static ynode *parse_document(loader *ld, int *failed)
 {
     yaml_event_t ev;
-    node *root = NULL;
+    ynode *root = NULL;
     *failed = 1;
     if (!next_event(ld, &ev))
         return NULL;
@@ -349,14 +349,14 @@ static void loader_free(loader *ld)
     yaml_parser_delete(&ld->parser);
 }
 
-node *parse_yaml(const char *path, const char *text, size_t len)
+ynode *parse_yaml(const char *path, const char *text, size_t len)
 {
     loader ld = {.path = path, .text = text, .len = len};
     if (!yaml_parser_initialize(&ld.parser))
         unreachable();
     yaml_parser_set_input_string(&ld.parser, (const unsigned char *)text, len);
     int failed;
-    node *root = parse_document(&ld, &failed);
+    ynode *root = parse_document(&ld, &failed);
     if (!root && !failed)
         diag_error((nnc_loc){path, 0, 0}, "the file is empty; expected a model spec");
     if (root && expect_stream_end(&ld)) {
@@ -367,7 +367,7 @@ node *parse_yaml(const char *path, const char *text, size_t len)
     return root;
 }
 
-void node_free(node *nd)
+void node_free(ynode *nd)
 {
     if (!nd)
         return;

@@ -44,7 +44,7 @@ int layer_needs_image(const layer *l)
 int parse_activation(layer *l, attrs *a, int allow_softmax)
 {
     static const char *const acts[] = {"linear", "relu", "softmax", "sigmoid", NULL};
-    const node *nd = attrs_get(a, "activation");
+    const ynode *nd = attrs_get(a, "activation");
     if (nd && nd->kind == NODE_NULL) { /* activation: null, Keras's activation=None */
         l->activation = ACT_LINEAR;
         return 0;

@@ -51,7 +51,7 @@ static int valid_name(const char *s)
     return 1;
 }
 
-static int parse_input(model *m, const node *nd)
+static int parse_input(model *m, const ynode *nd)
 {
     attrs a;
     attrs_init(&a, nd, "input");
@@ -60,7 +60,7 @@ static int parse_input(model *m, const node *nd)
         return -1;
     }
     m->input_loc = nd->loc;
-    const node *sh = attrs_get(&a, "shape");
+    const ynode *sh = attrs_get(&a, "shape");
     if (!sh || sh->kind != NODE_SEQ || sh->n != 3) {
         diag_error(sh ? sh->loc : nd->loc,
                    "input: shape: expected [height, width, channels] (channels-last, like Keras)");
@@ -79,7 +79,7 @@ static int parse_input(model *m, const node *nd)
     return attrs_finish(&a, input_keys);
 }
 
-static int parse_class_names(model *m, const node *nd)
+static int parse_class_names(model *m, const ynode *nd)
 {
     if (nd->kind != NODE_SEQ || nd->n < 1) {
         diag_error(nd->loc, "data: class_names: expected a list of class names");
@@ -87,7 +87,7 @@ static int parse_class_names(model *m, const node *nd)
     }
     m->class_names = xcalloc((size_t)nd->n, sizeof *m->class_names);
     for (int i = 0; i < nd->n; i++) {
-        const node *it = nd->items[i];
+        const ynode *it = nd->items[i];
         if (it->kind != NODE_SCALAR || !*it->text || strchr(it->text, '/') ||
             it->text[0] == '.') {
             diag_error(it->loc, "data: class_names: expected a folder name (no '/', not "
@@ -139,7 +139,7 @@ static int parse_resize(model *m, attrs *a)
     static const char *const interp[] = {"bilinear", "nearest", "area", NULL};
     static const char *const keras_only[] = {"bicubic", "lanczos3", "lanczos5", "gaussian",
                                              "mitchellcubic", NULL};
-    const node *in = attrs_get(a, "interpolation");
+    const ynode *in = attrs_get(a, "interpolation");
     for (int i = 0; in && in->kind == NODE_SCALAR && keras_only[i]; i++)
         if (!strcmp(in->text, keras_only[i])) {
             diag_error(in->loc, "data: interpolation: '%s' is not supported by nnc; use "
@@ -165,7 +165,7 @@ static int misplaced_fit_keys(attrs *a)
     static const char *const keys[] = {"shuffle", "batch_size", NULL};
     int rc = 0;
     for (int i = 0; keys[i]; i++) {
-        const node *nd = attrs_get(a, keys[i]);
+        const ynode *nd = attrs_get(a, keys[i]);
         if (nd) {
             diag_error(nd->loc, "data: %s belongs to fit: (fit: {%s: ...})", keys[i], keys[i]);
             rc = -1;
@@ -174,7 +174,7 @@ static int misplaced_fit_keys(attrs *a)
     return rc;
 }
 
-static int parse_data(model *m, const node *nd)
+static int parse_data(model *m, const ynode *nd)
 {
     attrs a;
     if (nd->kind != NODE_MAP) {
@@ -183,7 +183,7 @@ static int parse_data(model *m, const node *nd)
     }
     attrs_init(&a, nd, "data");
     const char *train, *val;
-    const node *cn;
+    const ynode *cn;
     int rc = attrs_string(&a, "train", NULL, &train) | attrs_string(&a, "validation", NULL, &val);
     rc |= attrs_real(&a, "validation_split", 0, 0, 0.99, &m->validation_split);
     rc |= attrs_int(&a, "seed", 1337, 0, 0x7fffffffL, &m->seed);
@@ -197,7 +197,7 @@ static int parse_data(model *m, const node *nd)
     return attrs_finish(&a, data_keys) | rc;
 }
 
-static int parse_fit(model *m, const node *nd)
+static int parse_fit(model *m, const ynode *nd)
 {
     attrs a;
     long epochs, batch;
@@ -214,7 +214,7 @@ static int parse_fit(model *m, const node *nd)
     return attrs_finish(&a, fit_keys) | rc;
 }
 
-static int parse_metrics(const node *nd)
+static int parse_metrics(const ynode *nd)
 {
     static const char *const known[] = {"accuracy", "acc", NULL};
     if (nd->kind != NODE_SEQ) {
@@ -222,7 +222,7 @@ static int parse_metrics(const node *nd)
         return -1;
     }
     for (int i = 0; i < nd->n; i++) {
-        const node *it = nd->items[i];
+        const ynode *it = nd->items[i];
         if (it->kind == NODE_SCALAR && (!strcmp(it->text, "accuracy") || !strcmp(it->text, "acc")))
             continue;
         const char *near = it->kind == NODE_SCALAR ? diag_closest(it->text, known, 2) : NULL;
@@ -238,10 +238,10 @@ static int parse_metrics(const node *nd)
 
 static const char *op_names[64];
 
-static int parse_layer(const node *item, layer *l)
+static int parse_layer(const ynode *item, layer *l)
 {
     const char *kind;
-    const node *args = NULL;
+    const ynode *args = NULL;
     nnc_loc loc = item->loc;
     if (item->kind == NODE_SCALAR) {
         kind = item->text;
@@ -277,7 +277,7 @@ static int parse_layer(const node *item, layer *l)
     return attrs_finish(&a, l->op->keys) | rc;
 }
 
-static int parse_layers(model *m, const node *nd)
+static int parse_layers(model *m, const ynode *nd)
 {
     if (nd->kind != NODE_SEQ || nd->n == 0) {
         diag_error(nd->loc, "layers: expected a non-empty list of layers");
@@ -301,7 +301,7 @@ static int parse_layers(model *m, const node *nd)
 /* Keras derives nothing here and fails inside fit; nnc checks the pairing now.
  * Losses are matched by name so that a loss added later (binary_crossentropy
  * for label_mode binary) needs one row in losses[], nothing else. */
-static int check_label_mode(model *m, const node *data)
+static int check_label_mode(model *m, const ynode *data)
 {
     attrs a;
     attrs_init(&a, data, "data");
@@ -331,12 +331,12 @@ static int check_label_mode(model *m, const node *data)
     return 0;
 }
 
-static int parse_top(model *m, const node *root)
+static int parse_top(model *m, const ynode *root)
 {
     attrs a;
     attrs_init(&a, root, "spec");
     const char *name;
-    const node *nd, *data;
+    const ynode *nd, *data;
     int rc = attrs_string(&a, "name", NULL, &name);
     m->name = name ? xstrdup(name) : stem_name(m->spec_path);
     if (name && !valid_name(name)) {
@@ -381,7 +381,7 @@ model *spec_load_text(const char *path, const char *text, size_t len)
     m->seed = 1337;
     m->spec_sha256 = xmalloc(65);
     sha256_hex(text, len, m->spec_sha256);
-    node *root = parse_yaml(path, text, len);
+    ynode *root = parse_yaml(path, text, len);
     int rc = -1;
     if (root && root->kind != NODE_MAP)
         diag_error(root->loc, "expected a mapping at the top (name:, input:, layers:, ...)");
