@@ -13,6 +13,8 @@
 #include <stdlib.h>
 
 static float x[NNC_BATCH * NNC_IN_SIZE], y[NNC_BATCH * NNC_CLASSES], probs[NNC_BATCH * NNC_CLASSES];
+static uint64_t ids[NNC_BATCH];
+static const nncrt_batch_key key = {1, 0, ids};
 
 static int cmp(const void *a, const void *b)
 {
@@ -32,7 +34,7 @@ static double run(const char *mode, int steps)
     double t0 = nnc_prof_now();
     for (int s = 0; s < steps; s++) {
         if (mode[0] == 't')
-            nnc_model.train_step(x, y, NNC_BATCH, 1e-4f, probs);
+            nnc_model.train_step(x, y, NNC_BATCH, 1e-4f, &key, probs);
         else
             nnc_model.predict(x, mode[0] == 'i' ? NNC_BATCH : 1, probs);
     }

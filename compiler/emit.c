@@ -1,76 +1,13 @@
 /* emit.c — writes the trainer: header, memory plan, kernels instantiated from
- * templates/, the forward/backward/update passes, and the table that hands the
- * model to libnncrt. Identifiers are made here (l02_conv2d_fwd, a02, ...);
- * user text only ever appears escaped inside string literals or comments. */
+ * templates/, the forward (training and inference), backward and update
+ * passes, and the table that hands the model to libnncrt. It walks the graph
+ * and its annotations and never names an op. Identifiers are made by nnc
+ * (l02_conv2d_fwd, a02, d05, ...); user text only ever appears escaped inside
+ * string literals or comments (c_escape.c). */
 #include "nnc.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-void emit_lit_int(subst *s, const char *from, long v)
-{
-    s->from = from;
-    snprintf(s->to, sizeof s->to, "%ld", v);
-}
-
-void emit_lit_name(subst *s, const char *from, const layer *l, const char *suffix)
-{
-    s->from = from;
-    snprintf(s->to, sizeof s->to, "%s_%s", l->id, suffix);
-}
-
-/* Register blocking of the SIMD kernels: OBV vectors of outputs (as many as
- * divide the channels, up to 4) times 8/OBV pixels or samples, 8 accumulators
- * of the 16 vector registers. */
-int emit_pick_obv(int channels, int vw)
-{
-    for (int obv = 4; obv > 1; obv /= 2)
-        if (channels % (obv * vw) == 0)
-            return obv;
-    return 1;
-}
-
-void emit_comment_loc(emit_ctx *e, const layer *l, const char *what)
-{
-    char *in = shape_str(l->in), *out = shape_str(l->out);
-    sb_puts(e->out, "\n/* ");
-    c_comment_text(e->out, e->m->spec_path);
-    sb_printf(e->out, ":%d: %s %s -> %s%s%s */\n", l->loc.line, l->ctx, in, out,
-              *what ? ", " : "", what);
-    free(in), free(out);
-}
-
-static const char *act_name(const emit_ctx *e, int i)
-{
-    if (i < 0 || e->m->layers[i].act == (size_t)-1)
-        return "x";
-    return e->p->bufs[e->m->layers[i].act].name;
-}
-
-static const char *ref(const layer *l, int k, const char *base, char *buf, size_t len)
-{
-    if (k >= l->num_params)
-        return "NULL";
-    snprintf(buf, len, "%s + %zu", base, l->params[k].offset);
-    return buf;
-}
-
-void emit_call_weighted_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
-{
-    char w[64], b[64];
-    sb_printf(e->out, "    %s_fwd(%s, %s, %s, %s, n);\n", l->id, y, x,
-              ref(l, 0, "nnc_params", w, sizeof w), ref(l, 1, "nnc_params", b, sizeof b));
-}
-
-void emit_call_weighted_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
-                            const char *x, const char *y)
-{
-    char dw[64], db[64], w[64];
-    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, %s, %s, %s, nnc_scratch, n);\n", l->id,
-              l->needs_dx ? dx : "NULL", ref(l, 0, "nnc_grads", dw, sizeof dw),
-              ref(l, 1, "nnc_grads", db, sizeof db), dy, x, y,
-              ref(l, 0, "nnc_params", w, sizeof w));
-}
 
 static void emit_header(emit_ctx *e)
 {
@@ -104,12 +41,19 @@ static void emit_plan(emit_ctx *e)
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_opt[%d][NNC_PARAM_BLOCK]; /* %s state */\n",
               p->opt_slots, optimizer_name(m->optimizer));
     sb_puts(e->out, "static int64_t nnc_step; /* optimizer iterations */\n");
+    sb_printf(e->out, "#define NNC_STATE_BLOCK %zu /* %zu non-trainable values + alignment */\n"
+                      "NNC_MAYBE_UNUSED static NNC_ALIGN nnc_real nnc_state[NNC_STATE_BLOCK ? "
+                      "NNC_STATE_BLOCK : 1];\n", m->state_block, m->num_state);
     for (int i = 0; i < p->num_bufs; i++)
         sb_printf(e->out, "NNC_MAYBE_UNUSED static NNC_ALIGN nnc_real %s[%zu]; /* %s */\n",
                   p->bufs[i].name, p->bufs[i].count, p->bufs[i].what);
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_probs[%d * %d]; /* class probabilities */\n", B, K);
-    sb_printf(e->out, "NNC_MAYBE_UNUSED static NNC_ALIGN nnc_real nnc_d0[%zu], nnc_d1[%zu]; /* activation "
-                      "gradients, ping-pong */\n", p->grad_count, p->grad_count);
+    sb_printf(e->out, "/* gradients of the values, packed by lifetime over the backward pass */\n"
+                      "NNC_MAYBE_UNUSED static NNC_ALIGN nnc_real nnc_dgrad[%zu];\n",
+              p->grad_arena ? p->grad_arena : 1);
+    for (int i = 0; i < p->num_grads; i++)
+        sb_printf(e->out, "#define %s (nnc_dgrad + %zu) /* %s */\n", p->grads[i].name,
+                  p->grads[i].offset, p->grads[i].what);
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_scratch[%zu]; /* partial sums, kernel transposes */\n",
               p->scratch ? p->scratch : 1);
 }
@@ -118,8 +62,9 @@ static void emit_kernels(emit_ctx *e)
 {
     const model *m = e->m;
     sb_puts(e->out, "\n/* ---- kernels ---- */\n");
-    for (int i = 0; i < m->num_layers; i++)
-        m->layers[i].op->emit_fwd(e, &m->layers[i]);
+    for (int i = 0; i < m->num_nodes; i++)
+        if (!m->nodes[i].folded)
+            m->nodes[i].op->emit(e, &m->nodes[i]);
     loss_emit(e);
     sb_puts(e->out, "\n");
     optimizer_emit(e);
@@ -128,42 +73,32 @@ static void emit_kernels(emit_ctx *e)
 }
 
 /* The spec line a call came from, on the line before it. */
-static void call_comment(emit_ctx *e, const layer *l)
+static void call_comment(emit_ctx *e, const gnode *n)
 {
-    char *out = shape_str(l->out);
+    char *out = shape_str(node_out(e->m, n)->shape);
     sb_puts(e->out, "    /* ");
     c_comment_text(e->out, e->m->spec_path);
-    sb_printf(e->out, ":%d: %s -> %s */\n", l->loc.line, l->ctx, out);
+    sb_printf(e->out, ":%d: %s -> %s */\n", n->loc.line, n->ctx, out);
     free(out);
 }
 
-/* nnc --profile: seconds per layer and pass, and the FLOPs they stand for. */
+/* nnc --profile: seconds per node and pass, and the FLOPs they stand for. */
 static void prof_begin(emit_ctx *e)
 {
     if (e->m->profile)
         sb_puts(e->out, "    t = nnc_prof_now();\n");
 }
 
-static void prof_end(emit_ctx *e, const layer *l, int pass)
+static void prof_end(emit_ctx *e, const gnode *n, int pass)
 {
     if (e->m->profile)
-        sb_printf(e->out, "    nnc_prof[%d][%d] += nnc_prof_now() - t;\n", l->index - 1, pass);
+        sb_printf(e->out, "    nnc_prof[%d][%d] += nnc_prof_now() - t;\n", (int)(n - e->m->nodes),
+                  pass);
 }
 
-/* Multiply-adds of one sample through a layer with a kernel, as FLOPs: over
- * the output pixels a max pool after it reads when the layer computes that
- * pool (the others are not computed, and get no gradient for dw); dx as for
- * every pixel. */
-static double layer_flops(const model *m, const layer *l, int pass)
+static double node_flops(const model *m, const gnode *n, int pass)
 {
-    if (!l->num_params)
-        return 0;
-    double per_pixel = 2.0 * (double)l->params[0].count, pixels = l->out.h * l->out.w;
-    const layer *next = l->index < m->num_layers ? &m->layers[l->index] : NULL;
-    double used = next && pool_fused(m, next)
-                      ? (double)next->out.h * next->pool[0] * next->out.w * next->pool[1]
-                      : pixels;
-    return pass == 0 ? per_pixel * used : per_pixel * (used + (l->needs_dx ? pixels : 0));
+    return n->op->flops && !n->folded ? n->op->flops(m, n, pass) : 0;
 }
 
 static void emit_profile_tables(emit_ctx *e)
@@ -171,86 +106,129 @@ static void emit_profile_tables(emit_ctx *e)
     const model *m = e->m;
     sb_printf(e->out, "\n/* ---- nnc --profile ---- */\n#include <time.h>\n"
                       "#define NNC_LAYERS %d\nstatic double nnc_prof[NNC_LAYERS][2];\n"
-                      "static const char *const nnc_prof_names[NNC_LAYERS] = {", m->num_layers);
-    for (int i = 0; i < m->num_layers; i++)
-        sb_printf(e->out, "\"%s\", ", m->layers[i].id);
+                      "static const char *const nnc_prof_names[NNC_LAYERS] = {", m->num_nodes);
+    for (int i = 0; i < m->num_nodes; i++)
+        sb_printf(e->out, "\"%s\", ", m->nodes[i].id);
     sb_puts(e->out, "};\n/* FLOPs per sample, forward and backward */\n"
                     "static const double nnc_prof_flops[NNC_LAYERS][2] = {");
-    for (int i = 0; i < m->num_layers; i++)
-        sb_printf(e->out, "{%.0f, %.0f}, ", layer_flops(m, &m->layers[i], 0),
-                  layer_flops(m, &m->layers[i], 1));
+    for (int i = 0; i < m->num_nodes; i++)
+        sb_printf(e->out, "{%.0f, %.0f}, ", node_flops(m, &m->nodes[i], 0),
+                  node_flops(m, &m->nodes[i], 1));
     sb_puts(e->out, "};\nstatic double nnc_prof_now(void)\n{\n    struct timespec ts;\n"
                     "    clock_gettime(CLOCK_MONOTONIC, &ts);\n"
                     "    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;\n}\n");
 }
 
-static int first_trainable(const model *m)
-{
-    for (int i = 0; i < m->num_layers; i++)
-        if (m->layers[i].num_params)
-            return i;
-    unreachable();
-}
-
-static void emit_passes(emit_ctx *e)
+static void emit_forward(emit_ctx *e, int mode)
 {
     const model *m = e->m;
-    const char *logits = act_name(e, m->num_layers - 1);
-    sb_puts(e->out, "\n/* ---- passes ---- */\n"
-                    "/* x: [n][H][W][C] pixels in [0,255]; activations land in the plan. */\n"
-                    "static void nnc_forward(const nnc_real *x, int n)\n{\n");
+    sb_printf(e->out, "\n/* x: [n][H][W][C] pixels in [0,255]; activations land in the plan. %s */\n"
+                      "static void nnc_forward_%s(const nnc_real *x, int n)\n{\n",
+              mode == MODE_TRAIN ? "Fit's forward pass: what backward needs is kept."
+                                 : "evaluate, predict and validation.",
+              mode == MODE_TRAIN ? "train" : "infer");
     if (m->profile)
         sb_puts(e->out, "    double t;\n");
-    for (int i = 0; i < m->num_layers; i++) {
-        call_comment(e, &m->layers[i]);
-        prof_begin(e);
-        m->layers[i].op->call_fwd(e, &m->layers[i], act_name(e, i), act_name(e, i - 1));
-        prof_end(e, &m->layers[i], 0);
-    }
-    sb_puts(e->out, "}\n\n/* Gradients of every parameter into nnc_grads, from dL/dlogits in "
-                    "nnc_d0. */\nstatic void nnc_backward(const nnc_real *x, int n)\n{\n"
-                    "    (void)x;\n");
-    if (m->profile)
-        sb_puts(e->out, "    double t;\n");
-    const char *cur = "nnc_d0";
-    for (int i = m->num_layers - 1; i >= first_trainable(m); i--) {
-        const layer *l = &m->layers[i];
-        if (l->op->aliases_input)
+    for (int i = 0; i < m->num_nodes; i++) {
+        const gnode *n = &m->nodes[i];
+        if (n->folded)
             continue;
-        const char *dx = strcmp(cur, "nnc_d0") ? "nnc_d0" : "nnc_d1";
-        call_comment(e, l);
+        call_comment(e, n);
         prof_begin(e);
-        l->op->call_bwd(e, l, dx, cur, act_name(e, i - 1), act_name(e, i));
-        prof_end(e, l, 1);
-        if (l->needs_dx && !pool_bwd_fused(m, l)) /* else the conv before reads dy */
-            cur = dx;
+        n->op->call_fwd(e, n, mode);
+        prof_end(e, n, 0);
     }
-    sb_printf(e->out, "}\n\n"
+    sb_puts(e->out, "}\n");
+}
+
+/* After a later consumer's backward: its part of a gradient, added in. */
+static void emit_grad_sums(emit_ctx *e, const gnode *n)
+{
+    const plan *p = e->p;
+    for (int k = 0; k < n->num_in; k++) {
+        int r = p->dx_region[(n - e->m->nodes) * NODE_MAX_INPUTS + k];
+        const gvalue *v = &e->m->values[value_root(e->m, n->in[k])];
+        if (r < 0 || r == v->grad_buf)
+            continue;
+        shape3 s = v->shape;
+        sb_printf(e->out, "    nnc_add_to(%s, %s, (long)n * %ld); /* the gradient's sum */\n",
+                  p->grads[v->grad_buf].name, p->grads[r].name, (long)s.h * s.w * s.c);
+    }
+}
+
+static void emit_backward(emit_ctx *e)
+{
+    const model *m = e->m;
+    sb_printf(e->out, "\n/* Gradients of every parameter into nnc_grads, from dL/dlogits in %s. */\n"
+                      "static void nnc_backward(const nnc_real *x, int n)\n{\n    (void)x;\n",
+              emit_grad(e, m->output_value));
+    if (m->profile)
+        sb_puts(e->out, "    double t;\n");
+    for (int i = m->num_nodes - 1; i >= 0; i--) {
+        const gnode *n = &m->nodes[i];
+        if (n->folded || n->op->view || !node_has_bwd(m, n))
+            continue;
+        call_comment(e, n);
+        prof_begin(e);
+        n->op->call_bwd(e, n);
+        prof_end(e, n, 1);
+        emit_grad_sums(e, n);
+    }
+    sb_puts(e->out, "}\n");
+}
+
+/* Forward, loss, backward and update; the update of state (moving
+ * statistics) from what the training forward pass kept. */
+static void emit_steps(emit_ctx *e)
+{
+    const model *m = e->m;
+    const char *logits = emit_act(e, m->output_value), *dlogits = emit_grad(e, m->output_value);
+    sb_printf(e->out, "\n"
         "/* Forward, loss and backward for n <= %d samples; returns the mean loss. */\n"
         "static double nnc_compute_grads(const nnc_real *x, const nnc_real *t, int n)\n{\n"
-        "    nnc_forward(x, n);\n"
-        "    double loss = nnc_loss(nnc_probs, nnc_d0, %s, t, n);\n"
+        "    nnc_forward_train(x, n);\n"
+        "    double loss = nnc_loss(nnc_probs, %s, %s, t, n);\n"
         "    nnc_backward(x, n);\n    return loss;\n}\n\n"
+        "/* The training loss without backward or any update: finite differences. */\n"
+        "NNC_MAYBE_UNUSED static double nnc_train_loss(const nnc_real *x, const nnc_real *t, int n)\n{\n"
+        "    nnc_forward_train(x, n);\n"
+        "    return nnc_loss(nnc_probs, NULL, %s, t, n);\n}\n\n"
+        "static void nnc_apply_update(nnc_real lr)\n{\n"
+        "    nnc_step++;\n"
+        "    opt_update(nnc_params, nnc_grads, nnc_opt[0], %s, lr, nnc_step);\n}\n\n"
         "NNC_MAYBE_UNUSED static double nnc_train_step_real(const nnc_real *x, const nnc_real *t, int n, "
         "nnc_real lr)\n{\n"
         "    double loss = nnc_compute_grads(x, t, n);\n"
-        "    nnc_step++;\n"
-        "    opt_update(nnc_params, nnc_grads, nnc_opt[0], %s, lr, nnc_step);\n"
+        "    nnc_apply_update(lr);\n"
         "    return loss;\n}\n\n"
         "NNC_MAYBE_UNUSED static double nnc_eval_real(const nnc_real *x, const nnc_real *t, int n)\n{\n"
-        "    nnc_forward(x, n);\n"
+        "    nnc_forward_infer(x, n);\n"
         "    return nnc_loss(nnc_probs, NULL, %s, t, n);\n}\n\n"
         "/* Inference runs in chunks of up to 32 samples: no activation is kept for\n"
         " * a backward pass, and small chunks keep them in cache. */\n"
         "NNC_MAYBE_UNUSED static void nnc_predict_real(const nnc_real *x, int n)\n{\n"
         "    for (int c = 0; c < n; c += 32) {\n"
         "        int nc = n - c < 32 ? n - c : 32;\n"
-        "        nnc_forward(x + (size_t)c * NNC_IN_SIZE, nc);\n"
+        "        nnc_forward_infer(x + (size_t)c * NNC_IN_SIZE, nc);\n"
         "        nnc_output_probs(nnc_probs + (size_t)c * NNC_CLASSES, %s, nc);\n"
         "    }\n}\n\n"
         "static void nnc_opt_reset(void)\n{\n"
         "    memset(nnc_opt, 0, sizeof nnc_opt);\n    nnc_step = 0;\n}\n",
-        m->batch_size, logits, e->p->opt_slots > 1 ? "nnc_opt[1]" : "NULL", logits, logits);
+        m->batch_size, dlogits, logits, logits, e->p->opt_slots > 1 ? "nnc_opt[1]" : "NULL", logits,
+        logits);
+}
+
+static void emit_passes(emit_ctx *e)
+{
+    sb_puts(e->out, "\n/* ---- passes ---- */\n"
+                    "/* The key of a training batch: dropout masks and other random draws are\n"
+                    " * counter-based on (seed, epoch, sample), as augmentation's are. */\n"
+                    "NNC_MAYBE_UNUSED static struct { uint64_t seed; int64_t epoch; "
+                    "const uint64_t *ids; } nnc_key;\n");
+    emit_forward(e, MODE_TRAIN);
+    emit_forward(e, MODE_INFER);
+    emit_backward(e);
+    emit_steps(e);
 }
 
 static void emit_init(emit_ctx *e)
@@ -260,13 +238,13 @@ static void emit_init(emit_ctx *e)
                     "NNC_MAYBE_UNUSED static void nnc_init_params(uint64_t seed)\n{\n"
                     "    uint64_t state = seed;\n"
                     "    memset(nnc_params, 0, sizeof nnc_params);\n");
-    for (int i = 0; i < m->num_layers; i++)
-        for (int k = 0; k < m->layers[i].num_params; k++) {
-            const param *p = &m->layers[i].params[k];
+    for (int i = 0; i < m->num_nodes; i++)
+        for (int k = 0; k < m->nodes[i].num_t; k++) {
+            const tensor *p = &m->nodes[i].t[k];
             if (p->init == INIT_GLOROT_UNIFORM)
                 sb_printf(e->out, "    nnc_glorot_uniform(nnc_params + %zu, %zu, %d, %d, "
                                   "&state); /* %s.%s */\n",
-                          p->offset, p->count, p->fan_in, p->fan_out, m->layers[i].id, p->role);
+                          p->offset, p->count, p->fan_in, p->fan_out, m->nodes[i].id, p->role);
         }
     sb_puts(e->out, "    nnc_opt_reset();\n}\n");
 }
@@ -276,20 +254,21 @@ static void emit_tables(emit_ctx *e)
     const model *m = e->m;
     sb_puts(e->out, "NNC_MAYBE_UNUSED static const nncrt_tensor nnc_tensors[] = {\n");
     int nt = 0;
-    for (int i = 0; i < m->num_layers; i++)
-        for (int k = 0; k < m->layers[i].num_params; k++, nt++) {
-            const param *p = &m->layers[i].params[k];
-            sb_printf(e->out, "    {\"%s.%s\", %d, {%d, %d, %d, %d}, %zu, %zu},\n",
-                      m->layers[i].id, p->role, p->ndim, p->shape[0], p->shape[1], p->shape[2],
-                      p->shape[3], p->offset, p->count);
+    for (int i = 0; i < m->num_nodes; i++)
+        for (int k = 0; k < m->nodes[i].num_t; k++, nt++) {
+            const tensor *p = &m->nodes[i].t[k];
+            sb_printf(e->out, "    {\"%s.%s\", %d, {%d, %d, %d, %d}, %zu, %zu, %s},\n",
+                      m->nodes[i].id, p->role, p->ndim, p->shape[0], p->shape[1], p->shape[2],
+                      p->shape[3], p->offset, p->count,
+                      p->kind == TENSOR_STATE ? "NNCRT_TENSOR_STATE" : "NNCRT_TENSOR_TRAINABLE");
         }
     sb_puts(e->out, "};\n\nNNC_MAYBE_UNUSED static const nncrt_layer_info nnc_layers[] = {\n");
-    for (int i = 0; i < m->num_layers; i++) {
-        const layer *l = &m->layers[i];
-        char *s = shape_str(l->out);
+    for (int i = 0; i < m->num_nodes; i++) {
+        const gnode *l = &m->nodes[i];
+        char *s = shape_str(node_out(m, l)->shape);
         size_t np = 0;
-        for (int k = 0; k < l->num_params; k++)
-            np += l->params[k].count;
+        for (int k = 0; k < l->num_t; k++)
+            np += l->t[k].count;
         sb_printf(e->out, "    {\"%s\", \"%s\", \"%s\", %zu, %d},\n", l->id, l->op->name, s, np,
                   l->loc.line);
         free(s);
@@ -337,10 +316,13 @@ static void emit_model_struct(emit_ctx *e)
     sb_printf(e->out, "    .num_classes = NNC_CLASSES, .batch_size = NNC_BATCH,\n"
                       "    .num_class_names = %d, .class_names = nnc_class_names,\n"
                       "    .tensors = nnc_tensors, .num_tensors = NNC_TENSORS,\n"
-                      "    .num_params = NNC_PARAM_BLOCK, .params = nnc_params,\n"
+                      "    .num_params = NNC_PARAM_BLOCK, .params = nnc_params, .grads = nnc_grads,\n"
+                      "    .num_state = NNC_STATE_BLOCK, .state = nnc_state,\n"
+                      "    .trainable_count = %zu, .state_count = %zu,\n"
                       "    .opt_slots = %d, .opt_state = &nnc_opt[0][0], .opt_step = &nnc_step,\n"
                       "    .layers = nnc_layers, .num_layers = %d, .plan_bytes = %zu,\n",
-              m->num_class_names, e->p->opt_slots, m->num_layers, e->p->bytes);
+              m->num_class_names, m->num_params, m->num_state, e->p->opt_slots, m->num_nodes,
+              e->p->bytes);
     sb_puts(e->out, "    .data_train = ");
     put_opt_string(e->out, m->data_train);
     sb_puts(e->out, ",\n    .data_validation = ");
@@ -350,7 +332,8 @@ static void emit_model_struct(emit_ctx *e)
               m->validation_split, m->seed, m->epochs, m->shuffle, m->lr, loss_name(m->loss),
               optimizer_name(m->optimizer));
     sb_puts(e->out, "    .init_params = nnc_init_params, .opt_reset = nnc_opt_reset,\n"
-                    "    .train_step = rt_train_step, .eval_batch = rt_eval_batch,\n"
+                    "    .train_step = rt_train_step, .compute_grads = rt_compute_grads,\n"
+                    "    .apply_update = rt_apply_update, .eval_batch = rt_eval_batch,\n"
                     "    .predict = rt_predict,\n");
     emit_data_options(e);
     augment_emit_fields(e);
@@ -366,10 +349,17 @@ static void emit_glue(emit_ctx *e)
     emit_tables(e);
     sb_puts(e->out,
         "\n#ifndef NNC_DOUBLE\n"
-        "static double rt_train_step(const float *x, const float *y, int n, float lr, "
-        "float *probs)\n{\n"
-        "    double loss = nnc_train_step_real(x, y, n, lr);\n"
+        "static double rt_compute_grads(const float *x, const float *y, int n, "
+        "const nncrt_batch_key *key, float *probs)\n{\n"
+        "    nnc_key.seed = key->seed, nnc_key.epoch = key->epoch, nnc_key.ids = key->sample_ids;\n"
+        "    double loss = nnc_compute_grads(x, y, n);\n"
         "    memcpy(probs, nnc_probs, sizeof *probs * (size_t)n * NNC_CLASSES);\n"
+        "    return loss;\n}\n\n"
+        "static void rt_apply_update(float lr)\n{\n    nnc_apply_update(lr);\n}\n\n"
+        "static double rt_train_step(const float *x, const float *y, int n, float lr, "
+        "const nncrt_batch_key *key, float *probs)\n{\n"
+        "    double loss = rt_compute_grads(x, y, n, key, probs);\n"
+        "    nnc_apply_update(lr);\n"
         "    return loss;\n}\n\n"
         "static double rt_eval_batch(const float *x, const float *y, int n, float *probs)\n{\n"
         "    double loss = nnc_eval_real(x, y, n);\n"

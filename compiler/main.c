@@ -1,5 +1,6 @@
 /* main.c — the nnc command line. Reads as the pipeline:
- * spec_load (parse + check + shapes) → plan_build → emit_trainer → write → build. */
+ * spec_load (parse + graph + shapes + checks) → target_set → fuse_graph →
+ * plan_build → emit_trainer → write → build. */
 #include "nnc.h"
 
 #include <errno.h>
@@ -11,7 +12,8 @@ static void usage(FILE *out)
 {
     fputs("usage: nnc SPEC.yaml [-o trainer.c] [--target T]\n"
           "                                        compile a spec to C (stdout without -o)\n"
-          "       nnc check SPEC.yaml              validate and print the layer table\n"
+          "       nnc check SPEC.yaml [-v]         validate and print the layer table\n"
+          "                                        (-v: also what the fusion pass fused)\n"
           "       nnc build SPEC.yaml [-o trainer] [--cc CC] [--target T] [-v]\n"
           "                                        compile to C and build the trainer\n"
           "       T: host (default), scalar, avx2, avx512 or neon\n"
@@ -137,10 +139,13 @@ int main(int argc, char **argv)
         return 2;
     }
     m->profile = o.profile;
+    fuse_graph(m);
     plan p;
     int rc = plan_build(m, &p);
     if (!rc && o.cmd && !strcmp(o.cmd, "check")) {
         shape_print_table(m, stdout);
+        if (o.verbose)
+            fuse_print(m, stdout);
         printf("Memory plan: %zu bytes at batch %d\n", p.bytes, m->batch_size);
     } else if (!rc) {
         char *text = emit_trainer(m, &p);

@@ -92,10 +92,15 @@ int node_int(const ynode *nd, const char *ctx, long min, long max, long *out);
 int node_real(const ynode *nd, const char *ctx, double min, double max, double *out);
 
 /* ---- the model: what spec.c builds and every later stage reads ------------- */
-enum { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_SIGMOID }; /* softmax, sigmoid: last dense only */
+/* The first four numbers are in the architecture hash of existing weights
+ * files: append, never renumber. */
+enum { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_SIGMOID, ACT_RELU6, ACT_LEAKY_RELU, ACT_ELU,
+       ACT_GELU, ACT_GELU_TANH, ACT_TANH, ACT_SWISH, ACT_KINDS };
+#define ACT_BIT(a) (1u << (a))
 enum { PAD_VALID, PAD_SAME };
 enum { LOSS_SPARSE_CCE, LOSS_CCE, LOSS_BCE };
 enum { OPT_SGD, OPT_ADAM, OPT_RMSPROP };
+enum { MODE_TRAIN, MODE_INFER }; /* fit's forward pass; evaluate, predict, validation */
 
 typedef struct shape3 {
     int h, w, c;
@@ -104,43 +109,70 @@ typedef struct shape3 {
 
 struct op_def;
 
-/* One trainable tensor of a layer, in Keras layout. */
-typedef struct param {
-    const char *role;  /* "kernel", "bias" */
+/* One tensor of a node, in Keras layout: trainable (the optimizer updates
+ * it) or state (saved with the weights, updated by the node itself). */
+enum { TENSOR_TRAINABLE, TENSOR_STATE };
+enum { INIT_ZEROS, INIT_GLOROT_UNIFORM, INIT_ONES, INIT_GLOROT_NORMAL, INIT_HE_NORMAL,
+       INIT_HE_UNIFORM, INIT_LECUN_NORMAL, INIT_LECUN_UNIFORM, INIT_KINDS };
+typedef struct tensor {
+    const char *role;  /* "kernel", "bias", "gamma", "moving_mean" */
+    int kind;          /* TENSOR_* */
     int ndim;
     int shape[4];
     size_t count;
-    size_t offset;     /* into the parameter block, aligned (plan.c) */
-    int init;          /* INIT_GLOROT_UNIFORM, INIT_ZEROS */
+    size_t offset;     /* into the parameter or the state block, aligned (plan.c) */
+    int init;          /* INIT_* */
     int fan_in, fan_out;
-} param;
-enum { INIT_ZEROS, INIT_GLOROT_UNIFORM };
+} tensor;
 
-typedef struct layer {
+#define NODE_MAX_INPUTS 16
+#define NODE_MAX_TENSORS 4
+
+/* A node of the graph: one op applied to input values, giving one value.
+ * Most spec items make one node; a layer option the op's kernel cannot do
+ * (conv2d's activation: gelu) adds a node for it. */
+typedef struct gnode {
     const struct op_def *op;
-    int index;          /* 1-based position in layers: */
+    int index;          /* 1-based position of its item in layers: */
     nnc_loc loc;
     char ctx[48];       /* "conv2d #2" for messages */
     char id[32];        /* "l02_conv2d": generated names, never user text */
-    /* attributes (each op reads what it needs) */
-    int units, filters;
-    int kernel[2], strides[2], pool[2];
-    int padding;
-    int activation;
-    int use_bias;
-    double scale, offset;
-    /* filled by shape.c / the op */
-    shape3 in, out;
-    int pad_top, pad_left;
-    param params[2];
-    int num_params;
-    int needs_dx;       /* some layer before it has parameters */
-    int relu_fused_next;/* its ReLU mask is applied by the next layer's backward */
-    size_t scratch;     /* floats of kernel scratch its backward needs (op's infer) */
-    size_t saved_bytes; /* bytes per sample kept from forward to backward (op's infer) */
-    int saved_buf;      /* plan: buffer index of those bytes */
-    size_t act;         /* plan: activation buffer index */
-} layer;
+    char *name;         /* the item's name: (user text: messages and the summary only) */
+    int in[NODE_MAX_INPUTS], num_in; /* values */
+    int out;
+    void *attr;         /* the op's own attribute struct (ops/op_NAME.c) */
+    int act;            /* ACT_*, applied to the output inside this node's kernel */
+    double act_alpha;   /* leaky_relu's negative slope, elu's alpha */
+    tensor t[NODE_MAX_TENSORS];
+    int num_t;
+    /* filled by the op's infer */
+    size_t scratch;     /* floats of kernel scratch its passes need */
+    size_t saved_bytes; /* bytes per sample kept from forward to backward */
+    size_t batch_floats;/* floats per batch kept from forward to backward (batch statistics) */
+    int saved_buf, batch_buf; /* plan: their buffers */
+    /* fuse.c: annotations; plan and emit read these, never op names */
+    int absorbs;        /* -1, or the node whose forward this node's kernel computes */
+    int absorbed_by;    /* -1, or the node whose kernel computes this node's forward */
+    int bwd_absorbed;   /* with absorbed_by: that node's backward also does this node's dx,
+                           reading this node's output gradient */
+    int mask_in;        /* its backward applies the ReLU mask of input 0's producer */
+    int mask_out;       /* its ReLU mask is applied by its one consumer (mask_in) */
+    int folded;         /* computed by its producer's kernel (an activation): no code */
+} gnode;
+
+/* A value: the output of a node (or the model input), a batch of shape. */
+typedef struct gvalue {
+    shape3 shape;
+    int producer;       /* node; -1 for the model input */
+    int *consumers;     /* nodes, in graph order */
+    int num_consumers;
+    int needs_grad;     /* a node before it has trainable tensors */
+    int view_of;        /* -1, or the value whose buffer this one is (flatten, folded act) */
+    int not_kept;       /* made and used inside one fused kernel: no forward buffer */
+    int grad_not_kept;  /* ... and its gradient too */
+    int buf;            /* plan: activation buffer; -1 for the input x */
+    int grad_buf;       /* plan: gradient region; -1 without one */
+} gvalue;
 
 /* One item of the top-level augment: list (augment.c parses it, emit_augment.c
  * generates it): a Keras preprocessing layer applied per sample during fit. */
@@ -178,9 +210,13 @@ typedef struct model {
     int num_class_names;
     int interpolation;  /* NNCRT_INTERP_* order: bilinear, nearest, area */
     int crop_to_aspect_ratio, pad_to_aspect_ratio, follow_links;
-    /* layers */
-    layer *layers;
-    int num_layers;
+    /* the graph (graph.c), nodes in an order where every input comes first */
+    gnode *nodes;
+    int num_nodes;
+    gvalue *values;
+    int num_values;
+    int input_value;    /* the model input: value 0 */
+    int output_value;   /* the last node's value: class scores */
     /* compile */
     int loss, from_logits;
     nnc_loc loss_loc;
@@ -200,43 +236,64 @@ typedef struct model {
     /* derived */
     int num_classes;
     size_t num_params;  /* trainable values, without alignment padding */
+    size_t num_state;   /* non-trainable values (moving statistics) */
     size_t param_block; /* floats in the parameter block, with padding */
+    size_t state_block; /* floats in the state block, with padding */
     char *arch_sha256;  /* hex; weights files carry it */
 } model;
+
+/* ---- graph.c: values and nodes ------------------------------------------- */
+int graph_add_value(model *m, shape3 shape, int producer);
+gnode *graph_add_node(model *m, const struct op_def *op, int index, nnc_loc loc);
+void graph_connect(model *m);            /* consumers, from every node's inputs */
+const gvalue *node_in(const model *m, const gnode *n, int i);
+const gvalue *node_out(const model *m, const gnode *n);
+int value_root(const model *m, int v);   /* through views to the value that owns the buffer */
+int node_has_bwd(const model *m, const gnode *n); /* trainable tensors, or an input needs grad */
+int node_trainable(const gnode *n);      /* has trainable tensors */
+void graph_free(model *m);
 
 /* ---- ops/: one file per op kind, one row each in ops/optable.c -------------- */
 typedef struct emit_ctx emit_ctx;
 
 typedef struct op_def {
     const char *name;                                     /* spec name */
-    int (*parse)(layer *l, attrs *a);                     /* read attributes */
-    int (*infer)(layer *l, const model *m);               /* l->in → l->out, params */
-    void (*emit_fwd)(emit_ctx *e, const layer *l);        /* kernel definitions */
-    void (*call_fwd)(emit_ctx *e, const layer *l, const char *y, const char *x);
-    void (*call_bwd)(emit_ctx *e, const layer *l, const char *dx, const char *dy,
-                     const char *x, const char *y);
-    int aliases_input;                                    /* output is the input buffer */
     const char *const *keys;                              /* attribute names, NULL-ended */
+    int min_inputs, max_inputs;
+    int (*parse)(gnode *n, attrs *a);                     /* attributes into n->attr */
+    /* input shapes → *out (preset to input 0's shape), tensors, scratch */
+    int (*infer)(gnode *n, const model *m, shape3 *out);
+    void (*emit)(emit_ctx *e, const gnode *n);            /* kernel definitions */
+    void (*call_fwd)(emit_ctx *e, const gnode *n, int mode);
+    void (*call_bwd)(emit_ctx *e, const gnode *n);
+    double (*flops)(const model *m, const gnode *n, int pass); /* per sample; NULL: none */
+    unsigned acts;      /* ACT_BITs its own kernels apply (other activations get a node) */
+    int view;           /* its output is its input, reinterpreted: no code */
+    int applies_mask;   /* its backward can apply the ReLU mask of its input (mask_in) */
 } op_def;
 
 const op_def *op_find(const char *name);
-/* Layer l, a max pool, is computed by the conv2d before it (ops/op_max_pooling2d.c). */
-int pool_fused(const model *m, const layer *l);
-/* ... and that conv's kernel gradient reads this pool's gradient directly,
- * its input gradient (if any) expanding it a sample at a time: this layer
- * writes no dx. */
-int pool_bwd_fused(const model *m, const layer *l);
-/* Scratch a conv2d l needs beyond its own for that: one sample's gradient
- * per sample group, when it expands its pool's gradient for dx (else 0). */
-size_t conv_pool_buffers(const model *m, const layer *l);
 extern const op_def *const op_table[];
 extern const int op_count;
+
+/* ---- ops/ops_util.c: what several ops share -------------------------------- */
+/* Output size along one axis for padding valid|same (TF rules: the odd pixel of
+ * same padding goes after); -1 when the window does not fit. */
+int shape_window(int in, int k, int stride, int padding, int *pad_before);
+void node_add_tensor(gnode *n, const char *role, int kind, int ndim, const int *shape, int init,
+                     int fan_in, int fan_out);
+int node_needs_image(const gnode *n, const model *m); /* error unless input 0 is (H, W, C) */
+/* activation: into n->act; allowed: the ACT_BITs this op accepts */
+int parse_activation(gnode *n, attrs *a, unsigned allowed);
+const char *act_name(int act);
 
 /* ---- spec.c: node tree → model ------------------------------------------- */
 model *spec_load(const char *path); /* NULL on error (reported) */
 /* The same from text already read; PATH only names it in messages. */
 model *spec_load_text(const char *path, const char *text, size_t len);
 void model_free(model *m);
+/* layers.c: the layers: list → graph nodes (names, inputs, attributes) */
+int layers_parse(model *m, const ynode *nd);
 
 /* ---- augment.c / emit_augment.c: the augment: list -------------------------- */
 int augment_parse(model *m, const ynode *nd);
@@ -250,17 +307,17 @@ void augment_print(const model *m, FILE *out);             /* nnc check's list *
 void augment_emit(emit_ctx *e);
 void augment_emit_fields(emit_ctx *e); /* .augment, .data_h, .data_w of nncrt_model */
 
-/* ---- shape.c: shape inference over the layer list ------------------------- */
+/* ---- shape.c: shape inference over the graph ------------------------------- */
 int shape_infer(model *m);
-/* Output size along one axis for padding valid|same (TF rules: the odd pixel of
- * same padding goes after); -1 when the window does not fit. */
-int shape_window(int in, int k, int stride, int padding, int *pad_before);
-void layer_add_param(layer *l, const char *role, int ndim, const int *shape, int init,
-                     int fan_in, int fan_out);
-int layer_needs_image(const layer *l); /* error unless the input is (H, W, C) */
-int parse_activation(layer *l, attrs *a, int allow_softmax);
 void shape_print_table(const model *m, FILE *out);
 char *shape_str(shape3 s); /* "(None, 26, 26, 32)" */
+
+/* ---- check.c: rules for the whole model (output layer against the loss) ------ */
+int check_model(model *m);
+
+/* ---- fuse.c: the fusion pass (annotations on the graph) --------------------- */
+void fuse_graph(model *m);                  /* after target_set: fusions depend on it */
+void fuse_print(const model *m, FILE *out); /* nnc check -v */
 
 /* ---- plan.c: the static memory plan ---------------------------------------- */
 typedef struct buffer {
@@ -269,18 +326,33 @@ typedef struct buffer {
     char what[96];      /* shape comment */
 } buffer;
 
+/* A gradient's place in the gradient arena, or a temporary for the second
+ * and later consumers of a value, whose part is added to the value's. */
+typedef struct grad_region {
+    char name[32];      /* "d05" */
+    size_t offset, count; /* floats into the arena */
+    int value;
+    char what[96];
+} grad_region;
+
 typedef struct plan {
     buffer *bufs;
     int num_bufs;
-    size_t grad_count;  /* floats in each activation-gradient ping-pong buffer */
-    size_t scratch;     /* floats of transpose scratch */
-    size_t bytes;       /* everything: params, grads, optimizer, activations, scratch */
+    grad_region *grads;
+    int num_grads;
+    size_t grad_arena;  /* floats in the gradient arena (liveness-packed) */
+    int *dx_region;     /* [node * NODE_MAX_INPUTS + k]: the region input k's dx goes to, or -1 */
+    size_t scratch;     /* floats of kernel scratch */
+    size_t bytes;       /* everything: params, grads, optimizer, state, activations, scratch */
     int opt_slots;
 } plan;
 
 int plan_build(model *m, plan *p);
 void plan_free(plan *p);
-
+/* The value whose gradient node n's backward reads (its own output's, or that
+ * of a node whose input gradient it computes), and whether it writes input k's. */
+int plan_dy_value(const model *m, const gnode *n);
+int plan_writes_dx(const model *m, const gnode *n, int k);
 /* ---- c_escape.c: user text into generated C, escaped ------------------------- */
 void c_comment_text(strbuf *out, const char *s); /* inside a comment */
 void c_string_lit(strbuf *out, const char *s);   /* a whole "..." literal */
@@ -299,22 +371,32 @@ typedef struct subst {
 void template_emit(strbuf *out, const char *name, const subst *subs, int nsubs);
 const char *template_text(const char *name); /* embedded copy (build/templates_embed.c) */
 
-/* ---- emit.c: the trainer C file ------------------------------------------- */
+/* ---- emit_util.c / emit.c: the trainer C file ------------------------------ */
 struct emit_ctx {
     strbuf *out;
     const model *m;
     const plan *p;
 };
 char *emit_trainer(const model *m, const plan *p); /* the whole C file */
-void emit_comment_loc(emit_ctx *e, const layer *l, const char *what);
+/* The spec line a node came from, its shapes and WHAT, as a comment. */
+void emit_comment_loc(emit_ctx *e, const gnode *n, const char *what);
 void emit_lit_int(subst *s, const char *from, long v);
-void emit_lit_name(subst *s, const char *from, const layer *l, const char *suffix);
+void emit_lit_name(subst *s, const char *from, const gnode *n, const char *suffix);
 int emit_pick_obv(int channels, int vw);
-/* Calls of a layer with a kernel and an optional bias (conv2d, dense), whose
+/* Buffer expressions for calls (valid until the next 16 calls): a value's
+ * activation ("x" for the model input, "NULL" when not kept) or gradient
+ * ("NULL" without one); a node's tensor k in nnc_params / nnc_grads /
+ * nnc_state ("NULL" when it has no tensor k). */
+const char *emit_act(emit_ctx *e, int value);
+const char *emit_grad(emit_ctx *e, int value);
+const char *emit_tensor(emit_ctx *e, const gnode *n, int k, const char *block);
+const char *emit_saved(emit_ctx *e, const gnode *n); /* its saved-per-sample buffer */
+/* dx of input i: its gradient, or NULL when nothing before needs it */
+const char *emit_dx(emit_ctx *e, const gnode *n, int i);
+/* Calls of a node with a kernel and an optional bias (conv2d, dense), whose
  * kernels share one signature. */
-void emit_call_weighted_fwd(emit_ctx *e, const layer *l, const char *y, const char *x);
-void emit_call_weighted_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
-                            const char *x, const char *y);
+void emit_call_weighted_fwd(emit_ctx *e, const gnode *n);
+void emit_call_weighted_bwd(emit_ctx *e, const gnode *n);
 
 /* ---- loss.c / optimizer.c ---------------------------------------------------- */
 int loss_parse(model *m, const ynode *nd);

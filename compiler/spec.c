@@ -236,68 +236,6 @@ static int parse_metrics(const ynode *nd)
     return 0;
 }
 
-static const char *op_names[64];
-
-static int parse_layer(const ynode *item, layer *l)
-{
-    const char *kind;
-    const ynode *args = NULL;
-    nnc_loc loc = item->loc;
-    if (item->kind == NODE_SCALAR) {
-        kind = item->text;
-    } else if (item->kind == NODE_MAP && item->n == 1) {
-        kind = item->keys[0];
-        loc = item->key_locs[0];
-        args = item->items[0];
-    } else {
-        diag_error(item->loc, "layer %d: expected one layer, e.g. '- dense: {units: 10}'",
-                   l->index);
-        return -1;
-    }
-    l->loc = loc;
-    l->op = op_find(kind);
-    if (!l->op) {
-        for (int i = 0; i < op_count; i++)
-            op_names[i] = op_table[i]->name;
-        const char *near = diag_closest(kind, op_names, op_count);
-        diag_error(loc, "layer %d: unknown layer type '%s'%s%s%s", l->index, kind,
-                   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-        return -1;
-    }
-    snprintf(l->ctx, sizeof l->ctx, "%s #%d", l->op->name, l->index);
-    snprintf(l->id, sizeof l->id, "l%02d_%s", l->index, l->op->name);
-    if (args && args->kind != NODE_MAP && args->kind != NODE_NULL) {
-        diag_error(args->loc, "%s: expected a mapping of attributes, found %s", l->ctx,
-                   node_kind_name(args->kind));
-        return -1;
-    }
-    attrs a;
-    attrs_init(&a, args, l->ctx);
-    int rc = l->op->parse(l, &a); /* unknown keys are reported even then: often the cause */
-    return attrs_finish(&a, l->op->keys) | rc;
-}
-
-static int parse_layers(model *m, const ynode *nd)
-{
-    if (nd->kind != NODE_SEQ || nd->n == 0) {
-        diag_error(nd->loc, "layers: expected a non-empty list of layers");
-        return -1;
-    }
-    if (nd->n > 99) {
-        diag_error(nd->loc, "layers: at most 99 layers are supported, found %d", nd->n);
-        return -1;
-    }
-    m->layers = xcalloc((size_t)nd->n, sizeof *m->layers);
-    int rc = 0;
-    for (int i = 0; i < nd->n; i++) {
-        layer *l = &m->layers[i];
-        l->index = i + 1;
-        rc |= parse_layer(nd->items[i], l);
-        m->num_layers = i + 1;
-    }
-    return rc;
-}
-
 /* Keras derives nothing here and fails inside fit; nnc checks the pairing now.
  * Losses are matched by name so that a loss added later (binary_crossentropy
  * for label_mode binary) needs one row in losses[], nothing else. */
@@ -357,7 +295,7 @@ static int parse_top(model *m, const ynode *root)
     if (!(nd = attrs_get(&a, "layers")))
         diag_error(root->loc, "spec: missing 'layers:' (the list of layers)"), rc = -1;
     else
-        rc |= parse_layers(m, nd);
+        rc |= layers_parse(m, nd);
     rc |= loss_parse(m, attrs_get(&a, "loss"));
     rc |= optimizer_parse(m, attrs_get(&a, "optimizer"));
     if ((nd = attrs_get(&a, "metrics")))
@@ -423,7 +361,7 @@ void model_free(model *m)
     for (int i = 0; i < m->num_class_names; i++)
         free(m->class_names[i]);
     free(m->class_names);
-    free(m->layers);
+    graph_free(m);
     free(m->augment);
     free(m->name);
     free(m->data_train);

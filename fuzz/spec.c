@@ -11,6 +11,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     diag_reset();
     model *m = spec_load_text("fuzz.yaml", (const char *)data, size);
     if (m && target_set(m, "avx2") == 0) {
+        fuse_graph(m);
         plan p;
         if (plan_build(m, &p) == 0)
             free(emit_trainer(m, &p));

@@ -154,7 +154,10 @@ static void train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
         nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
         nncrt_batch_augment(m, &c->batch, c->order + at, n, c->seed, epoch);
-        double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, c->batch.probs);
+        for (int i = 0; i < n; i++)
+            c->batch.ids[i] = c->order[at + (size_t)i];
+        nncrt_batch_key key = { c->seed, epoch, c->batch.ids };
+        double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, &key, c->batch.probs);
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
     }

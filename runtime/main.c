@@ -144,7 +144,8 @@ static int check_model(const nncrt_model *m)
                            "regenerate it with the matching nnc", m->abi, NNCRT_ABI);
     if (!m->name || !m->model_hash || m->in_h < 1 || m->in_w < 1 || m->in_c < 1 ||
         m->num_classes < 1 || m->batch_size < 1 || !m->params || !m->init_params ||
-        !m->opt_reset || !m->train_step || !m->eval_batch || !m->predict ||
+        !m->opt_reset || !m->train_step || !m->compute_grads || !m->apply_update ||
+        !m->eval_batch || !m->predict || (m->num_state && !m->state) ||
         (m->opt_slots > 0 && !m->opt_state) ||
         (m->num_class_names && (!m->class_names || m->num_class_names != m->num_classes)) ||
         m->interpolation < NNCRT_INTERP_BILINEAR || m->interpolation > NNCRT_INTERP_AREA ||
@@ -155,8 +156,10 @@ static int check_model(const nncrt_model *m)
         size_t count = 1;
         for (int d = 0; d < t->ndim; d++)
             count *= (size_t)t->shape[d];
-        if (t->ndim < 0 || t->ndim > 4 || count != t->count || t->offset > m->num_params ||
-            t->count > m->num_params - t->offset)
+        size_t block = t->kind == NNCRT_TENSOR_STATE ? m->num_state : m->num_params;
+        if (t->ndim < 0 || t->ndim > 4 || count != t->count || t->offset > block ||
+            t->count > block - t->offset ||
+            (t->kind != NNCRT_TENSOR_TRAINABLE && t->kind != NNCRT_TENSOR_STATE))
             return nncrt_error("tensor %s of the trainer is inconsistent (internal error)", t->name);
     }
     return 0;

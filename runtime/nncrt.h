@@ -15,15 +15,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNCRT_ABI 2
+#define NNCRT_ABI 3
 
-/* One trainable tensor, stored contiguously in nncrt_model.params. */
+/* The key of a training batch: the trainer's random draws (dropout masks) are
+ * a function of (seed, epoch, sample id), not of threads, batch order or
+ * --resume. sample_ids[i] is sample i's index in the training set. */
+typedef struct nncrt_batch_key {
+    uint64_t seed;
+    int64_t epoch;
+    const uint64_t *sample_ids;
+} nncrt_batch_key;
+
+/* nncrt_tensor.kind: where a tensor lives */
+enum { NNCRT_TENSOR_TRAINABLE = 0, NNCRT_TENSOR_STATE = 1 };
+
+/* One tensor, stored contiguously in nncrt_model.params (trainable) or
+ * nncrt_model.state (non-trainable: moving statistics). */
 typedef struct nncrt_tensor {
     const char *name;   /* "l02_conv2d.kernel": l<1-based layer index>_<kind>.<role> */
     int ndim;
     int shape[4];       /* Keras layout: conv kernel (kh,kw,cin,cout), dense (in,out) */
-    size_t offset;      /* in floats, into params (and into each optimizer slot) */
+    size_t offset;      /* in floats, into params (and each optimizer slot) or state */
     size_t count;
+    int kind;           /* NNCRT_TENSOR_TRAINABLE | NNCRT_TENSOR_STATE */
 } nncrt_tensor;
 
 /* One row of the summary table (Keras model.summary). */
@@ -53,6 +67,11 @@ typedef struct nncrt_model {
     size_t num_params;                /* floats in params, alignment padding included;
                                          the trainable count is the sum of tensor counts */
     float *params;                    /* [num_params] */
+    float *grads;                     /* [num_params]: compute_grads writes them */
+    size_t num_state;                 /* floats in state, alignment padding included */
+    float *state;                     /* [num_state]: non-trainable tensors */
+    size_t trainable_count;           /* values in trainable tensors, without padding */
+    size_t state_count;               /* values in state tensors, without padding */
 
     int opt_slots;                    /* optimizer state: opt_slots arrays of num_params */
     float *opt_state;                 /* [opt_slots][num_params] */
@@ -74,14 +93,20 @@ typedef struct nncrt_model {
     const char *optimizer;            /* "adam", "sgd" */
 
     /* Generated code. */
-    void (*init_params)(uint64_t seed);   /* Keras initializers from a seeded RNG */
+    void (*init_params)(uint64_t seed);   /* Keras initializers (and state) from a seeded RNG */
     void (*opt_reset)(void);              /* zero optimizer slots and step */
-    /* forward + loss + backward + one optimizer update; returns mean loss over n,
-       writes class probabilities [n][num_classes] */
-    double (*train_step)(const float *x, const float *y, int n, float lr, float *probs);
-    /* forward + loss, no update; returns mean loss over n */
+    /* training forward + loss + backward + one optimizer update; returns mean
+       loss over n, writes class probabilities [n][num_classes] */
+    double (*train_step)(const float *x, const float *y, int n, float lr,
+                         const nncrt_batch_key *key, float *probs);
+    /* train_step in two halves, for a caller that combines gradients first:
+       the gradients into grads, then the update from grads */
+    double (*compute_grads)(const float *x, const float *y, int n, const nncrt_batch_key *key,
+                            float *probs);
+    void (*apply_update)(float lr);
+    /* inference forward + loss, no update; returns mean loss over n */
     double (*eval_batch)(const float *x, const float *y, int n, float *probs);
-    /* forward only */
+    /* inference forward only */
     void (*predict)(const float *x, int n, float *probs);
 
     /* data options (spec data:, as keras.utils.image_dataset_from_directory);
@@ -105,6 +130,12 @@ typedef struct nncrt_model {
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */
 enum { NNCRT_INTERP_BILINEAR = 0, NNCRT_INTERP_NEAREST = 1, NNCRT_INTERP_AREA = 2 };
+
+/* Where a tensor's values are: in params or in state, by its kind. */
+static inline float *nncrt_tensor_data(const nncrt_model *m, const nncrt_tensor *t)
+{
+    return (t->kind == NNCRT_TENSOR_STATE ? m->state : m->params) + t->offset;
+}
 
 /* Entry point of every generated trainer: dispatches fit/evaluate/predict/summary. */
 int nncrt_main(const nncrt_model *m, int argc, char **argv);

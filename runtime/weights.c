@@ -61,7 +61,7 @@ static nncrt_st_out *tensor_list(const nncrt_model *m, char (*slot_names)[32], s
         t[i].ndim = mt->ndim;
         for (int d = 0; d < mt->ndim; d++)
             t[i].shape[d] = (size_t)mt->shape[d];
-        t[i].data = m->params + mt->offset;
+        t[i].data = nncrt_tensor_data(m, mt);
         t[i].count = mt->count;
     }
     for (int s = 0; s < m->opt_slots; s++) {
@@ -260,7 +260,8 @@ int nncrt_weights_load(const nncrt_model *m, const char *path, bool with_opt,
     if (rc == 0 && with_opt && m->opt_slots > 0)
         rc = load_opt(m, path, &f, meta);
     for (int i = 0; rc == 0 && i < m->num_tensors; i++)
-        nncrt_st_get_f32(&f, nncrt_st_find(&f, m->tensors[i].name), m->params + m->tensors[i].offset);
+        nncrt_st_get_f32(&f, nncrt_st_find(&f, m->tensors[i].name),
+                         nncrt_tensor_data(m, &m->tensors[i]));
     if (rc == 0 && with_opt && m->opt_slots == 0) {
         meta->has_opt = true;   /* a stateless optimizer: only the step to restore */
         if (m->opt_step)

@@ -52,3 +52,12 @@ NNC_MAYBE_UNUSED static inline void nnc_sum_rows(nnc_real *restrict out,
         for (int j = 0; j < c; j++)
             out[j] += m[i * c + j];
 }
+
+/* dst[i] += src[i]: a later consumer's part of a value's gradient, added in
+ * one fixed order. */
+NNC_MAYBE_UNUSED static inline void nnc_add_to(nnc_real *restrict dst,
+                                               const nnc_real *restrict src, long count)
+{
+    for (long i = 0; i < count; i++)
+        dst[i] += src[i];
+}

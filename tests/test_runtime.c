@@ -582,8 +582,8 @@ static void test_safetensors_invalid(void **state)
 static float w_params[10], w_opt[2][10];
 static int64_t w_step;
 static const nncrt_tensor w_tensors[] = {
-    { "l01_dense.kernel", 2, { 4, 2, 0, 0 }, 0, 8 },
-    { "l01_dense.bias", 1, { 2, 0, 0, 0 }, 8, 2 },
+    { "l01_dense.kernel", 2, { 4, 2, 0, 0 }, 0, 8, NNCRT_TENSOR_TRAINABLE },
+    { "l01_dense.bias", 1, { 2, 0, 0, 0 }, 8, 2, NNCRT_TENSOR_TRAINABLE },
 };
 static const char *const w_names[] = { "cat \"quoted\"", "dog\\" };
 

@@ -37,8 +37,8 @@ static float grad[NPARAMS];              /* scratch: gradient of one batch */
 static float xs[B][D];                   /* scratch: rescaled inputs */
 
 static const nncrt_tensor tensors[] = {
-    { "l01_dense.kernel", 2, { D, K, 0, 0 }, KERNEL, (size_t)D * K },
-    { "l01_dense.bias", 1, { K, 0, 0, 0 }, BIAS, K },
+    { "l01_dense.kernel", 2, { D, K, 0, 0 }, KERNEL, (size_t)D * K, NNCRT_TENSOR_TRAINABLE },
+    { "l01_dense.bias", 1, { K, 0, 0, 0 }, BIAS, K, NNCRT_TENSOR_TRAINABLE },
 };
 
 static const nncrt_layer_info layers[] = {
@@ -110,8 +110,10 @@ static double eval_batch(const float *x, const float *y, int n, float *probs)
     return loss(y, probs, n);
 }
 
-static double train_step(const float *x, const float *y, int n, float lr, float *probs)
+static double compute_grads(const float *x, const float *y, int n, const nncrt_batch_key *key,
+                            float *probs)
 {
+    (void)key;   /* nothing random in this model */
     forward(x, n, probs);
     double l = loss(y, probs, n);
     memset(grad, 0, sizeof grad);
@@ -123,11 +125,23 @@ static double train_step(const float *x, const float *y, int n, float lr, float 
                 grad[KERNEL + d * K + k] += xs[i][d] * g;
         }
     }
+    return l;
+}
+
+static void apply_update(float lr)
+{
     for (int j = 0; j < NPARAMS; j++) {
         velocity[j] = MOMENTUM * velocity[j] - lr * grad[j];
         params[j] += velocity[j];
     }
     step++;
+}
+
+static double train_step(const float *x, const float *y, int n, float lr,
+                         const nncrt_batch_key *key, float *probs)
+{
+    double l = compute_grads(x, y, n, key, probs);
+    apply_update(lr);
     return l;
 }
 
@@ -151,6 +165,8 @@ static const nncrt_model model = {
     .num_tensors = 2,
     .num_params = NPARAMS,
     .params = params,
+    .grads = grad,
+    .trainable_count = NPARAMS,
     .opt_slots = 1,
     .opt_state = velocity,
     .opt_step = &step,
@@ -169,6 +185,8 @@ static const nncrt_model model = {
     .init_params = init_params,
     .opt_reset = opt_reset,
     .train_step = train_step,
+    .compute_grads = compute_grads,
+    .apply_update = apply_update,
     .eval_batch = eval_batch,
     .predict = predict,
 };

@@ -1,29 +1,40 @@
 /* ops/op_conv2d.c — Keras Conv2D: kernel (kh, kw, cin, cout), strides, padding
  * valid|same, bias and relu|linear activation fused into the kernel. */
-#include "nnc.h"
+#include "ops.h"
+
+typedef struct conv2d_attr {
+    int filters, kernel[2], strides[2], padding, use_bias;
+    int pad_top, pad_left; /* infer */
+} conv2d_attr;
 
 static const char *const keys[] = {"filters", "kernel_size", "strides", "padding",
                                    "activation", "use_bias", NULL};
 static const char *const paddings[] = {"valid", "same", NULL};
 
-static int parse(layer *l, attrs *a)
+static int parse(gnode *n, attrs *a)
 {
+    conv2d_attr *c = n->attr = xcalloc(1, sizeof *c);
     long filters, k[2], s[2];
     if (!attrs_get(a, "filters") || !attrs_get(a, "kernel_size")) {
-        diag_error(l->loc, "%s: needs 'filters' and 'kernel_size' (e.g. {filters: 32, "
-                           "kernel_size: 3})", l->ctx);
+        diag_error(n->loc, "%s: needs 'filters' and 'kernel_size' (e.g. {filters: 32, "
+                           "kernel_size: 3})", n->ctx);
         return -1;
     }
     if (attrs_int(a, "filters", 0, 1, 65536, &filters) ||
         attrs_pair(a, "kernel_size", 0, 1, 64, k) || attrs_pair(a, "strides", 1, 1, 64, s) ||
-        attrs_enum(a, "padding", paddings, PAD_VALID, &l->padding) ||
-        attrs_bool(a, "use_bias", 1, &l->use_bias) || parse_activation(l, a, 0))
+        attrs_enum(a, "padding", paddings, PAD_VALID, &c->padding) ||
+        attrs_bool(a, "use_bias", 1, &c->use_bias) ||
+        parse_activation(n, a, ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU)))
         return -1;
-    l->filters = (int)filters;
-    l->kernel[0] = (int)k[0], l->kernel[1] = (int)k[1];
-    l->strides[0] = (int)s[0], l->strides[1] = (int)s[1];
+    c->filters = (int)filters;
+    c->kernel[0] = (int)k[0], c->kernel[1] = (int)k[1];
+    c->strides[0] = (int)s[0], c->strides[1] = (int)s[1];
     return 0;
 }
+
+static shape3 in_shape(const model *m, const gnode *n) { return node_in(m, n, 0)->shape; }
+static shape3 out_shape(const model *m, const gnode *n) { return node_out(m, n)->shape; }
+static int needs_dx(const model *m, const gnode *n) { return node_in(m, n, 0)->needs_grad; }
 
 /* Sample groups of a SIMD kernel gradient, each with its own copy of dw:
  * threads take whole groups (at most this many threads share that work). */
@@ -32,43 +43,72 @@ static int dw_groups(const model *m)
     return m->batch_size < 8 ? m->batch_size : 8;
 }
 
-size_t conv_pool_buffers(const model *m, const layer *l)
+static int infer(gnode *n, const model *m, shape3 *out)
 {
-    const layer *next = l->index < m->num_layers ? &m->layers[l->index] : NULL;
-    if (!l->needs_dx || !next || !pool_bwd_fused(m, next))
-        return 0;
-    return (size_t)dw_groups(m) * l->out.h * l->out.w * l->out.c;
-}
-
-static int infer(layer *l, const model *m)
-{
-    if (layer_needs_image(l))
+    conv2d_attr *c = n->attr;
+    shape3 in = in_shape(m, n);
+    if (node_needs_image(n, m))
         return -1;
-    int oh = shape_window(l->in.h, l->kernel[0], l->strides[0], l->padding, &l->pad_top);
-    int ow = shape_window(l->in.w, l->kernel[1], l->strides[1], l->padding, &l->pad_left);
+    int oh = shape_window(in.h, c->kernel[0], c->strides[0], c->padding, &c->pad_top);
+    int ow = shape_window(in.w, c->kernel[1], c->strides[1], c->padding, &c->pad_left);
     if (oh < 1 || ow < 1) {
-        diag_error(l->loc, "%s: kernel_size %dx%d does not fit input %dx%dx%d with padding %s",
-                   l->ctx, l->kernel[0], l->kernel[1], l->in.h, l->in.w, l->in.c,
-                   paddings[l->padding]);
+        diag_error(n->loc, "%s: kernel_size %dx%d does not fit input %dx%dx%d with padding %s",
+                   n->ctx, c->kernel[0], c->kernel[1], in.h, in.w, in.c, paddings[c->padding]);
         return -1;
     }
-    l->out = (shape3){oh, ow, l->filters, 0};
-    int ks[4] = {l->kernel[0], l->kernel[1], l->in.c, l->filters};
-    int rf = l->kernel[0] * l->kernel[1];
-    layer_add_param(l, "kernel", 4, ks, INIT_GLOROT_UNIFORM, rf * l->in.c, rf * l->filters);
-    if (l->use_bias)
-        layer_add_param(l, "bias", 1, &l->filters, INIT_ZEROS, 0, 0);
+    *out = (shape3){oh, ow, c->filters, 0};
+    int ks[4] = {c->kernel[0], c->kernel[1], in.c, c->filters};
+    int rf = c->kernel[0] * c->kernel[1];
+    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 4, ks, INIT_GLOROT_UNIFORM, rf * in.c,
+                    rf * c->filters);
+    if (c->use_bias)
+        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &c->filters, INIT_ZEROS, 0, 0);
     /* scratch: the kernel (transposed, or dw's partial sums), or first the
      * bias gradient's per-sample sums; then (SIMD) the sample groups' copies
      * of dw */
-    size_t dw = (size_t)ks[0] * ks[1] * ks[2] * ks[3], b = (size_t)m->batch_size * l->filters;
-    l->scratch = (b > dw ? b : dw) + (size_t)dw_groups(m) * dw;
+    size_t dw = (size_t)ks[0] * ks[1] * ks[2] * ks[3], b = (size_t)m->batch_size * c->filters;
+    n->scratch = (b > dw ? b : dw) + (size_t)dw_groups(m) * dw;
     return 0;
 }
 
-/* Placeholders shared by every conv template: shapes, window, padding. */
-static int conv_dims(subst *s, shape3 in, shape3 out, const layer *l, int pt, int pl)
+/* Windows that tile the conv's output (max_pooling2d_tiled), after a conv2d
+ * with SIMD kernels whose row tile (pool rows x covered columns x 4 vectors)
+ * fits 64 KiB of stack: the conv computes the pool, and its own output never
+ * goes to memory. *bwd: its backward also reads the pool's gradient and window
+ * positions instead of a dx the pool would write: always without an input
+ * gradient, and with one when the stride-1 SIMD kernel computes it, expanding
+ * one sample's conv gradient at a time into a buffer per sample group, up to
+ * 256 KiB so that it stays in cache. */
+int conv2d_can_absorb_pool(const model *m, const gnode *conv, const gnode *pool, int *bwd)
 {
+    const conv2d_attr *c = conv->attr;
+    shape3 co = out_shape(m, conv), po = out_shape(m, pool), ci = in_shape(m, conv);
+    int size[2];
+    max_pooling2d_size(pool, size);
+    size_t tile = (size_t)size[0] * po.w * size[1] * 4 * (size_t)m->vw;
+    if (!m->vw || co.c % m->vw || !max_pooling2d_tiled(m, pool) || tile > 16384)
+        return 0;
+    size_t sample = (size_t)co.h * co.w * co.c;
+    *bwd = !needs_dx(m, conv) || (ci.c % m->vw == 0 && c->strides[0] == 1 &&
+                                  c->strides[1] == 1 && sample <= 65536);
+    return 1;
+}
+
+/* With bwd and a dx: one sample's gradient per sample group in the scratch. */
+void conv2d_absorb_pool(const model *m, gnode *conv, gnode *pool, int bwd)
+{
+    shape3 co = out_shape(m, conv);
+    conv->absorbs = (int)(pool - m->nodes);
+    pool->absorbed_by = (int)(conv - m->nodes);
+    pool->bwd_absorbed = bwd;
+    if (bwd && needs_dx(m, conv))
+        conv->scratch += (size_t)dw_groups(m) * co.h * co.w * co.c;
+}
+
+/* Placeholders shared by every conv template: shapes, window, padding. */
+static int conv_dims(subst *s, shape3 in, shape3 out, const gnode *nd, int pt, int pl)
+{
+    const conv2d_attr *l = nd->attr;
     int n = 0;
     emit_lit_int(&s[n++], "IH", in.h), emit_lit_int(&s[n++], "IW", in.w);
     emit_lit_int(&s[n++], "IC", in.c), emit_lit_int(&s[n++], "OH", out.h);
@@ -79,28 +119,27 @@ static int conv_dims(subst *s, shape3 in, shape3 out, const layer *l, int pt, in
     return n;
 }
 
-/* The layer before l ends in a ReLU whose mask l's dx applies. */
-static int mask_dx(const model *m, const layer *l)
-{
-    return l->needs_dx && l->index > 1 && m->layers[l->index - 2].relu_fused_next;
-}
+/* The node before ends in a ReLU whose mask this node's dx applies. */
+static int mask_dx(const model *m, const gnode *n) { return needs_dx(m, n) && n->mask_in; }
 
 /* Placeholders of the max pool a conv computes (pool, or none: NULL): its
  * windows and its output size. */
-static int pool_dims(subst *s, const layer *pool)
+static int pool_dims(subst *s, const model *m, const gnode *pool)
 {
-    emit_lit_int(&s[0], "PPH", pool ? pool->pool[0] : 1);
-    emit_lit_int(&s[1], "PPW", pool ? pool->pool[1] : 1);
-    emit_lit_int(&s[2], "POH", pool ? pool->out.h : 1);
-    emit_lit_int(&s[3], "POW", pool ? pool->out.w : 1);
+    int size[2] = {1, 1};
+    if (pool)
+        max_pooling2d_size(pool, size);
+    emit_lit_int(&s[0], "PPH", size[0]);
+    emit_lit_int(&s[1], "PPW", size[1]);
+    emit_lit_int(&s[2], "POH", pool ? out_shape(m, pool).h : 1);
+    emit_lit_int(&s[3], "POW", pool ? out_shape(m, pool).w : 1);
     return 4;
 }
 
-/* The max pool after l when l computes it, else NULL. */
-static const layer *fused_pool(const model *m, const layer *l)
+/* The max pool after n when n computes it, else NULL. */
+static const gnode *fused_pool(const model *m, const gnode *n)
 {
-    const layer *next = l->index < m->num_layers ? &m->layers[l->index] : NULL;
-    return next && pool_fused(m, next) ? next : NULL;
+    return n->absorbs >= 0 ? &m->nodes[n->absorbs] : NULL;
 }
 
 /* Register block of a kernel reducing over `reduce` channels into `outc`:
@@ -116,8 +155,8 @@ static void pick_block(int reduce, int outc, int vw, int *obv, int *pb)
 
 /* One instance of templates/conv2d_simd.c: forward (with the max pool after
  * it, pool), or dx as a convolution of dy. */
-static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, int pt, int pl,
-                           int relu, int bias, int mask, const layer *pool, const char *fn,
+static void emit_simd_conv(emit_ctx *e, const gnode *l, shape3 in, shape3 out, int pt, int pl,
+                           int relu, int bias, int mask, const gnode *pool, const char *fn,
                            const char *block)
 {
     subst s[31];
@@ -126,7 +165,7 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", pb);
     emit_lit_int(&s[n++], "POOL", pool != NULL), emit_lit_int(&s[n++], "MASK", mask);
-    n += pool_dims(&s[n], pool);
+    n += pool_dims(&s[n], e->m, pool);
     emit_lit_name(&s[n++], "conv2d_simd_fwd_pool", l, "fwd_pool");
     emit_lit_name(&s[n++], "conv2d_simd_fwd", l, fn);
     char fm[32], row[32];
@@ -141,14 +180,17 @@ static void emit_simd_conv(emit_ctx *e, const layer *l, shape3 in, shape3 out, i
     template_emit(e->out, "conv2d_simd", s, n);
 }
 
-static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
+static void emit_simd_bwd(emit_ctx *e, const gnode *nd, int simd_dx)
 {
+    const model *m = e->m;
+    const conv2d_attr *l = nd->attr;
+    shape3 lin = in_shape(m, nd), lout = out_shape(m, nd);
     subst s[34];
-    int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
+    int n = conv_dims(s, lin, lout, nd, l->pad_top, l->pad_left);
     /* 8 accumulators: 4 kernel rows times 2 vectors reuse each dy load
      * better than 2 times 4 (dy of a sample often outgrows L1), when there
      * are 4 rows (KW*IC) to block */
-    int obv = emit_pick_obv(l->out.c, e->m->vw), rows = l->kernel[1] * l->in.c, kb = 1;
+    int obv = emit_pick_obv(lout.c, e->m->vw), rows = l->kernel[1] * lin.c, kb = 1;
     if (obv > 2 && rows >= 4)
         obv = 2;
     int rb = 8 / obv;
@@ -157,133 +199,157 @@ static void emit_simd_bwd(emit_ctx *e, const layer *l, int simd_dx)
      * is a short tail (measured 60 -> 76 GFLOP/s per core on 3x3x1 and 3x3x3) */
     int k = rows <= 9 ? 9 / rows : 0;
     k = k > l->kernel[0] ? l->kernel[0] : k;
-    if (l->in.c <= 4 && k > 0 && k * rows >= 8 && l->kernel[0] % k == 0)
+    if (lin.c <= 4 && k > 0 && k * rows >= 8 && l->kernel[0] % k == 0)
         obv = 1, rb = rows, kb = k;
     emit_lit_int(&s[n++], "RB", rb), emit_lit_int(&s[n++], "KB", kb);
     emit_lit_int(&s[n++], "OBV", obv);
-    const layer *pool = fused_pool(e->m, l);
-    emit_lit_int(&s[n++], "GH", pool ? pool->out.h * pool->pool[0] : l->out.h);
-    emit_lit_int(&s[n++], "GW", pool ? pool->out.w * pool->pool[1] : l->out.w);
-    emit_lit_int(&s[n++], "POOLED", pool && pool_bwd_fused(e->m, pool));
-    n += pool_dims(&s[n], pool);
+    const gnode *pool = fused_pool(m, nd);
+    int psz[2] = {1, 1};
+    if (pool)
+        max_pooling2d_size(pool, psz);
+    emit_lit_int(&s[n++], "GH", pool ? out_shape(m, pool).h * psz[0] : lout.h);
+    emit_lit_int(&s[n++], "GW", pool ? out_shape(m, pool).w * psz[1] : lout.w);
+    emit_lit_int(&s[n++], "POOLED", pool && pool->bwd_absorbed);
+    n += pool_dims(&s[n], m, pool);
     emit_lit_int(&s[n++], "DBS", l->use_bias && !pool);
     emit_lit_int(&s[n++], "BATCH", e->m->batch_size);
     emit_lit_int(&s[n++], "NPART", dw_groups(e->m));
-    emit_lit_name(&s[n++], "conv2d_simd_dw_all", l, "dw_all");
-    emit_lit_name(&s[n++], "conv2d_simd_dw_units", l, "dw_units");
-    emit_lit_name(&s[n++], "conv2d_simd_group_start", l, "group_start");
-    emit_lit_name(&s[n++], "conv2d_simd_dw_reduce", l, "dw_reduce");
-    emit_lit_name(&s[n++], "conv2d_simd_dw", l, "dw_simd");
-    emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
-    emit_lit_name(&s[n++], "conv2d_simd_dw_rows", l, "dw_rows_simd");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_all", nd, "dw_all");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_units", nd, "dw_units");
+    emit_lit_name(&s[n++], "conv2d_simd_group_start", nd, "group_start");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_reduce", nd, "dw_reduce");
+    emit_lit_name(&s[n++], "conv2d_simd_dw", nd, "dw_simd");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_unit", nd, "dw_unit");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_rows", nd, "dw_rows_simd");
     template_emit(e->out, "conv2d_simd_bwd", s, n);
     if (!simd_dx)
         return;
     if (l->strides[0] > 1 || l->strides[1] > 1) { /* one column phase at a time */
         int cbv, pb;
-        pick_block(l->out.c, l->in.c, e->m->vw, &cbv, &pb);
-        n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
+        pick_block(lout.c, lin.c, e->m->vw, &cbv, &pb);
+        n = conv_dims(s, lin, lout, nd, l->pad_top, l->pad_left);
         emit_lit_int(&s[n++], "PB", pb), emit_lit_int(&s[n++], "OBV", cbv);
-        emit_lit_int(&s[n++], "MASK", mask_dx(e->m, l));
-        emit_lit_name(&s[n++], "conv2d_simd_dxs", l, "dx_simd");
-        emit_lit_name(&s[n++], "conv2d_simd_dxs_block", l, "dxs_block");
-        emit_lit_name(&s[n++], "conv2d_simd_dxs_tap", l, "dxs_tap");
+        emit_lit_int(&s[n++], "MASK", mask_dx(m, nd));
+        emit_lit_name(&s[n++], "conv2d_simd_dxs", nd, "dx_simd");
+        emit_lit_name(&s[n++], "conv2d_simd_dxs_block", nd, "dxs_block");
+        emit_lit_name(&s[n++], "conv2d_simd_dxs_tap", nd, "dxs_tap");
         template_emit(e->out, "conv2d_simd_dxs", s, n);
         return;
     }
     /* dx = dy (OH x OW x OC) convolved into IH x IW x IC with padding K-1-P */
-    emit_simd_conv(e, l, l->out, l->in, l->kernel[0] - 1 - l->pad_top,
-                   l->kernel[1] - 1 - l->pad_left, 0, 0, mask_dx(e->m, l), NULL, "dx_conv",
+    emit_simd_conv(e, nd, lout, lin, l->kernel[0] - 1 - l->pad_top,
+                   l->kernel[1] - 1 - l->pad_left, 0, 0, mask_dx(m, nd), NULL, "dx_conv",
                    "dx_block");
-    n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
-    emit_lit_int(&s[n++], "MASK", mask_dx(e->m, l));
-    emit_lit_int(&s[n++], "POOLED", pool && pool_bwd_fused(e->m, pool));
-    n += pool_dims(&s[n], pool);
-    emit_lit_name(&s[n++], "conv2d_simd_dx_kernel", l, "dx_kernel");
-    emit_lit_name(&s[n++], "conv2d_simd_bwd_pool", l, "bwd_pool");
-    emit_lit_name(&s[n++], "conv2d_simd_dx", l, "dx_simd");
-    emit_lit_name(&s[n++], "dx_conv_mask", l, "dx_conv_mask");
-    emit_lit_name(&s[n++], "dx_conv_row", l, "dx_block_row");
-    emit_lit_name(&s[n++], "conv2d_simd_dw_unit", l, "dw_unit");
-    emit_lit_name(&s[n++], "conv2d_simd_dw_units", l, "dw_units");
+    n = conv_dims(s, lin, lout, nd, l->pad_top, l->pad_left);
+    emit_lit_int(&s[n++], "MASK", mask_dx(m, nd));
+    emit_lit_int(&s[n++], "POOLED", pool && pool->bwd_absorbed);
+    n += pool_dims(&s[n], m, pool);
+    emit_lit_name(&s[n++], "conv2d_simd_dx_kernel", nd, "dx_kernel");
+    emit_lit_name(&s[n++], "conv2d_simd_bwd_pool", nd, "bwd_pool");
+    emit_lit_name(&s[n++], "conv2d_simd_dx", nd, "dx_simd");
+    emit_lit_name(&s[n++], "dx_conv_mask", nd, "dx_conv_mask");
+    emit_lit_name(&s[n++], "dx_conv_row", nd, "dx_block_row");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_unit", nd, "dw_unit");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_units", nd, "dw_units");
     emit_lit_int(&s[n++], "NPART", dw_groups(e->m));
-    emit_lit_name(&s[n++], "conv2d_simd_group_start", l, "group_start");
-    emit_lit_name(&s[n++], "conv2d_simd_dw_reduce", l, "dw_reduce");
+    emit_lit_name(&s[n++], "conv2d_simd_group_start", nd, "group_start");
+    emit_lit_name(&s[n++], "conv2d_simd_dw_reduce", nd, "dw_reduce");
     template_emit(e->out, "conv2d_simd_dx", s, n);
 }
 
 /* The scalar kernels always come out (they are the reference and the
  * fallback); a SIMD target adds its own for what its vectors divide. */
-static void emit_fwd(emit_ctx *e, const layer *l)
+static void emit(emit_ctx *e, const gnode *nd)
 {
-    int vw = e->m->vw;
-    int simd = vw && l->out.c % vw == 0;
-    int simd_dx = simd && l->needs_dx && l->in.c % vw == 0;
+    const model *m = e->m;
+    const conv2d_attr *l = nd->attr;
+    shape3 lin = in_shape(m, nd), lout = out_shape(m, nd);
+    int vw = m->vw, relu = nd->act == ACT_RELU;
+    int simd = vw && lout.c % vw == 0;
+    int simd_dx = simd && needs_dx(m, nd) && lin.c % vw == 0;
     subst s[28];
-    int n = conv_dims(s, l->in, l->out, l, l->pad_top, l->pad_left);
-    emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
+    int n = conv_dims(s, lin, lout, nd, l->pad_top, l->pad_left);
+    emit_lit_int(&s[n++], "RELU", relu);
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
-    emit_lit_int(&s[n++], "NEED_DX", l->needs_dx);
-    emit_lit_int(&s[n++], "MASK_DY", l->activation == ACT_RELU && !l->relu_fused_next);
-    emit_lit_int(&s[n++], "DB_DONE", l->use_bias && fused_pool(e->m, l) != NULL);
+    emit_lit_int(&s[n++], "NEED_DX", needs_dx(m, nd));
+    emit_lit_int(&s[n++], "MASK_DY", relu && !nd->mask_out);
+    emit_lit_int(&s[n++], "DB_DONE", l->use_bias && fused_pool(m, nd) != NULL);
     emit_lit_int(&s[n++], "DB_IN_DW", simd);
-    emit_lit_int(&s[n++], "MASK_DX", mask_dx(e->m, l));
-    emit_lit_name(&s[n++], "conv2d_fwd", l, simd ? "fwd_scalar" : "fwd");
-    emit_lit_name(&s[n++], "conv2d_bwd", l, "bwd");
-    emit_lit_name(&s[n++], "conv2d_dw_rows", l, "dw_rows");
-    emit_lit_name(&s[n++], "conv2d_dw", l, "dw_scalar");
-    emit_lit_name(&s[n++], "conv2d_dx", l, "dx_scalar");
-    emit_lit_name(&s[n++], "dw_impl", l, simd ? "dw_simd" : "dw_scalar");
-    emit_lit_name(&s[n++], "dx_impl", l, simd_dx ? "dx_simd" : "dx_scalar");
-    emit_comment_loc(e, l, l->padding == PAD_SAME ? "same" : "valid");
+    emit_lit_int(&s[n++], "MASK_DX", mask_dx(m, nd));
+    emit_lit_name(&s[n++], "conv2d_fwd", nd, simd ? "fwd_scalar" : "fwd");
+    emit_lit_name(&s[n++], "conv2d_bwd", nd, "bwd");
+    emit_lit_name(&s[n++], "conv2d_dw_rows", nd, "dw_rows");
+    emit_lit_name(&s[n++], "conv2d_dw", nd, "dw_scalar");
+    emit_lit_name(&s[n++], "conv2d_dx", nd, "dx_scalar");
+    emit_lit_name(&s[n++], "dw_impl", nd, simd ? "dw_simd" : "dw_scalar");
+    emit_lit_name(&s[n++], "dx_impl", nd, simd_dx ? "dx_simd" : "dx_scalar");
+    emit_comment_loc(e, nd, l->padding == PAD_SAME ? "same" : "valid");
     if (simd) {
-        sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
+        sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", m->target, vw,
                   simd_dx ? "" : "; dx by the scalar kernel");
-        emit_simd_conv(e, l, l->in, l->out, l->pad_top, l->pad_left,
-                       l->activation == ACT_RELU, l->use_bias, 0, fused_pool(e->m, l), "fwd",
-                       "block");
-        emit_simd_bwd(e, l, simd_dx);
+        emit_simd_conv(e, nd, lin, lout, l->pad_top, l->pad_left, relu, l->use_bias, 0,
+                       fused_pool(m, nd), "fwd", "block");
+        emit_simd_bwd(e, nd, simd_dx);
     }
     template_emit(e->out, "conv2d", s, n);
 }
 
-/* Fused with the max pool after it: that layer's output and window
- * positions, written by this layer's kernel. */
-static void call_fwd(emit_ctx *e, const layer *l, const char *y, const char *x)
+/* Fused with the max pool after it: that node's output and window
+ * positions, written by this node's kernel. */
+static void call_fwd(emit_ctx *e, const gnode *n, int mode)
 {
-    const layer *pool = fused_pool(e->m, l);
+    (void)mode;
+    const gnode *pool = fused_pool(e->m, n);
     if (!pool) {
-        emit_call_weighted_fwd(e, l, y, x);
+        emit_call_weighted_fwd(e, n);
         return;
     }
-    char b[64] = "NULL";
-    if (l->num_params > 1)
-        snprintf(b, sizeof b, "nnc_params + %zu", l->params[1].offset);
-    sb_printf(e->out, "    %s_fwd_pool(%s, (unsigned char *)%s, %s, nnc_params + %zu, %s, n);\n",
-              l->id, e->p->bufs[pool->act].name, e->p->bufs[pool->saved_buf].name, x,
-              l->params[0].offset, b);
+    sb_printf(e->out, "    %s_fwd_pool(%s, (unsigned char *)%s, %s, %s, %s, n);\n", n->id,
+              emit_act(e, pool->out), emit_saved(e, pool), emit_act(e, n->in[0]),
+              emit_tensor(e, n, 0, "nnc_params"), emit_tensor(e, n, 1, "nnc_params"));
 }
 
-/* With the pool after it leaving dx to this layer (pool_bwd_fused), dy is
- * that pool's gradient: dw reads it and the window positions (no dx), or
- * bwd_pool expands it one sample at a time for dw and dx; the pool sums the
- * bias gradient. */
-static void call_bwd(emit_ctx *e, const layer *l, const char *dx, const char *dy,
-                     const char *x, const char *y)
+/* With the pool after it leaving dx to this node (bwd_absorbed), dy is that
+ * pool's gradient: dw reads it and the window positions (no dx), or bwd_pool
+ * expands it one sample at a time for dw and dx; the pool sums the bias
+ * gradient. */
+static void call_bwd(emit_ctx *e, const gnode *n)
 {
-    const layer *pool = fused_pool(e->m, l);
-    if (!pool || !pool_bwd_fused(e->m, pool)) {
-        emit_call_weighted_bwd(e, l, dx, dy, x, y);
+    const gnode *pool = fused_pool(e->m, n);
+    if (!pool || !pool->bwd_absorbed) {
+        emit_call_weighted_bwd(e, n);
         return;
     }
-    const char *am = e->p->bufs[pool->saved_buf].name;
-    if (l->needs_dx)
-        sb_printf(e->out, "    %s_bwd_pool(nnc_grads + %zu, %s, %s, (const unsigned char *)%s, %s, "
-                          "nnc_params + %zu, nnc_scratch, n);\n",
-                  l->id, l->params[0].offset, dx, dy, am, x, l->params[0].offset);
+    const char *am = emit_saved(e, pool), *dy = emit_grad(e, pool->out);
+    if (needs_dx(e->m, n))
+        sb_printf(e->out, "    %s_bwd_pool(%s, %s, %s, (const unsigned char *)%s, %s, "
+                          "%s, nnc_scratch, n);\n",
+                  n->id, emit_tensor(e, n, 0, "nnc_grads"), emit_dx(e, n, 0), dy, am,
+                  emit_act(e, n->in[0]), emit_tensor(e, n, 0, "nnc_params"));
     else
-        sb_printf(e->out, "    %s_dw_all(nnc_grads + %zu, NULL, nnc_scratch, %s, (const unsigned char *)%s, "
-                          "%s, n);\n", l->id, l->params[0].offset, dy, am, x);
+        sb_printf(e->out, "    %s_dw_all(%s, NULL, nnc_scratch, %s, (const unsigned char *)%s, "
+                          "%s, n);\n", n->id, emit_tensor(e, n, 0, "nnc_grads"), dy, am,
+                  emit_act(e, n->in[0]));
 }
 
-const op_def op_conv2d = {"conv2d", parse, infer, emit_fwd, call_fwd, call_bwd, 0, keys};
+/* Multiply-adds of one sample, as FLOPs: over the output pixels a max pool it
+ * computes reads (the others are neither computed nor get dw work); dx as for
+ * every pixel. */
+static double flops(const model *m, const gnode *n, int pass)
+{
+    shape3 out = out_shape(m, n);
+    const gnode *pool = fused_pool(m, n);
+    double per_pixel = 2.0 * (double)n->t[0].count, pixels = (double)out.h * out.w, used = pixels;
+    if (pool) {
+        int size[2];
+        max_pooling2d_size(pool, size);
+        used = (double)out_shape(m, pool).h * size[0] * out_shape(m, pool).w * size[1];
+    }
+    return pass == 0 ? per_pixel * used : per_pixel * (used + (needs_dx(m, n) ? pixels : 0));
+}
+
+const op_def op_conv2d = {
+    .name = "conv2d", .keys = keys, .min_inputs = 1, .max_inputs = 1,
+    .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd, .call_bwd = call_bwd,
+    .flops = flops, .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU), .applies_mask = 1,
+};

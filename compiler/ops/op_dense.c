@@ -12,46 +12,69 @@
 
 static const char *const keys[] = {"units", "activation", "use_bias", NULL};
 
-static int parse(layer *l, attrs *a)
+typedef struct dense_attr {
+    int units, use_bias;
+} dense_attr;
+
+/* What the emitters read, in one place: the node's sizes, attributes and annotations. */
+typedef struct dense_view {
+    int units, use_bias, needs_dx, activation, relu_fused_next;
+    shape3 in;
+} dense_view;
+
+static dense_view view(const model *m, const gnode *n)
 {
+    const dense_attr *d = n->attr;
+    return (dense_view){d->units, d->use_bias, node_in(m, n, 0)->needs_grad, n->act,
+                        n->mask_out, node_in(m, n, 0)->shape};
+}
+
+static int parse(gnode *n, attrs *a)
+{
+    dense_attr *d = n->attr = xcalloc(1, sizeof *d);
     long units;
     if (!attrs_get(a, "units")) {
-        diag_error(l->loc, "%s: missing 'units' (e.g. {units: 10, activation: softmax})", l->ctx);
+        diag_error(n->loc, "%s: missing 'units' (e.g. {units: 10, activation: softmax})", n->ctx);
         return -1;
     }
     if (attrs_int(a, "units", 0, 1, 1 << 20, &units) ||
-        attrs_bool(a, "use_bias", 1, &l->use_bias) || parse_activation(l, a, 1))
+        attrs_bool(a, "use_bias", 1, &d->use_bias) ||
+        parse_activation(n, a, ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU) | ACT_BIT(ACT_SOFTMAX) |
+                                   ACT_BIT(ACT_SIGMOID)))
         return -1;
-    l->units = (int)units;
+    d->units = (int)units;
     return 0;
 }
 
-static int infer(layer *l, const model *m)
+static int infer(gnode *n, const model *m, shape3 *out)
 {
-    if (!l->in.flat) {
-        diag_error(l->loc, "%s: expects a flat input but gets (%d, %d, %d); add '- flatten' "
-                           "before it", l->ctx, l->in.h, l->in.w, l->in.c);
+    const dense_attr *d = n->attr;
+    shape3 in = node_in(m, n, 0)->shape;
+    if (!in.flat) {
+        diag_error(n->loc, "%s: expects a flat input but gets (%d, %d, %d); add '- flatten' "
+                           "before it", n->ctx, in.h, in.w, in.c);
         return -1;
     }
-    l->out = (shape3){1, 1, l->units, 1};
-    int ks[2] = {l->in.c, l->units};
-    layer_add_param(l, "kernel", 2, ks, INIT_GLOROT_UNIFORM, l->in.c, l->units);
-    if (l->use_bias)
-        layer_add_param(l, "bias", 1, &l->units, INIT_ZEROS, 0, 0);
+    *out = (shape3){1, 1, d->units, 1};
+    int ks[2] = {in.c, d->units};
+    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 2, ks, INIT_GLOROT_UNIFORM, in.c, d->units);
+    if (d->use_bias)
+        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &d->units, INIT_ZEROS, 0, 0);
     /* the scalar dx transposes the kernel; the SIMD dw packs the inputs in
      * row blocks, the SIMD dx transposes dy padded to whole vectors */
-    size_t B = (size_t)m->batch_size, in = (size_t)l->in.c, out = (size_t)l->units;
-    l->scratch = in * out;
-    if ((in + DENSE_ACC) * B > l->scratch)
-        l->scratch = (in + DENSE_ACC) * B;
-    if (out * (B + 16) > l->scratch)
-        l->scratch = out * (B + 16);
+    size_t B = (size_t)m->batch_size, i = (size_t)in.c, o = (size_t)d->units;
+    n->scratch = i * o;
+    if ((i + DENSE_ACC) * B > n->scratch)
+        n->scratch = (i + DENSE_ACC) * B;
+    if (o * (B + 16) > n->scratch)
+        n->scratch = o * (B + 16);
     return 0;
 }
 
 /* templates/dense_simd.c: the forward pass. */
-static void emit_simd_fwd(emit_ctx *e, const layer *l)
+static void emit_simd_fwd(emit_ctx *e, const gnode *nd)
 {
+    dense_view v = view(e->m, nd), *l = &v;
     subst s[9];
     int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
@@ -59,14 +82,15 @@ static void emit_simd_fwd(emit_ctx *e, const layer *l)
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "SB", 8 / obv);
     emit_lit_int(&s[n++], "KC", DENSE_KC);
-    emit_lit_name(&s[n++], "dense_simd_fwd", l, "fwd");
-    emit_lit_name(&s[n++], "dense_simd_block", l, "block");
+    emit_lit_name(&s[n++], "dense_simd_fwd", nd, "fwd");
+    emit_lit_name(&s[n++], "dense_simd_block", nd, "block");
     template_emit(e->out, "dense_simd", s, n);
 }
 
 /* templates/dense_simd_dw.c: 12 accumulators, rows times output vectors. */
-static void emit_simd_dw(emit_ctx *e, const layer *l)
+static void emit_simd_dw(emit_ctx *e, const gnode *nd)
 {
+    dense_view v = view(e->m, nd), *l = &v;
     subst s[6];
     /* at most 2 vectors of outputs: 12 accumulators + OBV loads + 1 broadcast
      * must fit AVX2's 16 registers */
@@ -74,43 +98,46 @@ static void emit_simd_dw(emit_ctx *e, const layer *l)
     obv = obv > 2 ? 2 : obv;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RB", DENSE_ACC / obv), emit_lit_int(&s[n++], "OBV", obv);
-    emit_lit_name(&s[n++], "dense_simd_dw", l, "dw_simd");
-    emit_lit_name(&s[n++], "dense_simd_dw_block", l, "dw_block");
+    emit_lit_name(&s[n++], "dense_simd_dw", nd, "dw_simd");
+    emit_lit_name(&s[n++], "dense_simd_dw_block", nd, "dw_block");
     template_emit(e->out, "dense_simd_dw", s, n);
 }
 
 /* Outputs not whole vectors: templates/dense_simd_dwn.c, vectors over the
  * inputs; RO outputs (balanced blocks of up to 6) times IV input vectors, so
  * that RO*IV accumulators + IV loads + 1 broadcast fit 16 registers. */
-static void emit_simd_dwn(emit_ctx *e, const layer *l)
+static void emit_simd_dwn(emit_ctx *e, const gnode *nd)
 {
+    dense_view v = view(e->m, nd), *l = &v;
     subst s[7];
     int n = 0, blocks = (l->units + 5) / 6, ro = (l->units + blocks - 1) / blocks;
     int iv = 15 / (ro + 1) < 12 / ro ? 15 / (ro + 1) : 12 / ro;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RO", ro), emit_lit_int(&s[n++], "IV", iv);
-    emit_lit_name(&s[n++], "dense_simd_dwn", l, "dw_simd");
-    emit_lit_name(&s[n++], "dense_simd_dwn_block", l, "dwn_block");
+    emit_lit_name(&s[n++], "dense_simd_dwn", nd, "dw_simd");
+    emit_lit_name(&s[n++], "dense_simd_dwn_block", nd, "dwn_block");
     template_emit(e->out, "dense_simd_dwn", s, n);
 }
 
 /* Vectors over samples: any number of outputs. */
-static void emit_simd_dx(emit_ctx *e, const layer *l)
+static void emit_simd_dx(emit_ctx *e, const gnode *nd)
 {
+    dense_view v = view(e->m, nd), *l = &v;
     subst s[6];
     int n = 0;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RB", DENSE_ACC / DENSE_DX_SV), emit_lit_int(&s[n++], "SV", DENSE_DX_SV);
-    emit_lit_name(&s[n++], "dense_simd_dx", l, "dx_simd");
-    emit_lit_name(&s[n++], "dense_simd_dx_block", l, "dx_block");
+    emit_lit_name(&s[n++], "dense_simd_dx", nd, "dx_simd");
+    emit_lit_name(&s[n++], "dense_simd_dx_block", nd, "dx_block");
     template_emit(e->out, "dense_simd_dx", s, n);
 }
 
 /* The scalar kernels always come out (reference and fallback); a SIMD target
  * adds its own for what its vectors divide: the forward pass and dw need
  * whole vectors of outputs (or dw, of inputs); dx runs over samples. */
-static void emit_fwd(emit_ctx *e, const layer *l)
+static void emit(emit_ctx *e, const gnode *nd)
 {
+    dense_view v = view(e->m, nd), *l = &v;
     int vw = e->m->vw, simd = vw && l->units % vw == 0, simd_dx = vw && l->needs_dx;
     int simd_dwn = vw && !simd && l->in.c % vw == 0;
     subst s[12];
@@ -120,27 +147,43 @@ static void emit_fwd(emit_ctx *e, const layer *l)
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
     emit_lit_int(&s[n++], "NEED_DX", l->needs_dx);
     emit_lit_int(&s[n++], "MASK_DY", l->activation == ACT_RELU && !l->relu_fused_next);
-    emit_lit_name(&s[n++], "dense_fwd", l, simd ? "fwd_scalar" : "fwd");
-    emit_lit_name(&s[n++], "dense_bwd", l, "bwd");
-    emit_lit_name(&s[n++], "dense_dw", l, "dw_scalar");
-    emit_lit_name(&s[n++], "dense_dx", l, "dx_scalar");
-    emit_lit_name(&s[n++], "dw_impl", l, simd || simd_dwn ? "dw_simd" : "dw_scalar");
-    emit_lit_name(&s[n++], "dx_impl", l, simd_dx ? "dx_simd" : "dx_scalar");
-    emit_comment_loc(e, l, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
+    emit_lit_name(&s[n++], "dense_fwd", nd, simd ? "fwd_scalar" : "fwd");
+    emit_lit_name(&s[n++], "dense_bwd", nd, "bwd");
+    emit_lit_name(&s[n++], "dense_dw", nd, "dw_scalar");
+    emit_lit_name(&s[n++], "dense_dx", nd, "dx_scalar");
+    emit_lit_name(&s[n++], "dw_impl", nd, simd || simd_dwn ? "dw_simd" : "dw_scalar");
+    emit_lit_name(&s[n++], "dx_impl", nd, simd_dx ? "dx_simd" : "dx_scalar");
+    emit_comment_loc(e, nd, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
                                                         : "");
     if (simd || simd_dx || simd_dwn)
         sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
                   simd ? "" : "; the forward pass by the scalar kernel");
     if (simd) {
-        emit_simd_fwd(e, l);
-        emit_simd_dw(e, l);
+        emit_simd_fwd(e, nd);
+        emit_simd_dw(e, nd);
     }
     if (simd_dwn)
-        emit_simd_dwn(e, l);
+        emit_simd_dwn(e, nd);
     if (simd_dx)
-        emit_simd_dx(e, l);
+        emit_simd_dx(e, nd);
     template_emit(e->out, "dense", s, n);
 }
 
-const op_def op_dense = {"dense", parse, infer, emit_fwd, emit_call_weighted_fwd,
-                          emit_call_weighted_bwd, 0, keys};
+static void call_fwd(emit_ctx *e, const gnode *n, int mode)
+{
+    (void)mode;
+    emit_call_weighted_fwd(e, n);
+}
+
+static double flops(const model *m, const gnode *n, int pass)
+{
+    double per = 2.0 * (double)n->t[0].count;
+    return pass == 0 ? per : per * (1 + node_in(m, n, 0)->needs_grad);
+}
+
+const op_def op_dense = {
+    .name = "dense", .keys = keys, .min_inputs = 1, .max_inputs = 1,
+    .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd,
+    .call_bwd = emit_call_weighted_bwd, .flops = flops,
+    .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU) | ACT_BIT(ACT_SOFTMAX) | ACT_BIT(ACT_SIGMOID),
+};

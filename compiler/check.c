@@ -1,0 +1,96 @@
+/* check.c — rules for the whole model: the last layer gives the class scores
+ * in the form the loss expects, and softmax or sigmoid (fused with the loss)
+ * appear only there. */
+#include "nnc.h"
+
+#include <string.h>
+
+/* Softmax and sigmoid are fused with the loss: only the last layer has one. */
+static int check_inner_activations(const model *m)
+{
+    for (int i = 0; i < m->num_nodes - 1; i++) {
+        int act = m->nodes[i].act;
+        if (act == ACT_SOFTMAX || act == ACT_SIGMOID) {
+            diag_error(m->nodes[i].loc, "%s: %s is only supported on the last layer",
+                       m->nodes[i].ctx, act == ACT_SOFTMAX ? "softmax" : "sigmoid");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* binary_crossentropy (label_mode binary): one unit, the probability of the
+ * second class; the data and the runtime still see two classes. */
+static int check_binary_output(model *m, const gnode *last)
+{
+    int units = node_out(m, last)->shape.c;
+    if (units != 1) {
+        diag_error(last->loc, "%s: binary_crossentropy needs units: 1 (the probability of the "
+                              "second class), found %d", last->ctx, units);
+        return -1;
+    }
+    if (last->act != ACT_SIGMOID && (last->act != ACT_LINEAR || !m->from_logits)) {
+        diag_error(last->loc, "%s: the last layer needs activation: sigmoid for "
+                              "binary_crossentropy (or linear with loss from_logits: true)",
+                   last->ctx);
+        return -1;
+    }
+    if (last->act == ACT_SIGMOID && m->from_logits) {
+        diag_error(m->loss_loc, "loss: from_logits: true but %s already applies sigmoid",
+                   last->ctx);
+        return -1;
+    }
+    m->num_classes = 2;
+    if (m->num_class_names && m->num_class_names != 2) {
+        diag_error(last->loc, "%s: binary_crossentropy has 2 classes but data: class_names "
+                              "lists %d", last->ctx, m->num_class_names);
+        return -1;
+    }
+    return 0;
+}
+
+/* The cross-entropies: a dense layer whose softmax is fused with the loss, or
+ * linear logits when the loss says from_logits. */
+static int check_categorical_output(model *m, const gnode *last)
+{
+    int units = node_out(m, last)->shape.c;
+    if (last->act == ACT_RELU || last->act == ACT_SIGMOID ||
+        (last->act == ACT_LINEAR && !m->from_logits)) {
+        diag_error(last->loc, "%s: the last layer needs activation: softmax for %s (or linear "
+                              "with loss from_logits: true)%s", last->ctx, loss_name(m->loss),
+                   last->act == ACT_SIGMOID ? "; sigmoid goes with binary_crossentropy"
+                                                   : "");
+        return -1;
+    }
+    if (last->act == ACT_SOFTMAX && m->from_logits) {
+        diag_error(m->loss_loc, "loss: from_logits: true but %s already applies softmax",
+                   last->ctx);
+        return -1;
+    }
+    m->num_classes = units;
+    if (m->num_classes < 2) {
+        diag_error(last->loc, "%s: a classifier needs at least 2 units, found %d%s", last->ctx,
+                   units, units == 1 ? " (one unit: loss binary_crossentropy)" : "");
+        return -1;
+    }
+    if (m->num_class_names && m->num_class_names != m->num_classes) {
+        diag_error(last->loc, "%s: %d units but data: class_names lists %d classes", last->ctx,
+                   units, m->num_class_names);
+        return -1;
+    }
+    return 0;
+}
+
+/* The last layer gives the class scores: a dense layer, checked by the loss. */
+int check_model(model *m)
+{
+    const gnode *last = &m->nodes[m->num_nodes - 1];
+    if (check_inner_activations(m))
+        return -1;
+    if (last->op != op_find("dense")) {
+        diag_error(last->loc, "%s: the last layer must be dense (one unit per class)", last->ctx);
+        return -1;
+    }
+    return m->loss == LOSS_BCE ? check_binary_output(m, last) : check_categorical_output(m, last);
+}
+

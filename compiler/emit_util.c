@@ -1,0 +1,103 @@
+/* emit_util.c — what the ops' emitters share: literal and name substitutions
+ * for templates, the spec-line comment of a block, and the expressions that
+ * name a node's buffers in a call (activations, gradients, tensors), all
+ * read from the plan and the fusion annotations. */
+#include "nnc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void emit_lit_int(subst *s, const char *from, long v)
+{
+    s->from = from;
+    snprintf(s->to, sizeof s->to, "%ld", v);
+}
+
+void emit_lit_name(subst *s, const char *from, const gnode *n, const char *suffix)
+{
+    s->from = from;
+    snprintf(s->to, sizeof s->to, "%s_%s", n->id, suffix);
+}
+
+/* Register blocking of the SIMD kernels: OBV vectors of outputs (as many as
+ * divide the channels, up to 4) times 8/OBV pixels or samples, 8 accumulators
+ * of the 16 vector registers. */
+int emit_pick_obv(int channels, int vw)
+{
+    for (int obv = 4; obv > 1; obv /= 2)
+        if (channels % (obv * vw) == 0)
+            return obv;
+    return 1;
+}
+
+void emit_comment_loc(emit_ctx *e, const gnode *n, const char *what)
+{
+    char *in = shape_str(node_in(e->m, n, 0)->shape), *out = shape_str(node_out(e->m, n)->shape);
+    sb_puts(e->out, "\n/* ");
+    c_comment_text(e->out, e->m->spec_path);
+    sb_printf(e->out, ":%d: %s %s -> %s%s%s */\n", n->loc.line, n->ctx, in, out,
+              *what ? ", " : "", what);
+    free(in), free(out);
+}
+
+/* A few expressions live at once in one call: a ring of them. */
+static char *slot(void)
+{
+    static char ring[16][96];
+    static int next;
+    return ring[next++ % 16];
+}
+
+const char *emit_act(emit_ctx *e, int value)
+{
+    int r = value_root(e->m, value);
+    const gvalue *v = &e->m->values[r];
+    if (r == e->m->input_value)
+        return "x";
+    if (v->not_kept || v->buf < 0)
+        return "NULL";
+    return e->p->bufs[v->buf].name;
+}
+
+const char *emit_grad(emit_ctx *e, int value)
+{
+    const gvalue *v = &e->m->values[value_root(e->m, value)];
+    return v->grad_buf < 0 ? "NULL" : e->p->grads[v->grad_buf].name;
+}
+
+const char *emit_dx(emit_ctx *e, const gnode *n, int i)
+{
+    int r = e->p->dx_region[(n - e->m->nodes) * NODE_MAX_INPUTS + i];
+    return r < 0 ? "NULL" : e->p->grads[r].name;
+}
+
+const char *emit_tensor(emit_ctx *e, const gnode *n, int k, const char *block)
+{
+    (void)e;
+    if (k >= n->num_t)
+        return "NULL";
+    char *s = slot();
+    snprintf(s, 96, "%s + %zu", n->t[k].kind == TENSOR_STATE ? "nnc_state" : block,
+             n->t[k].offset);
+    return s;
+}
+
+const char *emit_saved(emit_ctx *e, const gnode *n)
+{
+    return n->saved_buf < 0 ? "NULL" : e->p->bufs[n->saved_buf].name;
+}
+
+void emit_call_weighted_fwd(emit_ctx *e, const gnode *n)
+{
+    sb_printf(e->out, "    %s_fwd(%s, %s, %s, %s, n);\n", n->id, emit_act(e, n->out),
+              emit_act(e, n->in[0]), emit_tensor(e, n, 0, "nnc_params"),
+              emit_tensor(e, n, 1, "nnc_params"));
+}
+
+void emit_call_weighted_bwd(emit_ctx *e, const gnode *n)
+{
+    sb_printf(e->out, "    %s_bwd(%s, %s, %s, %s, %s, %s, %s, nnc_scratch, n);\n", n->id,
+              emit_dx(e, n, 0), emit_tensor(e, n, 0, "nnc_grads"),
+              emit_tensor(e, n, 1, "nnc_grads"), emit_grad(e, n->out), emit_act(e, n->in[0]),
+              emit_act(e, n->out), emit_tensor(e, n, 0, "nnc_params"));
+}

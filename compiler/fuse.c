@@ -1,0 +1,88 @@
+/* fuse.c — the fusion pass: rewrites the graph with explicit annotations that
+ * the ops' emitters, the plan and the passes read. Every rule is legal only
+ * where the producer's value has exactly one consumer (a second consumer
+ * would read a value or gradient the fused kernel never writes) and where the
+ * target supports it. The rules:
+ *   - ReLU mask: a node ending in ReLU leaves its backward mask to its one
+ *     consumer, when that op can apply it (a max pool drops the gradient of a
+ *     maximum <= 0; a conv2d zeroes dx as it stores it): one pass over the
+ *     gradient fewer.
+ *   - conv2d + max_pooling2d: a SIMD conv2d computes the tiled max pool after
+ *     it, so its own output never reaches memory; where it can, its backward
+ *     also reads the pool's gradient and window positions directly.
+ * Runs after the target is set: fusions depend on the vector width. */
+#include "ops/ops.h"
+
+static void reset(model *m)
+{
+    for (int i = 0; i < m->num_nodes; i++) {
+        gnode *n = &m->nodes[i];
+        n->absorbs = n->absorbed_by = -1;
+        n->bwd_absorbed = n->mask_in = n->mask_out = n->folded = 0;
+    }
+    for (int v = 0; v < m->num_values; v++)
+        m->values[v].not_kept = m->values[v].grad_not_kept = 0;
+}
+
+/* The one node that consumes n's output, or NULL. */
+static gnode *only_consumer(model *m, const gnode *n)
+{
+    const gvalue *v = node_out(m, n);
+    return v->num_consumers == 1 ? &m->nodes[v->consumers[0]] : NULL;
+}
+
+static void fuse_relu_mask(model *m, gnode *n, gnode *c)
+{
+    if (n->act == ACT_RELU && c->op->applies_mask && c->num_in == 1 && c->in[0] == n->out &&
+        node_out(m, n)->needs_grad) {
+        n->mask_out = 1;
+        c->mask_in = 1;
+    }
+}
+
+static void fuse_conv_pool(model *m, gnode *n, gnode *c)
+{
+    static const op_def *conv, *pool;
+    int bwd;
+    if (!conv)
+        conv = op_find("conv2d"), pool = op_find("max_pooling2d");
+    if (n->op != conv || c->op != pool || !conv2d_can_absorb_pool(m, n, c, &bwd))
+        return;
+    conv2d_absorb_pool(m, n, c, bwd);
+    m->values[n->out].not_kept = 1;
+    m->values[n->out].grad_not_kept = bwd;
+}
+
+void fuse_graph(model *m)
+{
+    reset(m);
+    for (int i = 0; i < m->num_nodes; i++) {
+        gnode *n = &m->nodes[i], *c = only_consumer(m, n);
+        if (!c)
+            continue;
+        fuse_relu_mask(m, n, c);
+        fuse_conv_pool(m, n, c);
+    }
+}
+
+void fuse_print(const model *m, FILE *out)
+{
+    int any = 0;
+    for (int i = 0; i < m->num_nodes; i++) {
+        const gnode *n = &m->nodes[i];
+        if (n->absorbs >= 0) {
+            const gnode *p = &m->nodes[n->absorbs];
+            fprintf(out, "fused: %s computes %s (%s)\n", n->id, p->id,
+                    p->bwd_absorbed ? "forward, and its input gradient in the backward pass"
+                                    : "forward");
+            any = 1;
+        }
+        if (n->mask_out) {
+            const gnode *c = &m->nodes[node_out(m, n)->consumers[0]];
+            fprintf(out, "fused: %s's ReLU mask is applied by %s's backward pass\n", n->id, c->id);
+            any = 1;
+        }
+    }
+    if (!any)
+        fputs("fused: nothing\n", out);
+}
