@@ -92,7 +92,7 @@ demo: deps
 # Each suite is a cmocka binary or a script ending in "N passed, N failed";
 # tests/run.sh runs them all and prints the one summary line.
 TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
-GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits
+GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001
 REF_LR_sgd := 0.01
@@ -124,6 +124,20 @@ $(BUILD)/test_reference_%_float: tests/test_reference.c tests/fixture.c $(BUILD)
 $(BUILD)/test_reference_%_double: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_scalar_%.c
 	$(TEST_CC) -DNNC_DOUBLE -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_scalar_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
 
+# ops against PyTorch: tests/specs/ref_NAME.yaml, its fixture by
+# tests/fixtures/make_op_reference.py from tests/fixtures/opref/NAME.py
+OPREF := $(patsubst tests/fixtures/opref/%.py,%,$(filter-out %/__init__.py %/common.py,$(wildcard tests/fixtures/opref/*.py)))
+$(BUILD)/gen/opref_%.c: tests/specs/ref_%.yaml $(BUILD)/nnc
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/nnc $< -o $@
+$(BUILD)/gen/opref_scalar_%.c: tests/specs/ref_%.yaml $(BUILD)/nnc
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/nnc $< --target scalar -o $@
+$(BUILD)/test_opref_%_float: tests/test_opref.c tests/fixture.c $(BUILD)/gen/opref_%.c tests/fixtures/ref_%.safetensors
+	$(TEST_CC) -DFIXTURE='"tests/fixtures/ref_$*.safetensors"' -DNNC_TRAINER='"../$(BUILD)/gen/opref_$*.c"' -o $@ tests/test_opref.c tests/fixture.c -lcmocka -lm
+$(BUILD)/test_opref_%_double: tests/test_opref.c tests/fixture.c $(BUILD)/gen/opref_scalar_%.c tests/fixtures/ref_%.safetensors
+	$(TEST_CC) -DNNC_DOUBLE -DFIXTURE='"tests/fixtures/ref_$*.safetensors"' -DNNC_TRAINER='"../$(BUILD)/gen/opref_scalar_$*.c"' -o $@ tests/test_opref.c tests/fixture.c -lcmocka -lm
+
 # augmentation: the generated kernels against tests/fixtures/augment_ref.safetensors
 AUG_SPECS := aug_sq aug_rect aug_crop
 AUG_FLAGS_aug_sq := -DSET='"sq"' -DIMG_H=12 -DIMG_W=12
@@ -142,7 +156,8 @@ COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
                   $(AUG_SPECS:%=$(BUILD)/test_augment_%) \
                   $(BUILD)/test_sigmoid_bce_float $(BUILD)/test_sigmoid_bce_double \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_float) \
-                  $(REF_OPTS:%=$(BUILD)/test_reference_%_double)
+                  $(REF_OPTS:%=$(BUILD)/test_reference_%_double) \
+                  $(OPREF:%=$(BUILD)/test_opref_%_float) $(OPREF:%=$(BUILD)/test_opref_%_double)
 
 # --- runtime tests (runtime owner) -------------------------------------------
 # make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI

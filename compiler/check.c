@@ -1,23 +1,10 @@
-/* check.c — rules for the whole model: the last layer gives the class scores
- * in the form the loss expects, and softmax or sigmoid (fused with the loss)
- * appear only there. */
+/* check.c — rules for the whole model: the last layer gives one value per
+ * class, through the activation the loss expects (softmax or sigmoid, which
+ * the loss computes fused, or linear logits with from_logits). */
 #include "nnc.h"
 
+#include <stdlib.h>
 #include <string.h>
-
-/* Softmax and sigmoid are fused with the loss: only the last layer has one. */
-static int check_inner_activations(const model *m)
-{
-    for (int i = 0; i < m->num_nodes - 1; i++) {
-        int act = m->nodes[i].act;
-        if (act == ACT_SOFTMAX || act == ACT_SIGMOID) {
-            diag_error(m->nodes[i].loc, "%s: %s is only supported on the last layer",
-                       m->nodes[i].ctx, act == ACT_SOFTMAX ? "softmax" : "sigmoid");
-            return -1;
-        }
-    }
-    return 0;
-}
 
 /* binary_crossentropy (label_mode binary): one unit, the probability of the
  * second class; the data and the runtime still see two classes. */
@@ -85,10 +72,12 @@ static int check_categorical_output(model *m, const gnode *last)
 int check_model(model *m)
 {
     const gnode *last = &m->nodes[m->num_nodes - 1];
-    if (check_inner_activations(m))
-        return -1;
-    if (last->op != op_find("dense")) {
-        diag_error(last->loc, "%s: the last layer must be dense (one unit per class)", last->ctx);
+    shape3 out = node_out(m, last)->shape;
+    if (!out.flat) {
+        char *s = shape_str(out);
+        diag_error(last->loc, "%s: the last layer must give one value per class (a flat output, "
+                              "as dense gives), not %s", last->ctx, s);
+        free(s);
         return -1;
     }
     return m->loss == LOSS_BCE ? check_binary_output(m, last) : check_categorical_output(m, last);

@@ -36,6 +36,7 @@ static void emit_plan(emit_ctx *e)
               B, K, m->input.h * m->input.w * m->input.c);
     sb_printf(e->out, "#define NNC_PARAM_BLOCK %zu /* %zu trainable values + alignment */\n",
               m->param_block, m->num_params);
+    sb_printf(e->out, "#define NNC_LR %.17g /* the spec's learning_rate */\n", m->lr);
     sb_puts(e->out, "static NNC_ALIGN nnc_real nnc_params[NNC_PARAM_BLOCK];\n"
                     "static NNC_ALIGN nnc_real nnc_grads[NNC_PARAM_BLOCK];\n");
     sb_printf(e->out, "static NNC_ALIGN nnc_real nnc_opt[%d][NNC_PARAM_BLOCK]; /* %s state */\n",
@@ -161,7 +162,7 @@ static void emit_backward(emit_ctx *e)
     const model *m = e->m;
     sb_printf(e->out, "\n/* Gradients of every parameter into nnc_grads, from dL/dlogits in %s. */\n"
                       "static void nnc_backward(const nnc_real *x, int n)\n{\n    (void)x;\n",
-              emit_grad(e, m->output_value));
+              emit_grad(e, m->logits_value));
     if (m->profile)
         sb_puts(e->out, "    double t;\n");
     for (int i = m->num_nodes - 1; i >= 0; i--) {
@@ -182,7 +183,7 @@ static void emit_backward(emit_ctx *e)
 static void emit_steps(emit_ctx *e)
 {
     const model *m = e->m;
-    const char *logits = emit_act(e, m->output_value), *dlogits = emit_grad(e, m->output_value);
+    const char *logits = emit_act(e, m->logits_value), *dlogits = emit_grad(e, m->logits_value);
     sb_printf(e->out, "\n"
         "/* Forward, loss and backward for n <= %d samples; returns the mean loss. */\n"
         "static double nnc_compute_grads(const nnc_real *x, const nnc_real *t, int n)\n{\n"

@@ -3,6 +3,10 @@
  * where the producer's value has exactly one consumer (a second consumer
  * would read a value or gradient the fused kernel never writes) and where the
  * target supports it. The rules:
+ *   - folding: a linear activation node is its input; a ReLU node after a
+ *     conv2d or dense without activation becomes that layer's fused ReLU;
+ *     the last node's softmax or sigmoid is computed by the loss (always:
+ *     the loss kernels take logits);
  *   - ReLU mask: a node ending in ReLU leaves its backward mask to its one
  *     consumer, when that op can apply it (a max pool drops the gradient of a
  *     maximum <= 0; a conv2d zeroes dx as it stores it): one pass over the
@@ -17,11 +21,14 @@ static void reset(model *m)
 {
     for (int i = 0; i < m->num_nodes; i++) {
         gnode *n = &m->nodes[i];
+        n->act = n->spec_act;
         n->absorbs = n->absorbed_by = -1;
         n->bwd_absorbed = n->mask_in = n->mask_out = n->folded = 0;
+        m->values[n->out].view_of = n->op->view ? n->in[0] : -1;
     }
     for (int v = 0; v < m->num_values; v++)
         m->values[v].not_kept = m->values[v].grad_not_kept = 0;
+    m->logits_value = m->output_value;
 }
 
 /* The one node that consumes n's output, or NULL. */
@@ -31,9 +38,47 @@ static gnode *only_consumer(model *m, const gnode *n)
     return v->num_consumers == 1 ? &m->nodes[v->consumers[0]] : NULL;
 }
 
+/* ... through folded nodes, which are their input. */
+static gnode *next_consumer(model *m, const gnode *n)
+{
+    gnode *c = only_consumer(m, n);
+    while (c && c->folded)
+        c = only_consumer(m, c);
+    return c;
+}
+
+static void fold(model *m, gnode *a)
+{
+    a->folded = 1;
+    m->values[a->out].view_of = a->in[0];
+}
+
+static void fold_activations(model *m)
+{
+    gnode *last = &m->nodes[m->num_nodes - 1];
+    for (int i = 0; i < m->num_nodes; i++) {
+        gnode *a = &m->nodes[i];
+        if (!a->op->is_activation)
+            continue;
+        const gvalue *in = node_in(m, a, 0);
+        gnode *p = in->producer >= 0 ? &m->nodes[in->producer] : NULL;
+        if (a->act == ACT_LINEAR) {
+            fold(m, a);
+        } else if (a == last && (a->act == ACT_SOFTMAX || a->act == ACT_SIGMOID)) {
+            fold(m, a); /* the loss computes it from the logits */
+            m->logits_value = a->in[0];
+        } else if (a->act == ACT_RELU && p && !p->folded && p->act == ACT_LINEAR &&
+                   (p->op->acts & ACT_BIT(ACT_RELU)) && in->num_consumers == 1) {
+            fold(m, a);
+            p->act = ACT_RELU;
+        }
+    }
+}
+
 static void fuse_relu_mask(model *m, gnode *n, gnode *c)
 {
-    if (n->act == ACT_RELU && c->op->applies_mask && c->num_in == 1 && c->in[0] == n->out &&
+    if (n->act == ACT_RELU && (n->op->acts & ACT_BIT(ACT_RELU)) && c->op->applies_mask &&
+        c->num_in == 1 && value_root(m, c->in[0]) == value_root(m, n->out) &&
         node_out(m, n)->needs_grad) {
         n->mask_out = 1;
         c->mask_in = 1;
@@ -56,9 +101,10 @@ static void fuse_conv_pool(model *m, gnode *n, gnode *c)
 void fuse_graph(model *m)
 {
     reset(m);
+    fold_activations(m);
     for (int i = 0; i < m->num_nodes; i++) {
-        gnode *n = &m->nodes[i], *c = only_consumer(m, n);
-        if (!c)
+        gnode *n = &m->nodes[i], *c = next_consumer(m, n);
+        if (!c || n->folded)
             continue;
         fuse_relu_mask(m, n, c);
         fuse_conv_pool(m, n, c);
@@ -70,6 +116,15 @@ void fuse_print(const model *m, FILE *out)
     int any = 0;
     for (int i = 0; i < m->num_nodes; i++) {
         const gnode *n = &m->nodes[i];
+        if (n->folded) {
+            const gvalue *in = node_in(m, n, 0);
+            const char *by = n->spec_act == ACT_LINEAR       ? "nobody (the identity)"
+                             : n->out == m->output_value      ? "the loss, from the logits"
+                             : in->producer >= 0              ? m->nodes[in->producer].id
+                                                              : "?";
+            fprintf(out, "fused: %s (%s) is computed by %s\n", n->id, act_name(n->spec_act), by);
+            any = 1;
+        }
         if (n->absorbs >= 0) {
             const gnode *p = &m->nodes[n->absorbs];
             fprintf(out, "fused: %s computes %s (%s)\n", n->id, p->id,
@@ -77,10 +132,13 @@ void fuse_print(const model *m, FILE *out)
                                     : "forward");
             any = 1;
         }
-        if (n->mask_out) {
-            const gnode *c = &m->nodes[node_out(m, n)->consumers[0]];
-            fprintf(out, "fused: %s's ReLU mask is applied by %s's backward pass\n", n->id, c->id);
-            any = 1;
+        for (int j = i + 1; n->mask_out && j < m->num_nodes; j++) {
+            const gnode *c = &m->nodes[j];
+            if (c->mask_in && value_root(m, c->in[0]) == value_root(m, n->out)) {
+                fprintf(out, "fused: %s's ReLU mask is applied by %s's backward pass\n", n->id,
+                        c->id);
+                any = 1;
+            }
         }
     }
     if (!any)

@@ -142,6 +142,8 @@ typedef struct gnode {
     int out;
     void *attr;         /* the op's own attribute struct (ops/op_NAME.c) */
     int act;            /* ACT_*, applied to the output inside this node's kernel */
+    int spec_act;       /* act as the spec gave it (fusion may fold an activation in) */
+    int implicit;       /* made for an item's activation: option (no item of its own) */
     double act_alpha;   /* leaky_relu's negative slope, elu's alpha */
     tensor t[NODE_MAX_TENSORS];
     int num_t;
@@ -217,6 +219,8 @@ typedef struct model {
     int num_values;
     int input_value;    /* the model input: value 0 */
     int output_value;   /* the last node's value: class scores */
+    int logits_value;   /* what the loss reads: the output, or (fuse.c) the input of a
+                           final softmax or sigmoid that the loss computes */
     /* compile */
     int loss, from_logits;
     nnc_loc loss_loc;
@@ -259,6 +263,9 @@ typedef struct emit_ctx emit_ctx;
 typedef struct op_def {
     const char *name;                                     /* spec name */
     const char *const *keys;                              /* attribute names, NULL-ended */
+    /* Keras's positional arguments, in call order: `dense: 10` is units 10,
+     * `conv2d: [32, 3]` filters 32 and kernel_size 3. NULL: none. */
+    const char *const *positional;
     int min_inputs, max_inputs;
     int (*parse)(gnode *n, attrs *a);                     /* attributes into n->attr */
     /* input shapes → *out (preset to input 0's shape), tensors, scratch */
@@ -268,12 +275,16 @@ typedef struct op_def {
     void (*call_bwd)(emit_ctx *e, const gnode *n);
     double (*flops)(const model *m, const gnode *n, int pass); /* per sample; NULL: none */
     unsigned acts;      /* ACT_BITs its own kernels apply (other activations get a node) */
+    int is_activation;  /* its node applies n->act and nothing else: an activation
+                           option other kernels cannot apply becomes one of these,
+                           and fusion may fold it into its producer or the loss */
     int view;           /* its output is its input, reinterpreted: no code */
     int applies_mask;   /* its backward can apply the ReLU mask of its input (mask_in) */
 } op_def;
 
 const op_def *op_find(const char *name);
 extern const op_def *const op_table[];
+extern const op_def op_activation; /* an item's activation: option, as a node */
 extern const int op_count;
 
 /* ---- ops/ops_util.c: what several ops share -------------------------------- */
@@ -283,8 +294,10 @@ int shape_window(int in, int k, int stride, int padding, int *pad_before);
 void node_add_tensor(gnode *n, const char *role, int kind, int ndim, const int *shape, int init,
                      int fan_in, int fan_out);
 int node_needs_image(const gnode *n, const model *m); /* error unless input 0 is (H, W, C) */
-/* activation: into n->act; allowed: the ACT_BITs this op accepts */
-int parse_activation(gnode *n, attrs *a, unsigned allowed);
+/* activation: (any Keras name) into n->act and its parameter's default into
+ * n->act_alpha; an activation the op's kernels cannot apply gets a node */
+int parse_activation(gnode *n, attrs *a);
+double act_default_alpha(int act);
 const char *act_name(int act);
 
 /* ---- spec.c: node tree → model ------------------------------------------- */

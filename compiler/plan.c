@@ -173,7 +173,7 @@ static life *grad_regions(model *m, plan *p, int *dx_region)
     life *lf = xmalloc(cap * sizeof *lf);
     for (size_t i = 0; i < cap; i++)
         lf[i] = (life){-1, -1};
-    int out = value_root(m, m->output_value);
+    int out = value_root(m, m->logits_value);
     touch(lf, root_region(m, p, out), 0); /* the loss writes dL/dlogits */
     int step = 1, *written = xcalloc((size_t)m->num_values, sizeof(int));
     written[out] = 1;

@@ -59,6 +59,7 @@ static int infer_node(model *m, gnode *n)
         return -1;
     }
     gvalue *v = &m->values[n->out];
+    n->spec_act = n->act;
     v->shape = out;
     v->needs_grad = node_trainable(n);
     for (int i = 0; i < n->num_in; i++)

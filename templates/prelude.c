@@ -17,11 +17,15 @@ typedef double nnc_real;
 #define nnc_sqrt sqrt
 #define nnc_exp exp
 #define nnc_log log
+#define nnc_erf erf
+#define nnc_tanh tanh
 #else
 typedef float nnc_real;
 #define nnc_sqrt sqrtf
 #define nnc_exp expf
 #define nnc_log logf
+#define nnc_erf erff
+#define nnc_tanh tanhf
 #endif
 
 #define NNC_ALIGN _Alignas(64)

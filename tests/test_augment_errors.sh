@@ -189,13 +189,13 @@ layers:
   - flatten
   - dense: {units: 1, activation: sigmoid}
 EOF
-check sigmoid_inside 5:5 "dense #2: sigmoid is only supported on the last layer" <<EOF
+check sigmoid_last_softmax 6:5 "dense #3: the last layer needs activation: sigmoid for binary_crossentropy" <<EOF
 input: {shape: [28, 28, 1]}
 loss: binary_crossentropy
 layers:
   - flatten
   - dense: {units: 4, activation: sigmoid}
-  - dense: {units: 1, activation: sigmoid}
+  - dense: {units: 1, activation: softmax}
 EOF
 check sigmoid_categorical 5:5 "sigmoid goes with binary_crossentropy" <<EOF
 $HEAD

@@ -56,12 +56,41 @@ check bad_yaml 2:1 "invalid YAML" <<EOF2
 input: {shape: [28, 28, 1]
 layers: []
 EOF2
-check softmax_inside 6:5 "dense #2: softmax is only supported on the last" <<EOF2
+check unknown_activation 5:54 "conv2d #1: activation: 'gelus' is not one of: linear, relu, softmax, sigmoid, relu6, leaky_relu, elu, gelu, tanh, swish, silu (did you mean 'gelu'?)" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3, activation: gelus}
+$TAIL
+EOF2
+check activation_param 5:52 "activation #1: negative_slope is a parameter of leaky_relu, not relu" <<EOF2
+$BASE
+layers:
+  - activation: {activation: relu, negative_slope: 0.1}
+$TAIL
+EOF2
+check activation_unnamed 5:5 "activation #1: needs the activation's name (e.g. '- activation: relu')" <<EOF2
+$BASE
+layers:
+  - activation: {}
+$TAIL
+EOF2
+check relu_max_value 5:23 "relu #1: max_value: only 6 (relu6) is supported, found 5" <<EOF2
+$BASE
+layers:
+  - relu: {max_value: 5}
+$TAIL
+EOF2
+check last_not_flat 6:5 "softmax #2: the last layer must give one value per class (a flat output, as dense gives), not (None, 26, 26, 10)" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 10, kernel_size: 3}
+  - softmax
+EOF2
+check too_many_positional 6:12 "dense #2: takes at most 2 values without names (units, activation), found 3" <<EOF2
 $BASE
 layers:
   - flatten
-  - dense: {units: 10, activation: softmax}
-  - dense: {units: 10, activation: softmax}
+  - dense: [10, softmax, 3]
 EOF2
 check dense_needs_flat 5:5 "dense #1: expects a flat input but gets (28, 28, 1); add '- flatten'" <<EOF2
 $BASE

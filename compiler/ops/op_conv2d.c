@@ -7,6 +7,7 @@ typedef struct conv2d_attr {
     int pad_top, pad_left; /* infer */
 } conv2d_attr;
 
+static const char *const positional[] = {"filters", "kernel_size", "strides", "padding", NULL};
 static const char *const keys[] = {"filters", "kernel_size", "strides", "padding",
                                    "activation", "use_bias", NULL};
 static const char *const paddings[] = {"valid", "same", NULL};
@@ -24,7 +25,7 @@ static int parse(gnode *n, attrs *a)
         attrs_pair(a, "kernel_size", 0, 1, 64, k) || attrs_pair(a, "strides", 1, 1, 64, s) ||
         attrs_enum(a, "padding", paddings, PAD_VALID, &c->padding) ||
         attrs_bool(a, "use_bias", 1, &c->use_bias) ||
-        parse_activation(n, a, ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU)))
+        parse_activation(n, a))
         return -1;
     c->filters = (int)filters;
     c->kernel[0] = (int)k[0], c->kernel[1] = (int)k[1];
@@ -349,7 +350,7 @@ static double flops(const model *m, const gnode *n, int pass)
 }
 
 const op_def op_conv2d = {
-    .name = "conv2d", .keys = keys, .min_inputs = 1, .max_inputs = 1,
+    .name = "conv2d", .keys = keys, .positional = positional, .min_inputs = 1, .max_inputs = 1,
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd, .call_bwd = call_bwd,
     .flops = flops, .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU), .applies_mask = 1,
 };

@@ -10,6 +10,7 @@
 /* inputs per pass of the forward kernel: a 512 x 32 panel of W is 64 KiB */
 #define DENSE_KC 512
 
+static const char *const positional[] = {"units", "activation", NULL};
 static const char *const keys[] = {"units", "activation", "use_bias", NULL};
 
 typedef struct dense_attr {
@@ -39,8 +40,7 @@ static int parse(gnode *n, attrs *a)
     }
     if (attrs_int(a, "units", 0, 1, 1 << 20, &units) ||
         attrs_bool(a, "use_bias", 1, &d->use_bias) ||
-        parse_activation(n, a, ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU) | ACT_BIT(ACT_SOFTMAX) |
-                                   ACT_BIT(ACT_SIGMOID)))
+        parse_activation(n, a))
         return -1;
     d->units = (int)units;
     return 0;
@@ -182,7 +182,7 @@ static double flops(const model *m, const gnode *n, int pass)
 }
 
 const op_def op_dense = {
-    .name = "dense", .keys = keys, .min_inputs = 1, .max_inputs = 1,
+    .name = "dense", .keys = keys, .positional = positional, .min_inputs = 1, .max_inputs = 1,
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd,
     .call_bwd = emit_call_weighted_bwd, .flops = flops,
     .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU) | ACT_BIT(ACT_SOFTMAX) | ACT_BIT(ACT_SIGMOID),

@@ -7,6 +7,7 @@ typedef struct pool_attr {
     int pad_top, pad_left; /* infer */
 } pool_attr;
 
+static const char *const positional[] = {"pool_size", "strides", "padding", NULL};
 static const char *const keys[] = {"pool_size", "strides", "padding", NULL};
 static const char *const paddings[] = {"valid", "same", NULL};
 
@@ -118,7 +119,7 @@ static void call_bwd(emit_ctx *e, const gnode *n)
 }
 
 const op_def op_max_pooling2d = {
-    .name = "max_pooling2d", .keys = keys, .min_inputs = 1, .max_inputs = 1,
+    .name = "max_pooling2d", .keys = keys, .positional = positional, .min_inputs = 1, .max_inputs = 1,
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd, .call_bwd = call_bwd,
     .applies_mask = 1,
 };

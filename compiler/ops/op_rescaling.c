@@ -5,6 +5,7 @@ typedef struct rescaling_attr {
     double scale, offset;
 } rescaling_attr;
 
+static const char *const positional[] = {"scale", "offset", NULL};
 static const char *const keys[] = {"scale", "offset", NULL};
 
 static int parse(gnode *n, attrs *a)
@@ -53,6 +54,6 @@ static void call_bwd(emit_ctx *e, const gnode *n)
 }
 
 const op_def op_rescaling = {
-    .name = "rescaling", .keys = keys, .min_inputs = 1, .max_inputs = 1,
+    .name = "rescaling", .keys = keys, .positional = positional, .min_inputs = 1, .max_inputs = 1,
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd, .call_bwd = call_bwd,
 };

@@ -44,27 +44,35 @@ int node_needs_image(const gnode *n, const model *m)
     return -1;
 }
 
-/* Keras's names, in ACT_* order. */
+/* Keras's names, in ACT_* order ("gelu" is the exact one; the tanh
+ * approximation is the activation layer's approximate: true). */
 static const char *const act_names[] = {"linear", "relu",    "softmax", "sigmoid",
                                         "relu6",  "leaky_relu", "elu",  "gelu",
-                                        "gelu_tanh", "tanh", "swish", NULL};
+                                        "gelu", "tanh", "swish", NULL};
+static const char *const spellings[] = {"linear", "relu", "softmax", "sigmoid", "relu6",
+                                        "leaky_relu", "elu", "gelu", "tanh", "swish", "silu",
+                                        NULL};
+static const int spelled_act[] = {ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_SIGMOID, ACT_RELU6,
+                                  ACT_LEAKY_RELU, ACT_ELU, ACT_GELU, ACT_TANH, ACT_SWISH,
+                                  ACT_SWISH};
 
 const char *act_name(int act) { return act >= 0 && act < ACT_KINDS ? act_names[act] : "?"; }
 
-int parse_activation(gnode *n, attrs *a, unsigned allowed)
+/* Keras's defaults for the parameter of an activation given by name:
+ * activations.leaky_relu's negative_slope 0.2, elu's alpha 1. */
+double act_default_alpha(int act) { return act == ACT_LEAKY_RELU ? 0.2 : act == ACT_ELU ? 1 : 0; }
+
+int parse_activation(gnode *n, attrs *a)
 {
     const ynode *nd = attrs_get(a, "activation");
     if (nd && nd->kind == NODE_NULL) { /* activation: null, Keras's activation=None */
         n->act = ACT_LINEAR;
         return 0;
     }
-    static const char *const supported[] = {"linear", "relu", "softmax", "sigmoid", NULL};
-    if (attrs_enum(a, "activation", supported, ACT_LINEAR, &n->act))
+    int k;
+    if (attrs_enum(a, "activation", spellings, 0, &k))
         return -1;
-    if (!(allowed & ACT_BIT(n->act))) {
-        diag_error(nd->loc, "%s: %s is only supported on the last dense layer", n->ctx,
-                   act_names[n->act]);
-        return -1;
-    }
+    n->act = spelled_act[k];
+    n->act_alpha = act_default_alpha(n->act);
     return 0;
 }
