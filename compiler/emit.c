@@ -196,7 +196,8 @@ static void emit_steps(emit_ctx *e)
         "    return nnc_loss(nnc_probs, NULL, %s, t, n);\n}\n\n"
         "static void nnc_apply_update(nnc_real lr)\n{\n"
         "    nnc_step++;\n"
-        "    opt_update(nnc_params, nnc_grads, nnc_opt[0], %s, lr, nnc_step);\n}\n\n"
+        "    opt_update(nnc_params, nnc_grads, nnc_opt[0], %s, lr, nnc_step);\n"
+        "    nnc_update_state();\n}\n\n"
         "NNC_MAYBE_UNUSED static double nnc_train_step_real(const nnc_real *x, const nnc_real *t, int n, "
         "nnc_real lr)\n{\n"
         "    double loss = nnc_compute_grads(x, t, n);\n"
@@ -219,6 +220,22 @@ static void emit_steps(emit_ctx *e)
         logits);
 }
 
+/* After each optimizer step: the state updates of the nodes that have one
+ * (moving statistics), from what the training forward pass kept. */
+static void emit_state_update(emit_ctx *e)
+{
+    const model *m = e->m;
+    sb_puts(e->out, "\nstatic void nnc_update_state(void)\n{\n");
+    for (int i = 0; i < m->num_nodes; i++) {
+        const gnode *n = &m->nodes[i];
+        if (n->op->call_update && !n->folded) {
+            call_comment(e, n);
+            n->op->call_update(e, n);
+        }
+    }
+    sb_puts(e->out, "}\n");
+}
+
 static void emit_passes(emit_ctx *e)
 {
     sb_puts(e->out, "\n/* ---- passes ---- */\n"
@@ -229,26 +246,42 @@ static void emit_passes(emit_ctx *e)
     emit_forward(e, MODE_TRAIN);
     emit_forward(e, MODE_INFER);
     emit_backward(e);
+    emit_state_update(e);
     emit_steps(e);
+}
+
+/* One tensor's initializer call (templates/init.c); zeros need none. The
+ * random ones draw from the one stream in tensor order. */
+static void emit_init_tensor(emit_ctx *e, const gnode *n, const tensor *p)
+{
+    static const char *const fn[INIT_KINDS] = {
+        [INIT_GLOROT_UNIFORM] = "nnc_glorot_uniform", [INIT_GLOROT_NORMAL] = "nnc_glorot_normal",
+        [INIT_HE_NORMAL] = "nnc_he_normal", [INIT_HE_UNIFORM] = "nnc_he_uniform",
+        [INIT_LECUN_NORMAL] = "nnc_lecun_normal", [INIT_LECUN_UNIFORM] = "nnc_lecun_uniform"};
+    const char *block = p->kind == TENSOR_STATE ? "nnc_state" : "nnc_params";
+    if (p->init == INIT_ONES)
+        sb_printf(e->out, "    nnc_init_ones(%s + %zu, %zu); /* %s.%s */\n", block, p->offset,
+                  p->count, n->id, p->role);
+    else if (p->init != INIT_ZEROS && fn[p->init])
+        sb_printf(e->out, "    %s(%s + %zu, %zu, %d, %d, &state); /* %s.%s */\n", fn[p->init],
+                  block, p->offset, p->count, p->fan_in, p->fan_out, n->id, p->role);
 }
 
 static void emit_init(emit_ctx *e)
 {
     const model *m = e->m;
-    sb_puts(e->out, "\n/* Keras defaults: glorot_uniform kernels, zero biases. */\n"
+    sb_puts(e->out, "\n/* Keras initializers (glorot_uniform kernels, zero biases by default),\n"
+                    " * state tensors included (moving variances start at one). */\n"
                     "NNC_MAYBE_UNUSED static void nnc_init_params(uint64_t seed)\n{\n"
-                    "    uint64_t state = seed;\n"
-                    "    memset(nnc_params, 0, sizeof nnc_params);\n");
+                    "    uint64_t state = seed;\n    (void)state;\n"
+                    "    memset(nnc_params, 0, sizeof nnc_params);\n"
+                    "    memset(nnc_state, 0, sizeof nnc_state);\n");
     for (int i = 0; i < m->num_nodes; i++)
-        for (int k = 0; k < m->nodes[i].num_t; k++) {
-            const tensor *p = &m->nodes[i].t[k];
-            if (p->init == INIT_GLOROT_UNIFORM)
-                sb_printf(e->out, "    nnc_glorot_uniform(nnc_params + %zu, %zu, %d, %d, "
-                                  "&state); /* %s.%s */\n",
-                          p->offset, p->count, p->fan_in, p->fan_out, m->nodes[i].id, p->role);
-        }
+        for (int k = 0; k < m->nodes[i].num_t; k++)
+            emit_init_tensor(e, &m->nodes[i], &m->nodes[i].t[k]);
     sb_puts(e->out, "    nnc_opt_reset();\n}\n");
 }
+
 
 static void emit_tables(emit_ctx *e)
 {

@@ -273,6 +273,8 @@ typedef struct op_def {
     void (*emit)(emit_ctx *e, const gnode *n);            /* kernel definitions */
     void (*call_fwd)(emit_ctx *e, const gnode *n, int mode);
     void (*call_bwd)(emit_ctx *e, const gnode *n);
+    /* its state update after each optimizer step (moving statistics); NULL: none */
+    void (*call_update)(emit_ctx *e, const gnode *n);
     double (*flops)(const model *m, const gnode *n, int pass); /* per sample; NULL: none */
     unsigned acts;      /* ACT_BITs its own kernels apply (other activations get a node) */
     int is_activation;  /* its node applies n->act and nothing else: an activation

@@ -75,12 +75,12 @@ int nncrt_cmd_summary(const nncrt_model *m, FILE *out)
     layer_rows(m, out, w0, w1);
     rule(out, '=', width);
     /* m->num_params includes the plan's alignment padding; count the tensors */
-    size_t trainable = 0;
+    size_t trainable = 0, state = 0;
     for (int i = 0; i < m->num_tensors; i++)
-        trainable += m->tensors[i].count;
-    count_line(out, "Total params", trainable, trainable * sizeof(float));
+        *(m->tensors[i].kind == NNCRT_TENSOR_STATE ? &state : &trainable) += m->tensors[i].count;
+    count_line(out, "Total params", trainable + state, (trainable + state) * sizeof(float));
     count_line(out, "Trainable params", trainable, trainable * sizeof(float));
-    count_line(out, "Non-trainable params", 0, 0);
+    count_line(out, "Non-trainable params", state, state * sizeof(float));
     size_t opt = (size_t)m->opt_slots * trainable;
     count_line(out, "Optimizer params", opt, opt * sizeof(float));
     rule(out, '_', width);

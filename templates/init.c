@@ -21,3 +21,9 @@ NNC_MAYBE_UNUSED static void nnc_glorot_uniform(nnc_real *w, long count, int fan
         w[i] = (nnc_real)((2 * u - 1) * limit);
     }
 }
+
+NNC_MAYBE_UNUSED static void nnc_init_ones(nnc_real *w, long count)
+{
+    for (long i = 0; i < count; i++)
+        w[i] = 1;
+}
