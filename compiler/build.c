@@ -107,7 +107,7 @@ int build_trainer(const char *c_path, const char *out_path, const char *cc, int 
     for (char *t = extra_copy ? strtok_r(extra_copy, " ", &save) : NULL; t && n < 20;
          t = strtok_r(NULL, " ", &save))
         argv[n++] = t;
-    const char *tail[] = {"-o", out_path, c_path, lib, "-lpng", "-ljpeg", "-lz", "-lm", NULL};
+    const char *tail[] = {"-o", out_path, c_path, lib, "-lpng", "-ljpeg", "-ljansson", "-lz", "-lm", NULL};
     for (int i = 0; tail[i] || (argv[n] = NULL); i++)
         argv[n++] = tail[i];
     if (verbose) {

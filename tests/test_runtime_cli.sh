@@ -167,6 +167,24 @@ run bad_command 2 "$TOY" train
 run no_command 2 "$TOY"
 run stray_arg 2 "$TOY" evaluate extra
 
+# ---- weights files that are refused, with the file's name and the reason -----------
+mkfifo fifo.safetensors
+run weights_fifo 1 timeout 20 "$TOY" evaluate --data "$TEST" --limit 10 --weights fifo.safetensors
+has "a FIFO is refused without blocking" weights_fifo.err "error: fifo.safetensors: not a regular file (a FIFO)"
+mkdir dir.safetensors
+run weights_dir 1 "$TOY" predict --weights dir.safetensors "$img1"
+has "a directory is refused" weights_dir.err "error: dir.safetensors: not a regular file (a directory)"
+run weights_dev 1 "$TOY" predict --weights /dev/zero "$img1"
+has "a device is refused" weights_dev.err "error: /dev/zero: not a regular file (a character device)"
+cp a.safetensors huge.safetensors
+truncate -s 1T huge.safetensors    # sparse: a terabyte that must never be read
+run weights_huge 1 timeout 20 "$TOY" evaluate --data "$TEST" --limit 10 --weights huge.safetensors
+has "a huge file is refused by its size" weights_huge.err "error: huge.safetensors: the file has 1099511627776 bytes, model toy_logreg needs"
+rm -f huge.safetensors
+cp a.safetensors tail.safetensors && printf 'tail' >>tail.safetensors
+run weights_tail 1 "$TOY" predict --weights tail.safetensors "$img1"
+has "a file with bytes after the tensors is refused" weights_tail.err "error: tail.safetensors: the file has"
+
 # ---- summary and help ------------------------------------------------------------
 run summary 0 "$TOY" summary
 has "summary: layer row" summary.out "l01_dense (dense)"
