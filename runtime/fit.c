@@ -1,7 +1,8 @@
 /* fit.c — the training loop: weights from init_params, --init or --resume;
  * training and validation data; per epoch a shuffle keyed by (seed, epoch),
  * train_step over the batches, validation, an atomic weights save and a
- * history row. */
+ * history row. A batch loss that is not finite stops the run (Keras's
+ * TerminateOnNaN) before it can reach the weights file. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ typedef struct fit_ctx {
     char *weights;              /* where every epoch is saved */
     uint64_t seed;
     int epochs, start;          /* epochs [start, epochs) are run */
+    int saved;                  /* epochs in the weights file on disk (0: none from this run) */
     float lr;
     nncrt_weights_meta meta;    /* from --init/--resume; class names for the save */
     bool have_meta;
@@ -62,7 +64,7 @@ static int start_state(fit_ctx *c)
         nncrt_warn("%s: no optimizer state in the file; the optimizer restarts from zero", from);
         m->opt_reset();
     }
-    c->start = c->meta.epoch;
+    c->start = c->saved = c->meta.epoch;
     if (!c->o->has_seed && c->meta.has_seed)
         c->seed = c->meta.seed;   /* the same split and shuffles as the first run */
     printf("Resuming from %s after epoch %d.\n", from, c->start);
@@ -135,8 +137,27 @@ static int load_data(fit_ctx *c)
     return 0;
 }
 
+/* Keras's TerminateOnNaN: a non-finite batch loss ends the run there, so the
+   diverged parameters are never saved; --no-stop-on-nan goes on (and the
+   save refuses weights that are not finite). */
+static int check_loss(const fit_ctx *c, double loss, int epoch, int step, int steps,
+                      const nncrt_progress *p)
+{
+    if (isfinite(loss) || c->o->no_stop_on_nan)
+        return 0;
+    if (p->tty)
+        putchar('\n');   /* end the progress bar's line */
+    char kept[64] = "no weights were saved";
+    if (c->saved)
+        snprintf(kept, sizeof kept, "keeps the weights of epoch %d", c->saved);
+    return nncrt_error("epoch %d, batch %d/%d: the loss is %s; training stopped, %s%s%s (try a "
+                       "lower --lr; --no-stop-on-nan goes on)", epoch + 1, step + 1, steps,
+                       nncrt_nonfinite_name(loss), c->saved ? c->weights : "", c->saved ? " " : "",
+                       kept);
+}
+
 /* Batches of one epoch in an order that depends only on (seed, epoch). */
-static void train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
+static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 {
     const nncrt_model *m = c->m;
     size_t bs = (size_t)m->batch_size;
@@ -155,9 +176,12 @@ static void train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
         nncrt_batch_augment(m, &c->batch, c->order + at, n, c->seed, epoch);
         double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, c->batch.probs);
+        if (check_loss(c, loss, epoch, s, steps, p) != 0)
+            return -1;
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
     }
+    return 0;
 }
 
 static int save_epoch(fit_ctx *c, int epoch, const double *val)
@@ -168,6 +192,7 @@ static int save_epoch(fit_ctx *c, int epoch, const double *val)
     };
     if (nncrt_weights_save(c->m, c->weights, &meta) != 0)
         return -1;
+    c->saved = epoch + 1;
     return nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
                              nncrt_metrics_accuracy(&c->tm), val);
 }
@@ -181,7 +206,8 @@ static int run_epochs(fit_ctx *c)
     nncrt_history_open(&c->hist, c->weights, c->start);
     for (int e = c->start; e < c->epochs; e++) {
         nncrt_progress p;
-        train_epoch(c, e, &p);
+        if (train_epoch(c, e, &p) != 0)
+            return -1;
         double val[2];
         if (c->nval) {
             nncrt_metrics_reset(&c->vm);

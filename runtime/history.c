@@ -1,6 +1,7 @@
 /* history.c — history CSV. */
 #include "history.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +47,27 @@ void nncrt_history_open(nncrt_history *h, const char *weights_path, int keep_epo
         load_rows(h, keep_epochs);
 }
 
+/* ",v" with %.8g; NaN as "nan" whatever its sign bit (printf may say "-nan"). */
+static void add_value(nncrt_buf *b, double v)
+{
+    if (isnan(v))
+        nncrt_buf_printf(b, ",nan");
+    else
+        nncrt_buf_printf(b, ",%.8g", v);
+}
+
 int nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val)
 {
-    nncrt_buf_printf(&h->rows, "%d,%.8g,%.8g", epoch, loss, acc);
-    if (val)
-        nncrt_buf_printf(&h->rows, ",%.8g,%.8g\n", val[0], val[1]);
-    else
+    nncrt_buf_printf(&h->rows, "%d", epoch);
+    add_value(&h->rows, loss);
+    add_value(&h->rows, acc);
+    if (val) {
+        add_value(&h->rows, val[0]);
+        add_value(&h->rows, val[1]);
+        nncrt_buf_add(&h->rows, "\n", 1);
+    } else {
         nncrt_buf_printf(&h->rows, ",,\n");
+    }
     nncrt_buf all = { 0 };
     nncrt_buf_printf(&all, "%s", HEADER);
     nncrt_buf_add(&all, h->rows.data, h->rows.len);

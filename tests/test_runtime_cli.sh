@@ -185,6 +185,31 @@ cp a.safetensors tail.safetensors && printf 'tail' >>tail.safetensors
 run weights_tail 1 "$TOY" predict --weights tail.safetensors "$img1"
 has "a file with bytes after the tensors is refused" weights_tail.err "error: tail.safetensors: the file has"
 
+# ---- a diverging fit stops and keeps the last finite weights -------------------------
+# TOY_NAN_AT_STEP=N: step N's loss is NaN and so is a weight (tests/toy_model.c).
+# 1600 training samples in batches of 32: 50 steps an epoch.
+fitn() { "$TOY" fit --data "$TRAIN" --limit 2000 "$@"; }
+run nan_first 1 env TOY_NAN_AT_STEP=20 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 2 --weights nan1.safetensors
+has "nan: epoch and batch named" nan_first.err "error: epoch 1, batch 20/50: the loss is NaN"
+[ ! -e nan1.safetensors ] && ok "nan in epoch 1: no weights file" || not_ok "nan in epoch 1: no weights file"
+run nan_e1 0 fitn --epochs 1 --weights nan2.safetensors
+cp nan2.safetensors nan2_epoch1.safetensors
+run nan_resume 1 env TOY_NAN_AT_STEP=70 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 3 --weights nan2.safetensors --resume
+has "nan after resume: epoch 2, batch 20" nan_resume.err "epoch 2, batch 20/50"
+has "nan: says what is on disk" nan_resume.err "nan2.safetensors keeps the weights of epoch 1"
+cmp -s nan2.safetensors nan2_epoch1.safetensors && ok "nan: weights of epoch 1 untouched" || not_ok "nan: weights of epoch 1 untouched"
+run nan_fresh 1 env TOY_NAN_AT_STEP=70 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 3 --weights nan3.safetensors
+cmp -s nan3.safetensors nan2_epoch1.safetensors && ok "nan in epoch 2: epoch 1 kept" || not_ok "nan in epoch 2: epoch 1 kept"
+[ "$(wc -l <nan3.history.csv)" -eq 2 ] && ok "nan: history of the saved epoch only" || not_ok "nan: history of the saved epoch only"
+run nan_continue 1 env TOY_NAN_AT_STEP=70 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 3 --weights nan4.safetensors --no-stop-on-nan
+has "--no-stop-on-nan: the epoch runs to its end" nan_continue.out "Epoch 2/3"
+has "--no-stop-on-nan: non-finite weights are not saved" nan_continue.err "nan4.safetensors: not saved: tensor 'l01_dense.kernel' holds NaN at index 0"
+cmp -s nan4.safetensors nan2_epoch1.safetensors && ok "--no-stop-on-nan: epoch 1 kept" || not_ok "--no-stop-on-nan: epoch 1 kept"
+run nan_loss_only 0 env TOY_NAN_AT_STEP=70 TOY_NAN_LOSS_ONLY=1 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 2 --weights nan5.safetensors --no-stop-on-nan
+has "--no-stop-on-nan: warns" nan_loss_only.err "epoch 2: the loss is not finite"
+has "--no-stop-on-nan: finite weights saved" nan5.history.csv "2,nan,"
+run nan_loss_only_eval 0 "$TOY" predict --weights nan5.safetensors "$img1"
+
 # ---- summary and help ------------------------------------------------------------
 run summary 0 "$TOY" summary
 has "summary: layer row" summary.out "l01_dense (dense)"
@@ -194,6 +219,7 @@ for cmd in fit evaluate predict summary; do
     run "help_$cmd" 0 "$TOY" "$cmd" --help
 done
 has "fit --help lists --resume" help_fit.out "--resume"
+has "fit --help lists --no-stop-on-nan" help_fit.out "--no-stop-on-nan"
 run help 0 "$TOY" --help
 
 echo "$passed passed, $failed failed"
