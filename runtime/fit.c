@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "commands.h"
 #include "history.h"
 #include "progress.h"
@@ -41,6 +42,20 @@ static void resolve_options(fit_ctx *c)
     c->seed = o->has_seed ? o->seed : m->seed;
     c->epochs = o->epochs ? o->epochs : m->epochs;
     c->lr = (float)(o->lr > 0 ? o->lr : m->learning_rate);
+}
+
+/* Before anything is loaded: the weights and history files can be written,
+   and what interrupted saves of them left behind is gone. */
+static int prepare_output(const fit_ctx *c)
+{
+    char *hist = nncrt_history_path(c->weights);
+    nncrt_afile_clean_stale(c->weights, stdout);
+    nncrt_afile_clean_stale(hist, stdout);
+    int rc = nncrt_afile_check(c->weights);
+    if (rc == 0)
+        rc = nncrt_afile_check(hist);
+    free(hist);
+    return rc;
 }
 
 /* Parameters and optimizer state to start from. */
@@ -245,7 +260,9 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
 {
     fit_ctx c = { .m = m, .o = o };
     resolve_options(&c);
-    int rc = start_state(&c);
+    int rc = prepare_output(&c);
+    if (rc == 0)
+        rc = start_state(&c);
     if (rc == 0 && c.start >= c.epochs) {
         printf("%s already has %d epochs (--epochs %d): nothing to do.\n", c.weights, c.start, c.epochs);
     } else if (rc == 0) {

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -918,6 +920,42 @@ static void test_atomic_writer(void **state)
     fclose(f);
 }
 
+/* A dead process's temporary files go; locked ones (a save in progress in
+   another PID namespace looks dead too), other names and the live stay. */
+static void test_atomic_clean_stale(void **state)
+{
+    (void)state;
+    make_dirs("stale");
+    const char *keep[] = { "w.bin.tmp.99999999.x", "w.bin.tmp.099999999.0", "w.bin.tmp.-5.0",
+                           "w.bin.tmp.99999999.0.old", "v.bin.tmp.99999999.0", "w.bin.tmp.1.0" };
+    char name[64];
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        snprintf(name, sizeof name, "stale/%s", keep[i]);
+        write_bytes(path_in(name), "", 0);
+    }
+    write_bytes(path_in("stale/w.bin.tmp.99999999.0"), "old", 3);
+    write_bytes(path_in("stale/w.bin.tmp.99999998.12"), "old", 3);
+    int fd = open(path_in("stale/w.bin.tmp.99999998.12"), O_RDONLY);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    FILE *info = tmpfile();
+    nncrt_afile_clean_stale(path_in("stale/w.bin"), info);
+    assert_int_equal(access(path_in("stale/w.bin.tmp.99999999.0"), F_OK), -1);
+    assert_int_equal(access(path_in("stale/w.bin.tmp.99999998.12"), F_OK), 0);   /* locked */
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        snprintf(name, sizeof name, "stale/%s", keep[i]);
+        if (access(path_in(name), F_OK) != 0)
+            fail_msg("%s was removed", keep[i]);
+    }
+    close(fd);
+    nncrt_afile_clean_stale(path_in("stale/w.bin"), info);
+    assert_int_equal(access(path_in("stale/w.bin.tmp.99999998.12"), F_OK), -1);
+    char out[512] = { 0 };
+    rewind(info);
+    assert_true(fread(out, 1, sizeof out - 1, info) > 0);
+    fclose(info);
+    assert_non_null(strstr(out, "stale/w.bin.tmp.99999999.0, left by an interrupted save (process 99999999)"));
+}
+
 /* ---- metrics ------------------------------------------------------------ */
 
 static void test_metrics(void **state)
@@ -1049,6 +1087,7 @@ int main(void)
         cmocka_unit_test(test_weights_refuse_size),
         cmocka_unit_test(test_weights_load_mem),
         cmocka_unit_test(test_atomic_writer),
+        cmocka_unit_test(test_atomic_clean_stale),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_json_escape),
         cmocka_unit_test(test_option_numbers),

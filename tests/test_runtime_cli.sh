@@ -210,6 +210,37 @@ has "--no-stop-on-nan: warns" nan_loss_only.err "epoch 2: the loss is not finite
 has "--no-stop-on-nan: finite weights saved" nan5.history.csv "2,nan,"
 run nan_loss_only_eval 0 "$TOY" predict --weights nan5.safetensors "$img1"
 
+# ---- an unwritable --weights path is found before the data is loaded ---------------
+run unwritable 1 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 1 --weights nodir/w.safetensors
+has "unwritable: the path named" unwritable.err "error: nodir/w.safetensors: cannot be written:"
+grep -qE "Found|Epoch" unwritable.out && not_ok "unwritable: refused before loading data" || ok "unwritable: refused before loading data"
+mkdir wdir.safetensors
+run weights_is_dir 1 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 1 --weights wdir.safetensors
+has "weights path is a directory" weights_is_dir.err "error: wdir.safetensors: cannot be written: it is a directory"
+grep -qE "Found|Epoch" weights_is_dir.out && not_ok "directory: refused before loading data" || ok "directory: refused before loading data"
+[ -z "$(ls wdir.safetensors)" ] && ok "the writability check leaves nothing behind" || not_ok "the writability check leaves nothing behind"
+
+# ---- temporary files of interrupted saves ------------------------------------------
+dead=99999999   # above any pid_max (at most 2^22): never a live process
+touch s.safetensors.tmp.$dead.0 s.history.csv.tmp.$dead.3 s.safetensors.tmp.$$.0 \
+      s.safetensors.tmp.x.0 s.safetensors.tmp.$dead.0.bak t.safetensors.tmp.$dead.0
+foreign=""
+if touch s.safetensors.tmp.$dead.9 && chown 65534 s.safetensors.tmp.$dead.9 2>/dev/null; then
+    foreign=s.safetensors.tmp.$dead.9
+fi
+run stale 0 fitn --epochs 1 --weights s.safetensors
+[ ! -e s.safetensors.tmp.$dead.0 ] && [ ! -e s.history.csv.tmp.$dead.3 ] \
+    && ok "stale temporary files of a dead process removed" || not_ok "stale temporary files of a dead process removed"
+has "stale: removal reported" stale.out "Removed s.safetensors.tmp.$dead.0, left by an interrupted save"
+kept=yes
+for f in s.safetensors.tmp.$$.0 s.safetensors.tmp.x.0 s.safetensors.tmp.$dead.0.bak t.safetensors.tmp.$dead.0 $foreign; do
+    [ -e "$f" ] || { kept=no; echo "    removed $f"; }
+done
+[ $kept = yes ] && ok "temporary files of live processes, other names and users kept" \
+    || not_ok "temporary files of live processes, other names and users kept"
+[ -z "$(ls s.safetensors.tmp.* s.history.csv.tmp.* 2>/dev/null | grep -v -e "\.$$\.0\$" -e "\.x\.0\$" -e "\.bak\$" -e "\.9\$")" ] \
+    && ok "no temporary file of this run left" || not_ok "no temporary file of this run left"
+
 # ---- summary and help ------------------------------------------------------------
 run summary 0 "$TOY" summary
 has "summary: layer row" summary.out "l01_dense (dense)"
