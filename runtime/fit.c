@@ -86,6 +86,15 @@ static int start_state(fit_ctx *c)
     return 0;
 }
 
+/* The history so far: the checkpoint's record when resuming, which also
+   rewrites the CSV (it may have missed the last save's rows). */
+static int start_history(fit_ctx *c)
+{
+    const char *record = c->o->resume ? c->meta.history : NULL;
+    nncrt_history_open(&c->hist, c->weights, record, c->start);
+    return c->o->resume ? nncrt_history_write(&c->hist) : 0;
+}
+
 static const char *train_path(const fit_ctx *c)
 {
     return c->o->data ? c->o->data : c->m->data_train;
@@ -199,17 +208,24 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
     return 0;
 }
 
+/* The weights, with the history of every epoch in them, then the CSV from
+   that record (history.h): a kill between the two costs a CSV row only until
+   the next --resume. */
 static int save_epoch(fit_ctx *c, int epoch, const double *val)
 {
+    nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
+                      nncrt_metrics_accuracy(&c->tm), val);
     nncrt_weights_meta meta = {
         .epoch = epoch + 1, .seed = c->seed, .train_samples = c->ntrain,
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
+        .history = nncrt_history_csv(&c->hist),
     };
-    if (nncrt_weights_save(c->m, c->weights, &meta) != 0)
+    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    free(meta.history);
+    if (rc != 0)
         return -1;
     c->saved = epoch + 1;
-    return nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
-                             nncrt_metrics_accuracy(&c->tm), val);
+    return nncrt_history_write(&c->hist);
 }
 
 static int run_epochs(fit_ctx *c)
@@ -218,7 +234,6 @@ static int run_epochs(fit_ctx *c)
     nncrt_metrics_init(&c->tm, c->m->num_classes);
     nncrt_metrics_init(&c->vm, c->m->num_classes);
     c->order = nncrt_xmalloc_array(c->ntrain, sizeof *c->order);
-    nncrt_history_open(&c->hist, c->weights, c->start);
     for (int e = c->start; e < c->epochs; e++) {
         nncrt_progress p;
         if (train_epoch(c, e, &p) != 0)
@@ -263,6 +278,8 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
     int rc = prepare_output(&c);
     if (rc == 0)
         rc = start_state(&c);
+    if (rc == 0)
+        rc = start_history(&c);
     if (rc == 0 && c.start >= c.epochs) {
         printf("%s already has %d epochs (--epochs %d): nothing to do.\n", c.weights, c.start, c.epochs);
     } else if (rc == 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "history.h"
 #include "json.h"
 #include "safetensors.h"
 #include "util.h"
@@ -116,14 +117,15 @@ int nncrt_weights_save(const nncrt_model *m, const char *path, const nncrt_weigh
         "nnc_version", m->nnc_version ? m->nnc_version : "", "epoch", epoch,
         "class_names", names, "loss", m->loss ? m->loss : "",
         "optimizer", m->optimizer ? m->optimizer : "", "optimizer_step", step,
-        "seed", seed, "train_samples", samples,
+        "seed", seed, "train_samples", samples, "history", meta->history,
     };
+    size_t nkv = sizeof kv / sizeof kv[0] / 2 - (meta->history ? 0 : 1);
     char (*slot_names)[32] = nncrt_xcalloc((size_t)m->opt_slots + 1, 32);
     size_t n;
     nncrt_st_out *t = tensor_list(m, slot_names, &n);
     int rc = check_finite_out(path, t, n);
     if (rc == 0)
-        rc = nncrt_st_write(path, t, n, kv, sizeof kv / sizeof kv[0] / 2);
+        rc = nncrt_st_write(path, t, n, kv, nkv);
     free(t);
     free(slot_names);
     free(names);
@@ -340,6 +342,10 @@ static int read_meta(const nncrt_model *m, const char *path, const nncrt_st_file
     meta->has_seed = parse_u64(nncrt_st_meta(f, "seed"), &meta->seed);
     if (parse_u64(nncrt_st_meta(f, "train_samples"), &v))
         meta->train_samples = (size_t)v;
+    const char *hist = nncrt_st_meta(f, "history");
+    char err[160];
+    if (hist && nncrt_history_parse(hist, meta->epoch, &meta->history, err, sizeof err) != 0)
+        return nncrt_error("%s: metadata history %s", path, err);
     const char *names = nncrt_st_meta(f, "class_names");
     if (names)
         return read_class_names(m, path, names, meta);
@@ -441,6 +447,8 @@ int nncrt_weights_load_mem(const nncrt_model *m, const char *name, const void *b
 void nncrt_weights_meta_free(nncrt_weights_meta *meta)
 {
     nncrt_strv_free(meta->class_names, (size_t)meta->num_class_names);
+    free(meta->history);
     meta->class_names = NULL;
+    meta->history = NULL;
     meta->num_class_names = 0;
 }

@@ -1,8 +1,9 @@
 /* weights.h — what nnc keeps in a .safetensors weights file: every model
  * tensor under its own name, the optimizer slots as "optimizer.slotK"
  * (flat, num_params each), and __metadata__ with the model hash (so weights
- * of another architecture are refused), the epoch, the class names and what
- * `fit --resume` needs to continue exactly. */
+ * of another architecture are refused), the epoch, the class names, the
+ * history rows of the epochs saved, and what `fit --resume` needs to
+ * continue exactly. */
 #ifndef NNCRT_WEIGHTS_H
 #define NNCRT_WEIGHTS_H
 
@@ -20,6 +21,7 @@ typedef struct nncrt_weights_meta {
     size_t train_samples;       /* 0 if unknown */
     char **class_names;         /* [num_class_names] == model->num_classes */
     int num_class_names;
+    char *history;              /* history CSV of epochs 1..epoch (history.h), or NULL */
 } nncrt_weights_meta;
 
 /* The largest optimizer step a weights file may hold: 2^53, the largest

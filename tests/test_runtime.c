@@ -1034,6 +1034,14 @@ static void test_option_numbers(void **state)
     assert_int_equal(nncrt_parse_positive("lr", "1e999", 10, &d), -1);
 }
 
+static char *slurp(const char *path)
+{
+    size_t n;
+    uint8_t *b = read_all(path, &n);
+    b[n] = 0;
+    return (char *)b;
+}
+
 static void test_history(void **state)
 {
     (void)state;
@@ -1041,21 +1049,84 @@ static void test_history(void **state)
     assert_string_equal(p, "out/model.history.csv");
     free(p);
     nncrt_history h;
-    nncrt_history_open(&h, path_in("hist.safetensors"), 0);
+    nncrt_history_open(&h, path_in("hist.safetensors"), NULL, 0);
     double val[2] = { 0.5, 0.75 };
-    assert_int_equal(nncrt_history_add(&h, 1, 1.5, 0.25, val), 0);
-    assert_int_equal(nncrt_history_add(&h, 2, 1.0, 0.5, NULL), 0);
+    nncrt_history_add(&h, 1, 1.5, 0.25, val);
+    nncrt_history_add(&h, 2, 1.0, 0.5, NULL);
+    assert_int_equal(nncrt_history_write(&h), 0);
     nncrt_history_free(&h);
-    nncrt_history_open(&h, path_in("hist.safetensors"), 1);   /* resume after epoch 1 */
-    assert_int_equal(nncrt_history_add(&h, 2, 0.9, 0.6, NULL), 0);
+    /* a checkpoint without a record (saved before it existed): the CSV's rows */
+    nncrt_history_open(&h, path_in("hist.safetensors"), NULL, 1);
+    nncrt_history_add(&h, 2, 0.9, -NAN, NULL);
+    assert_int_equal(nncrt_history_write(&h), 0);
     nncrt_history_free(&h);
-    FILE *f = fopen(path_in("hist.history.csv"), "r");
-    char buf[256] = { 0 };
-    assert_non_null(f);
-    assert_true(fread(buf, 1, sizeof buf - 1, f) > 0);
-    fclose(f);
-    assert_string_equal(buf, "epoch,loss,accuracy,val_loss,val_accuracy\n"
-                             "1,1.5,0.25,0.5,0.75\n2,0.9,0.6,,\n");
+    char *csv = slurp(path_in("hist.history.csv"));
+    assert_string_equal(csv, "epoch,loss,accuracy,val_loss,val_accuracy\n"
+                             "1,1.5,0.25,0.5,0.75\n2,0.9,nan,,\n");
+    /* the checkpoint's record wins over the CSV */
+    char *rec, err[160];
+    assert_int_equal(nncrt_history_parse("epoch,loss,accuracy,val_loss,val_accuracy\n"
+                                         "1,0.50,2.5e-1,,\n2,nan,-inf,0x1p-1,1\n", 2, &rec,
+                                         err, sizeof err), 0);
+    assert_string_equal(rec, "epoch,loss,accuracy,val_loss,val_accuracy\n"
+                             "1,0.5,0.25,,\n2,nan,-inf,0.5,1\n");
+    nncrt_history_open(&h, path_in("hist.safetensors"), rec, 2);
+    assert_int_equal(nncrt_history_write(&h), 0);
+    nncrt_history_free(&h);
+    free(csv);
+    csv = slurp(path_in("hist.history.csv"));
+    assert_string_equal(csv, rec);
+    free(csv);
+    free(rec);
+}
+
+static void test_history_parse_refuses(void **state)
+{
+    (void)state;
+    const char *hd = "epoch,loss,accuracy,val_loss,val_accuracy\n";
+    const struct { const char *rows; int epochs; const char *why; } bad[] = {
+        { "1,0.5,0.5,,\n", 2, "has 1 rows for 2 epochs" },
+        { "1,0.5,0.5,,\n2,0.5,0.5,,\n", 1, "more rows" },
+        { "2,0.5,0.5,,\n", 1, "row 1 is not a row of epoch 1" },
+        { "1,0.5,0.5,,", 1, "row 1" },                  /* no newline */
+        { "1,0.5,0.5,0.1,\n", 1, "row 1" },             /* one validation field */
+        { "1,0.5,0.5,,,\n", 1, "row 1" },               /* six fields */
+        { "1,0.5,x,,\n", 1, "row 1" },
+        { "1, 0.5,0.5,,\n", 1, "row 1" },
+        { "01,0.5,0.5,,\n", 1, "row 1" },
+        { "1,0.5,0.5,,\n\x1b[2J\n", 1, "more rows" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256], *rec, err[160];
+        snprintf(text, sizeof text, "%s%s", hd, bad[i].rows);
+        if (nncrt_history_parse(text, bad[i].epochs, &rec, err, sizeof err) != -1)
+            fail_msg("accepted history '%s'", bad[i].rows);
+        if (!strstr(err, bad[i].why))
+            fail_msg("history '%s': '%s' should say '%s'", bad[i].rows, err, bad[i].why);
+        assert_null(rec);
+    }
+    char *rec, err[160];
+    assert_int_equal(nncrt_history_parse("epoch,loss\n", 0, &rec, err, sizeof err), -1);
+    assert_non_null(strstr(err, "header"));
+}
+
+/* The record travels in the weights file and is checked against its epoch. */
+static void test_weights_history(void **state)
+{
+    (void)state;
+    nncrt_model m = weights_model();
+    char *names[] = { "cat", "dog" };
+    char rows[] = "epoch,loss,accuracy,val_loss,val_accuracy\n1,0.5,0.25,,\n2,0.25,0.5,0.5,0.5\n";
+    nncrt_weights_meta meta = { .epoch = 2, .class_names = names, .num_class_names = 2,
+                                .history = rows };
+    assert_int_equal(nncrt_weights_save(&m, path_in("wh.safetensors"), &meta), 0);
+    nncrt_weights_meta got;
+    assert_int_equal(nncrt_weights_load(&m, path_in("wh.safetensors"), true, &got), 0);
+    assert_string_equal(got.history, rows);
+    nncrt_weights_meta_free(&got);
+    meta.epoch = 3;
+    assert_int_equal(nncrt_weights_save(&m, path_in("wh3.safetensors"), &meta), 0);
+    expect_refused("wh3.safetensors", false, "metadata history has 2 rows for 3 epochs", NULL);
 }
 
 int main(void)
@@ -1092,6 +1163,8 @@ int main(void)
         cmocka_unit_test(test_json_escape),
         cmocka_unit_test(test_option_numbers),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_history_parse_refuses),
+        cmocka_unit_test(test_weights_history),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -241,6 +241,20 @@ done
 [ -z "$(ls s.safetensors.tmp.* s.history.csv.tmp.* 2>/dev/null | grep -v -e "\.$$\.0\$" -e "\.x\.0\$" -e "\.bak\$" -e "\.9\$")" ] \
     && ok "no temporary file of this run left" || not_ok "no temporary file of this run left"
 
+# ---- weights and history stay consistent -------------------------------------------
+run hist_full 0 fitn --epochs 3 --weights h3.safetensors
+run hist_1 0 fitn --epochs 1 --weights h.safetensors
+cp h.history.csv h_epoch1.csv
+run hist_2 0 fitn --epochs 2 --weights h.safetensors --resume
+cp h_epoch1.csv h.history.csv   # killed after the weights of epoch 2, before its CSV
+run hist_3 0 fitn --epochs 3 --weights h.safetensors --resume
+cmp -s h.history.csv h3.history.csv && ok "history rebuilt from the checkpoint after a lost CSV write" \
+    || not_ok "history rebuilt from the checkpoint after a lost CSV write"
+rm h.history.csv
+run hist_nothing 0 fitn --epochs 3 --weights h.safetensors --resume
+cmp -s h.history.csv h3.history.csv && ok "resume with nothing to do restores the CSV" \
+    || not_ok "resume with nothing to do restores the CSV"
+
 # ---- summary and help ------------------------------------------------------------
 run summary 0 "$TOY" summary
 has "summary: layer row" summary.out "l01_dense (dense)"
