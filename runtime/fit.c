@@ -82,7 +82,9 @@ static int start_state(fit_ctx *c)
     c->start = c->saved = c->meta.epoch;
     if (!c->o->has_seed && c->meta.has_seed)
         c->seed = c->meta.seed;   /* the same split and shuffles as the first run */
-    printf("Resuming from %s after epoch %d.\n", from, c->start);
+    fputs("Resuming from ", stdout);
+    nncrt_fputs_escaped(from, stdout);
+    printf(" after epoch %d.\n", c->start);
     return 0;
 }
 
@@ -252,7 +254,11 @@ static int run_epochs(fit_ctx *c)
         if (save_epoch(c, e, c->nval ? val : NULL) != 0)
             return -1;
     }
-    printf("Weights saved to %s, history to %s\n", c->weights, c->hist.path);
+    fputs("Weights saved to ", stdout);
+    nncrt_fputs_escaped(c->weights, stdout);
+    fputs(", history to ", stdout);
+    nncrt_fputs_escaped(c->hist.path, stdout);
+    putchar('\n');
     return 0;
 }
 
@@ -281,7 +287,8 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
     if (rc == 0)
         rc = start_history(&c);
     if (rc == 0 && c.start >= c.epochs) {
-        printf("%s already has %d epochs (--epochs %d): nothing to do.\n", c.weights, c.start, c.epochs);
+        nncrt_fputs_escaped(c.weights, stdout);
+        printf(" already has %d epochs (--epochs %d): nothing to do.\n", c.start, c.epochs);
     } else if (rc == 0) {
         rc = load_data(&c);
         if (rc == 0)

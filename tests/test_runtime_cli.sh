@@ -255,6 +255,29 @@ run hist_nothing 0 fitn --epochs 3 --weights h.safetensors --resume
 cmp -s h.history.csv h3.history.csv && ok "resume with nothing to do restores the CSV" \
     || not_ok "resume with nothing to do restores the CSV"
 
+# ---- control characters in class names and paths are escaped -----------------------
+ESC=$(printf '\033')
+# same-length edits of the class_names metadata: ESC[31m for T-shirt_top, a newline in Trouser
+LC_ALL=C sed 's/T-shirt_top/\\\\u001b[31m/; s/Trouser/Tr\\\\nse/' a.safetensors >esc.safetensors
+run esc_predict 0 "$TOY" predict --weights esc.safetensors --top 10 "$img1"
+grep -q "$ESC" esc_predict.out && not_ok "predict: no raw ESC in class names" || ok "predict: no raw ESC in class names"
+has "predict: class names escaped" esc_predict.out '\x1b[31m'
+has "predict: newline escaped" esc_predict.out 'Tr\x0ase'
+[ "$(wc -l <esc_predict.out)" -eq 1 ] && ok "predict: one line per image" || not_ok "predict: one line per image"
+run esc_predict_json 0 "$TOY" predict --json --top 10 --weights esc.safetensors "$img1"
+has "predict --json: JSON escapes" esc_predict_json.out '"class":"\u001b[31m"'
+valid_json_lines "predict --json with control characters is JSON" esc_predict_json.out
+run esc_eval 0 "$TOY" evaluate --data "$TEST" --limit 100 --weights esc.safetensors
+# the report, from the loss line on (the "Class indices" line is the data loader's)
+sed -n '/samples - loss/,$p' esc_eval.out >esc_eval_report.out
+grep -q "$ESC" esc_eval_report.out && not_ok "evaluate: no raw ESC in the report" || ok "evaluate: no raw ESC in the report"
+has "evaluate: table escaped" esc_eval_report.out 'Tr\x0ase'
+run esc_eval_json 0 "$TOY" evaluate --json --data "$TEST" --limit 100 --weights esc.safetensors
+valid_json_lines "evaluate --json with control characters is JSON" esc_eval_json.out
+run esc_fit 0 fitn --epochs 1 --weights "e${ESC}x.safetensors"
+grep -q "$ESC" esc_fit.out && not_ok "fit: no raw ESC in messages" || ok "fit: no raw ESC in messages"
+has "fit: weights path escaped" esc_fit.out 'Weights saved to e\x1bx.safetensors'
+
 # ---- summary and help ------------------------------------------------------------
 run summary 0 "$TOY" summary
 has "summary: layer row" summary.out "l01_dense (dense)"
