@@ -198,6 +198,8 @@ bench-decode: $(BUILD)/bench_decode $(BUILD)/idx2png
 # of libnncrt. `make test` replays each corpus and fuzzes each target for
 # FUZZ_SMOKE seconds (tests/test_fuzz.sh); `make fuzz FUZZ_TIME=600` runs each
 # for FUZZ_TIME seconds, keeping what it finds in $(BUILD)/fuzz-corpus/NAME.
+# fuzz/safetensors.c feeds bytes to the weights loader as a file of a fixed
+# small model; fuzz/make_safetensors_corpus.py writes its seeds.
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wall -Wextra -Werror
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
