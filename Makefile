@@ -21,7 +21,7 @@ all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 # Installed when missing and run as root; otherwise the exact command is printed.
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
                 libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev libclang-rt-14-dev \
-                libfuzzer-14-dev
+                libfuzzer-14-dev libjansson-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -43,6 +43,9 @@ $(BUILD)/nnc: $(COMPILER_SRC) $(wildcard compiler/*.h compiler/ops/*.h) $(BUILD)
 	  -DNNC_DEFAULT_PREFIX='"$(PREFIX)"' -o $@ $(COMPILER_SRC) $(BUILD)/templates_embed.c -lyaml -lm
 
 # --- runtime --------------------------------------------------------------
+# What a program linked with libnncrt.a needs besides it; compiler/build.c's
+# link line for `nnc build` names the same libraries.
+RT_LIBS     := -lpng -ljpeg -ljansson -lz -lm
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(BUILD)/rt/%.o,$(RUNTIME_SRC))
 $(BUILD)/rt/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
 	@mkdir -p $(BUILD)/rt
@@ -162,7 +165,7 @@ COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
 # --- runtime tests (runtime owner) -------------------------------------------
 # make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI
 # tests through a hand-written toy trainer (tests/toy_model.c).
-RT_LINK   := $(BUILD)/libnncrt.a -lpng -ljpeg -lz -lm -fopenmp
+RT_LINK   := $(BUILD)/libnncrt.a $(RT_LIBS) -fopenmp
 RT_HDRS   := $(wildcard runtime/*.h)
 
 $(BUILD)/toy_trainer: tests/toy_model.c runtime/nncrt.h $(BUILD)/libnncrt.a
@@ -210,6 +213,8 @@ bench-decode: $(BUILD)/bench_decode $(BUILD)/idx2png
 # of libnncrt. `make test` replays each corpus and fuzzes each target for
 # FUZZ_SMOKE seconds (tests/test_fuzz.sh); `make fuzz FUZZ_TIME=600` runs each
 # for FUZZ_TIME seconds, keeping what it finds in $(BUILD)/fuzz-corpus/NAME.
+# fuzz/safetensors.c feeds bytes to the weights loader as a file of a fixed
+# small model; fuzz/make_safetensors_corpus.py writes its seeds.
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wall -Wextra -Werror
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
@@ -222,7 +227,7 @@ $(BUILD)/fuzz/spec: fuzz/spec.c $(COMPILER_SRC) $(wildcard compiler/*.h) $(BUILD
 	  $(filter-out compiler/main.c,$(COMPILER_SRC)) $(BUILD)/templates_embed.c -lyaml -lm
 $(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(RT_HDRS)
 	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_FLAGS) -fopenmp -Iruntime -o $@ $< $(RUNTIME_SRC) -lpng -ljpeg -lz -lm
+	clang $(FUZZ_FLAGS) -fopenmp -Iruntime -o $@ $< $(RUNTIME_SRC) $(RT_LIBS)
 fuzz: $(FUZZ_BINS)
 	sh tests/test_fuzz.sh $(BUILD) $(FUZZ_TIME) keep
 .PHONY: fuzz

@@ -22,6 +22,7 @@ typedef struct nncrt_opts {
     int threads;            /* 0: OpenMP's default */
     int top;                /* predict: classes shown per image */
     bool json, resume;
+    bool no_stop_on_nan;    /* fit: go on after a batch loss that is not finite */
     const char *cache;      /* fit/evaluate/scan: decoded-cache file */
     bool strict;            /* fit/evaluate/scan: an undecodable file is an error */
     int n;                  /* augment-preview: augmentations per row (0: 8) */

@@ -1,12 +1,14 @@
 /* fit.c — the training loop: weights from init_params, --init or --resume;
  * training and validation data; per epoch a shuffle keyed by (seed, epoch),
  * train_step over the batches, validation, an atomic weights save and a
- * history row. */
+ * history row. A batch loss that is not finite stops the run (Keras's
+ * TerminateOnNaN) before it can reach the weights file. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "commands.h"
 #include "history.h"
 #include "progress.h"
@@ -20,6 +22,7 @@ typedef struct fit_ctx {
     char *weights;              /* where every epoch is saved */
     uint64_t seed;
     int epochs, start;          /* epochs [start, epochs) are run */
+    int saved;                  /* epochs in the weights file on disk (0: none from this run) */
     float lr;
     nncrt_weights_meta meta;    /* from --init/--resume; class names for the save */
     bool have_meta;
@@ -39,6 +42,20 @@ static void resolve_options(fit_ctx *c)
     c->seed = o->has_seed ? o->seed : m->seed;
     c->epochs = o->epochs ? o->epochs : m->epochs;
     c->lr = (float)(o->lr > 0 ? o->lr : m->learning_rate);
+}
+
+/* Before anything is loaded: the weights and history files can be written,
+   and what interrupted saves of them left behind is gone. */
+static int prepare_output(const fit_ctx *c)
+{
+    char *hist = nncrt_history_path(c->weights);
+    nncrt_afile_clean_stale(c->weights, stdout);
+    nncrt_afile_clean_stale(hist, stdout);
+    int rc = nncrt_afile_check(c->weights);
+    if (rc == 0)
+        rc = nncrt_afile_check(hist);
+    free(hist);
+    return rc;
 }
 
 /* Parameters and optimizer state to start from. */
@@ -62,11 +79,22 @@ static int start_state(fit_ctx *c)
         nncrt_warn("%s: no optimizer state in the file; the optimizer restarts from zero", from);
         m->opt_reset();
     }
-    c->start = c->meta.epoch;
+    c->start = c->saved = c->meta.epoch;
     if (!c->o->has_seed && c->meta.has_seed)
         c->seed = c->meta.seed;   /* the same split and shuffles as the first run */
-    printf("Resuming from %s after epoch %d.\n", from, c->start);
+    fputs("Resuming from ", stdout);
+    nncrt_fputs_escaped(from, stdout);
+    printf(" after epoch %d.\n", c->start);
     return 0;
+}
+
+/* The history so far: the checkpoint's record when resuming, which also
+   rewrites the CSV (it may have missed the last save's rows). */
+static int start_history(fit_ctx *c)
+{
+    const char *record = c->o->resume ? c->meta.history : NULL;
+    nncrt_history_open(&c->hist, c->weights, record, c->start);
+    return c->o->resume ? nncrt_history_write(&c->hist) : 0;
 }
 
 static const char *train_path(const fit_ctx *c)
@@ -135,8 +163,27 @@ static int load_data(fit_ctx *c)
     return 0;
 }
 
+/* Keras's TerminateOnNaN: a non-finite batch loss ends the run there, so the
+   diverged parameters are never saved; --no-stop-on-nan goes on (and the
+   save refuses weights that are not finite). */
+static int check_loss(const fit_ctx *c, double loss, int epoch, int step, int steps,
+                      const nncrt_progress *p)
+{
+    if (isfinite(loss) || c->o->no_stop_on_nan)
+        return 0;
+    if (p->tty)
+        putchar('\n');   /* end the progress bar's line */
+    char kept[64] = "no weights were saved";
+    if (c->saved)
+        snprintf(kept, sizeof kept, "keeps the weights of epoch %d", c->saved);
+    return nncrt_error("epoch %d, batch %d/%d: the loss is %s; training stopped, %s%s%s (try a "
+                       "lower --lr; --no-stop-on-nan goes on)", epoch + 1, step + 1, steps,
+                       nncrt_nonfinite_name(loss), c->saved ? c->weights : "", c->saved ? " " : "",
+                       kept);
+}
+
 /* Batches of one epoch in an order that depends only on (seed, epoch). */
-static void train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
+static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 {
     const nncrt_model *m = c->m;
     size_t bs = (size_t)m->batch_size;
@@ -158,21 +205,32 @@ static void train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
             c->batch.ids[i] = c->order[at + (size_t)i];
         nncrt_batch_key key = { c->seed, epoch, c->batch.ids };
         double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, &key, c->batch.probs);
+        if (check_loss(c, loss, epoch, s, steps, p) != 0)
+            return -1;
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
     }
+    return 0;
 }
 
+/* The weights, with the history of every epoch in them, then the CSV from
+   that record (history.h): a kill between the two costs a CSV row only until
+   the next --resume. */
 static int save_epoch(fit_ctx *c, int epoch, const double *val)
 {
+    nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
+                      nncrt_metrics_accuracy(&c->tm), val);
     nncrt_weights_meta meta = {
         .epoch = epoch + 1, .seed = c->seed, .train_samples = c->ntrain,
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
+        .history = nncrt_history_csv(&c->hist),
     };
-    if (nncrt_weights_save(c->m, c->weights, &meta) != 0)
+    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    free(meta.history);
+    if (rc != 0)
         return -1;
-    return nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
-                             nncrt_metrics_accuracy(&c->tm), val);
+    c->saved = epoch + 1;
+    return nncrt_history_write(&c->hist);
 }
 
 static int run_epochs(fit_ctx *c)
@@ -181,10 +239,10 @@ static int run_epochs(fit_ctx *c)
     nncrt_metrics_init(&c->tm, c->m->num_classes);
     nncrt_metrics_init(&c->vm, c->m->num_classes);
     c->order = nncrt_xmalloc_array(c->ntrain, sizeof *c->order);
-    nncrt_history_open(&c->hist, c->weights, c->start);
     for (int e = c->start; e < c->epochs; e++) {
         nncrt_progress p;
-        train_epoch(c, e, &p);
+        if (train_epoch(c, e, &p) != 0)
+            return -1;
         double val[2];
         if (c->nval) {
             nncrt_metrics_reset(&c->vm);
@@ -199,7 +257,11 @@ static int run_epochs(fit_ctx *c)
         if (save_epoch(c, e, c->nval ? val : NULL) != 0)
             return -1;
     }
-    printf("Weights saved to %s, history to %s\n", c->weights, c->hist.path);
+    fputs("Weights saved to ", stdout);
+    nncrt_fputs_escaped(c->weights, stdout);
+    fputs(", history to ", stdout);
+    nncrt_fputs_escaped(c->hist.path, stdout);
+    putchar('\n');
     return 0;
 }
 
@@ -222,9 +284,14 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
 {
     fit_ctx c = { .m = m, .o = o };
     resolve_options(&c);
-    int rc = start_state(&c);
+    int rc = prepare_output(&c);
+    if (rc == 0)
+        rc = start_state(&c);
+    if (rc == 0)
+        rc = start_history(&c);
     if (rc == 0 && c.start >= c.epochs) {
-        printf("%s already has %d epochs (--epochs %d): nothing to do.\n", c.weights, c.start, c.epochs);
+        nncrt_fputs_escaped(c.weights, stdout);
+        printf(" already has %d epochs (--epochs %d): nothing to do.\n", c.start, c.epochs);
     } else if (rc == 0) {
         rc = load_data(&c);
         if (rc == 0)

@@ -1,11 +1,20 @@
 /* history.h — the training history CSV written beside the weights
  * (<weights stem>.history.csv: epoch,loss,accuracy,val_loss,val_accuracy;
- * epochs counted from 1 like the "Epoch i/N" lines), rewritten atomically
- * after every epoch so it always matches the weights file. */
+ * epochs counted from 1 like the "Epoch i/N" lines).
+ *
+ * The weights file is the record: every save stores the rows of all its
+ * epochs in its metadata ("history"), and the CSV is then rewritten
+ * atomically from them, after every save and on --resume. A run killed
+ * between the two writes leaves a CSV one row short, which the next
+ * --resume restores, so the pair can never disagree for good. */
 #ifndef NNCRT_HISTORY_H
 #define NNCRT_HISTORY_H
 
+#include <stddef.h>
+
 #include "util.h"
+
+#define NNCRT_HISTORY_HEADER "epoch,loss,accuracy,val_loss,val_accuracy\n"
 
 typedef struct nncrt_history {
     char *path;
@@ -13,9 +22,24 @@ typedef struct nncrt_history {
 } nncrt_history;
 
 char *nncrt_history_path(const char *weights_path);
-/* keep_epochs > 0 (resuming): keep the existing rows of epochs 1..keep_epochs. */
-void nncrt_history_open(nncrt_history *h, const char *weights_path, int keep_epochs);
-int nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val);
+/* csv: a checkpoint's record (header and rows, as nncrt_history_parse
+   returns it) to start from. Without one (NULL; weights saved before the
+   record existed), the first keep_epochs rows of the CSV at the path are
+   kept. Writes nothing. */
+void nncrt_history_open(nncrt_history *h, const char *weights_path, const char *csv,
+                        int keep_epochs);
+/* Appends the row of one epoch; val is {val_loss, val_accuracy} or NULL. */
+void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val);
+/* The CSV text, header included (caller frees). */
+char *nncrt_history_csv(const nncrt_history *h);
+/* Rewrites the CSV file atomically. */
+int nncrt_history_write(const nncrt_history *h);
+/* Checks a record read from a weights file: the header, then exactly one
+   row for each of epochs 1..epochs in order, numbers (validation fields both
+   empty or both numbers). *csv: the record rewritten as nncrt_history_add
+   writes it (caller frees), so nothing from the file reaches the CSV
+   verbatim. Returns 0, or -1 with the reason in err. */
+int nncrt_history_parse(const char *text, int epochs, char **csv, char *err, size_t errlen);
 void nncrt_history_free(nncrt_history *h);
 
 #endif

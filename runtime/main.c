@@ -65,6 +65,9 @@ static void fit_usage(const nncrt_model *m, FILE *out)
     fprintf(out, "  --cache FILE      keep the decoded --data folder in FILE (and a --val folder\n"
                  "                    in FILE.val); reused while the files and options match\n");
     fprintf(out, "  --strict          a file that cannot be decoded is an error, not skipped\n");
+    fprintf(out, "  --no-stop-on-nan  go on when a batch loss is NaN or infinite (by default fit\n"
+                 "                    stops there, exit status 1, and the weights file keeps the\n"
+                 "                    last epoch saved; weights that are not finite are never saved)\n");
     data_options_note(m, out);
 }
 

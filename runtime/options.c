@@ -12,7 +12,7 @@
 enum {
     OPT_DATA = 256, OPT_VAL, OPT_EPOCHS, OPT_LIMIT, OPT_WEIGHTS, OPT_INIT, OPT_RESUME,
     OPT_LR, OPT_SEED, OPT_THREADS, OPT_BATCH, OPT_JSON, OPT_TOP,
-    OPT_CACHE, OPT_STRICT,
+    OPT_CACHE, OPT_STRICT, OPT_NO_STOP_NAN,
     OPT_N, OPT_OUT,
 };
 
@@ -24,7 +24,8 @@ static const struct option fit_options[] = {
     OPT("resume", no_argument, OPT_RESUME), OPT("lr", required_argument, OPT_LR),
     OPT("seed", required_argument, OPT_SEED), OPT("threads", required_argument, OPT_THREADS),
     OPT("batch-size", required_argument, OPT_BATCH), OPT("help", no_argument, 'h'),
-    OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT), { 0 },
+    OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT),
+    OPT("no-stop-on-nan", no_argument, OPT_NO_STOP_NAN), { 0 },
 };
 static const struct option evaluate_options[] = {
     OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT),
@@ -129,6 +130,7 @@ static int apply(const nncrt_model *m, int id, const char *arg, nncrt_opts *o)
     case OPT_JSON: o->json = true; break;
     case OPT_CACHE: o->cache = arg; break;
     case OPT_STRICT: o->strict = true; break;
+    case OPT_NO_STOP_NAN: o->no_stop_on_nan = true; break;
     case OPT_OUT: o->out = arg; break;
     case OPT_N: rc = nncrt_parse_int("n", arg, 1, 64, &v); o->n = (int)v; break;
     case OPT_EPOCHS: rc = nncrt_parse_int("epochs", arg, 1, 1000000, &v); o->epochs = (int)v; break;

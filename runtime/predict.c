@@ -62,9 +62,13 @@ static void print_result(pred_ctx *c, const char *file, const float *p)
         print_json(c, file, p);
         return;
     }
-    printf("%s: %s (%.4f)", file, c->names[c->order[0]], p[c->order[0]]);
-    for (int i = 1; i < c->o->top; i++)
-        printf(", %s (%.4f)", c->names[c->order[i]], p[c->order[i]]);
+    /* file and class names are user text: control bytes escaped (util.h) */
+    nncrt_fputs_escaped(file, stdout);
+    for (int i = 0; i < c->o->top; i++) {
+        fputs(i ? ", " : ": ", stdout);
+        nncrt_fputs_escaped(c->names[c->order[i]], stdout);
+        printf(" (%.4f)", p[c->order[i]]);
+    }
     putchar('\n');
 }
 

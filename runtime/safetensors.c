@@ -1,16 +1,22 @@
-/* safetensors.c — reading (with full validation) and writing .safetensors. */
+/* safetensors.c — reading (with full validation) and writing .safetensors.
+ * The header is parsed with jansson, with duplicate keys refused at every
+ * level: JSON leaves duplicates undefined and readers disagree (Python's json
+ * keeps the last, others the first), so a file that means two things to two
+ * tools is refused. */
 #include "safetensors.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "json.h"
 #include "util.h"
-
 static bool host_is_little_endian(void)
 {
     uint16_t one = 1;
@@ -32,100 +38,169 @@ static size_t dtype_size(const char *dtype)
     return 0;
 }
 
-static int read_whole_file(const char *path, uint8_t **out, size_t *size)
+/* ---- reading ------------------------------------------------------------ */
+
+static const char *file_kind(mode_t mode)
 {
-    FILE *fp = fopen(path, "rb");
-    struct stat st;
-    if (!fp)
-        return nncrt_error("%s: %s", path, strerror(errno));
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        return nncrt_error("%s: not a regular file", path);
-    }
-    *size = (size_t)st.st_size;
-    *out = nncrt_xmalloc(*size);
-    size_t got = fread(*out, 1, *size, fp);
-    int e = ferror(fp) ? errno : 0;
-    fclose(fp);
-    if (got != *size) {
-        free(*out);
-        *out = NULL;
-        return nncrt_error("%s: read failed: %s", path, e ? strerror(e) : "file shrank while reading");
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
+         : S_ISSOCK(mode) ? "a socket" : "not a plain file";
+}
+
+/* n bytes at offset off, or an error naming the file. */
+static int read_at(const nncrt_st_file *f, void *buf, size_t n, uint64_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(f->fd, (char *)buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return nncrt_error("%s: read failed: %s", f->name, strerror(errno));
+        if (r == 0)
+            return nncrt_error("%s: read failed: the file shrank while it was read", f->name);
+        got += (size_t)r;
     }
     return 0;
 }
 
-static int bad(const char *path, const char *what, const char *name)
+/* The header length, which must leave room in the file for itself. */
+static int read_length(nncrt_st_file *f, const uint8_t b[8])
 {
-    if (name)
-        return nncrt_error("%s: invalid safetensors header: tensor '%s': %s", path, name, what);
-    return nncrt_error("%s: invalid safetensors header: %s", path, what);
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--)
+        hlen = hlen << 8 | b[i];
+    if (hlen > NNCRT_ST_MAX_HEADER || hlen > f->size - 8)
+        return nncrt_error("%s: not a safetensors file (header length %llu, file size %llu)",
+                           f->name, (unsigned long long)hlen, (unsigned long long)f->size);
+    f->header_len = hlen;
+    f->data_len = f->size - 8 - hlen;
+    return 0;
 }
 
-static int parse_shape(const char *path, const char *name, const nncrt_json *v, nncrt_st_tensor *t)
+static int too_small(const nncrt_st_file *f)
 {
-    if (!v || v->type != NNCRT_JSON_ARRAY)
-        return bad(path, "missing or non-array \"shape\"", name);
-    if (v->n > NNCRT_ST_MAX_DIMS)
-        return bad(path, "too many dimensions", name);
-    t->ndim = (int)v->n;
-    for (size_t i = 0; i < v->n; i++)
-        if (!nncrt_json_size(&v->items[i], &t->shape[i]))
-            return bad(path, "shape entries must be non-negative integers", name);
+    return nncrt_error("%s: not a safetensors file (only %llu bytes)", f->name,
+                       (unsigned long long)f->size);
+}
+
+int nncrt_st_open(nncrt_st_file *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    f->name = nncrt_xstrdup(path);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    f->fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (f->fd < 0)
+        return nncrt_error("%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(f->fd, &st) != 0)
+        return nncrt_error("%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return nncrt_error("%s: not a regular file (%s)", path, file_kind(st.st_mode));
+    fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
+    f->size = (uint64_t)st.st_size;
+    uint8_t len[8];
+    if (f->size < 8)
+        return too_small(f);
+    if (read_at(f, len, 8, 0) != 0)
+        return -1;
+    return read_length(f, len);
+}
+
+int nncrt_st_open_mem(nncrt_st_file *f, const char *name, const void *bytes, size_t size)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->name = nncrt_xstrdup(name);
+    f->mem = bytes;
+    f->size = size;
+    if (size < 8)
+        return too_small(f);
+    return read_length(f, f->mem);
+}
+
+static int bad(const nncrt_st_file *f, const char *what, const char *name)
+{
+    if (name)
+        return nncrt_error("%s: invalid safetensors header: tensor '%s': %s", f->name, name, what);
+    return nncrt_error("%s: invalid safetensors header: %s", f->name, what);
+}
+
+/* A non-negative JSON integer that fits size_t. */
+static bool json_size(const json_t *v, size_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (uint64_t)json_integer_value(v) > SIZE_MAX)
+        return false;
+    *out = (size_t)json_integer_value(v);
+    return true;
+}
+
+static int parse_shape(const nncrt_st_file *f, const char *name, const json_t *v, nncrt_st_tensor *t)
+{
+    if (!json_is_array(v))
+        return bad(f, "missing or non-array \"shape\"", name);
+    if (json_array_size(v) > NNCRT_ST_MAX_DIMS)
+        return bad(f, "too many dimensions", name);
+    t->ndim = (int)json_array_size(v);
+    for (int i = 0; i < t->ndim; i++)
+        if (!json_size(json_array_get(v, (size_t)i), &t->shape[i]))
+            return bad(f, "shape entries must be non-negative integers", name);
     return 0;
 }
 
 /* Byte size the shape and dtype call for, with overflow checks. */
-static int tensor_bytes(const char *path, const nncrt_st_tensor *t, size_t *bytes)
+static int tensor_bytes(const nncrt_st_file *f, const nncrt_st_tensor *t, size_t *bytes)
 {
     size_t n = dtype_size(t->dtype);
     if (n == 0)
-        return bad(path, "unknown dtype", t->name);
+        return bad(f, "unknown dtype", t->name);
     for (int i = 0; i < t->ndim; i++)
         if (!nncrt_size_mul(n, t->shape[i], &n))
-            return bad(path, "shape too large", t->name);
+            return bad(f, "shape too large", t->name);
     *bytes = n;
     return 0;
 }
 
-static int parse_tensor(const char *path, const char *name, const nncrt_json *v,
-                        size_t data_len, nncrt_st_tensor *t)
+static int parse_tensor(const nncrt_st_file *f, const char *name, const json_t *v, nncrt_st_tensor *t)
 {
     t->name = nncrt_xstrdup(name);
-    const nncrt_json *dtype = nncrt_json_get(v, "dtype");
-    const nncrt_json *offs = nncrt_json_get(v, "data_offsets");
-    if (v->type != NNCRT_JSON_OBJECT)
-        return bad(path, "entry is not an object", name);
-    if (!dtype || dtype->type != NNCRT_JSON_STRING)
-        return bad(path, "missing \"dtype\"", name);
-    t->dtype = nncrt_xstrdup(dtype->text);
-    if (parse_shape(path, name, nncrt_json_get(v, "shape"), t) != 0)
+    if (!json_is_object(v))
+        return bad(f, "entry is not an object", name);
+    const json_t *dtype = json_object_get(v, "dtype");
+    const json_t *offs = json_object_get(v, "data_offsets");
+    if (!json_is_string(dtype))
+        return bad(f, "missing \"dtype\"", name);
+    t->dtype = nncrt_xstrdup(json_string_value(dtype));
+    if (parse_shape(f, name, json_object_get(v, "shape"), t) != 0)
         return -1;
-    if (!offs || offs->type != NNCRT_JSON_ARRAY || offs->n != 2 ||
-        !nncrt_json_size(&offs->items[0], &t->begin) || !nncrt_json_size(&offs->items[1], &t->end))
-        return bad(path, "\"data_offsets\" must be two non-negative integers", name);
+    if (!json_is_array(offs) || json_array_size(offs) != 2 ||
+        !json_size(json_array_get(offs, 0), &t->begin) || !json_size(json_array_get(offs, 1), &t->end))
+        return bad(f, "\"data_offsets\" must be two non-negative integers", name);
     size_t bytes = 0;
-    if (tensor_bytes(path, t, &bytes) != 0)
+    if (tensor_bytes(f, t, &bytes) != 0)
         return -1;
-    if (t->begin > t->end || t->end > data_len)
-        return bad(path, "data_offsets outside the data section", name);
+    if (t->begin > t->end || t->end > f->data_len)
+        return bad(f, "data_offsets outside the data section", name);
     if (t->end - t->begin != bytes)
-        return bad(path, "data_offsets do not match dtype and shape", name);
+        return bad(f, "data_offsets do not match dtype and shape", name);
     return 0;
 }
 
-static int parse_metadata(const char *path, const nncrt_json *v, nncrt_st_file *f)
+static int parse_metadata(nncrt_st_file *f, const json_t *v)
 {
-    if (v->type != NNCRT_JSON_OBJECT)
-        return bad(path, "__metadata__ is not an object", NULL);
-    f->meta_keys = nncrt_xcalloc(v->n, sizeof(char *));
-    f->meta_vals = nncrt_xcalloc(v->n, sizeof(char *));
-    for (size_t i = 0; i < v->n; i++) {
-        if (v->items[i].type != NNCRT_JSON_STRING)
-            return bad(path, "__metadata__ values must be strings", NULL);
-        f->meta_keys[i] = nncrt_xstrdup(v->keys[i]);
-        f->meta_vals[i] = nncrt_xstrdup(v->items[i].text);
-        f->nmeta++;
+    if (!json_is_object(v))
+        return bad(f, "__metadata__ is not an object", NULL);
+    size_t n = json_object_size(v);
+    f->meta_keys = nncrt_xcalloc(n, sizeof(char *));
+    f->meta_vals = nncrt_xcalloc(n, sizeof(char *));
+    const char *key;
+    const json_t *val;
+    json_object_foreach((json_t *)v, key, val) {
+        if (!json_is_string(val))
+            return bad(f, "__metadata__ values must be strings", NULL);
+        f->meta_keys[f->nmeta] = nncrt_xstrdup(key);
+        f->meta_vals[f->nmeta++] = nncrt_xstrdup(json_string_value(val));
     }
     return 0;
 }
@@ -138,7 +213,7 @@ static int cmp_begin(const void *a, const void *b)
 }
 
 /* Tensors must tile the data section exactly: no gaps, no overlap, no tail. */
-static int check_coverage(const char *path, const nncrt_st_file *f)
+static int check_coverage(const nncrt_st_file *f)
 {
     const nncrt_st_tensor **order = nncrt_xmalloc_array(f->n + 1, sizeof *order);
     for (size_t i = 0; i < f->n; i++)
@@ -148,84 +223,77 @@ static int check_coverage(const char *path, const nncrt_st_file *f)
     int rc = 0;
     for (size_t i = 0; i < f->n && rc == 0; i++) {
         if (order[i]->begin != at)
-            rc = bad(path, "tensor data overlaps or leaves a gap", order[i]->name);
+            rc = bad(f, "tensor data overlaps or leaves a gap", order[i]->name);
         at = order[i]->end;
     }
     if (rc == 0 && at != f->data_len)
-        rc = nncrt_error("%s: invalid safetensors file: header describes %zu data bytes, file has %zu",
-                         path, at, f->data_len);
+        rc = nncrt_error("%s: invalid safetensors file: header describes %zu data bytes, file has %llu",
+                         f->name, at, (unsigned long long)f->data_len);
     free(order);
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int parse_entries(nncrt_st_file *f, const json_t *h)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* JSON allows repeated keys; a header with two tensors of one name is broken. */
-static int check_duplicates(const char *path, const nncrt_json *h)
-{
-    char **keys = nncrt_xmalloc_array(h->n + 1, sizeof *keys);
-    memcpy(keys, h->keys, h->n * sizeof *keys);
-    qsort(keys, h->n, sizeof *keys, cmp_str);
-    int rc = 0;
-    for (size_t i = 1; i < h->n && rc == 0; i++)
-        if (strcmp(keys[i - 1], keys[i]) == 0)
-            rc = bad(path, "duplicate entry", keys[i]);
-    free(keys);
-    return rc;
-}
-
-static int parse_entries(const char *path, const nncrt_json *h, nncrt_st_file *f)
-{
-    if (check_duplicates(path, h) != 0)
-        return -1;
     /* One spare slot: nncrt_st_close frees tensors[0..n] after a failed parse. */
-    f->tensors = nncrt_xcalloc(h->n + 1, sizeof *f->tensors);
-    for (size_t i = 0; i < h->n; i++) {
-        if (strcmp(h->keys[i], "__metadata__") == 0) {
-            if (parse_metadata(path, &h->items[i], f) != 0)
-                return -1;
-            continue;
-        }
-        if (parse_tensor(path, h->keys[i], &h->items[i], f->data_len, &f->tensors[f->n++]) != 0)
+    f->tensors = nncrt_xcalloc(json_object_size(h) + 1, sizeof *f->tensors);
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)h, key, v) {
+        int rc = strcmp(key, "__metadata__") == 0 ? parse_metadata(f, v)
+                                                  : parse_tensor(f, key, v, &f->tensors[f->n++]);
+        if (rc != 0)
             return -1;
     }
-    return check_coverage(path, f);
+    return check_coverage(f);
 }
 
-static int parse_header(const char *path, nncrt_st_file *f)
+static int parse_header(nncrt_st_file *f, const char *text, size_t len)
 {
-    if (f->size < 8)
-        return nncrt_error("%s: not a safetensors file (only %zu bytes)", path, f->size);
-    uint64_t hlen = 0;
-    for (int i = 7; i >= 0; i--)
-        hlen = hlen << 8 | f->bytes[i];
-    if (hlen > NNCRT_ST_MAX_HEADER || hlen > f->size - 8)
-        return nncrt_error("%s: not a safetensors file (header length %llu, file size %zu)",
-                           path, (unsigned long long)hlen, f->size);
-    const char *text = (const char *)f->bytes + 8;
-    if (hlen < 2 || text[0] != '{')
-        return nncrt_error("%s: not a safetensors file (header does not start with '{')", path);
-    f->data = f->bytes + 8 + hlen;
-    f->data_len = f->size - 8 - (size_t)hlen;
-    nncrt_json h;
-    char err[160];
-    if (nncrt_json_parse(text, (size_t)hlen, &h, err, sizeof err) != 0)
-        return nncrt_error("%s: invalid safetensors header: %s", path, err);
-    int rc = h.type == NNCRT_JSON_OBJECT ? parse_entries(path, &h, f)
-                                         : bad(path, "not a JSON object", NULL);
-    nncrt_json_free(&h);
+    if (len < 2 || text[0] != '{')
+        return nncrt_error("%s: not a safetensors file (header does not start with '{')", f->name);
+    json_error_t je;
+    json_t *h = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!h)
+        return nncrt_error("%s: invalid safetensors header: %s (byte %d of the header)", f->name,
+                           je.text, je.position);
+    int rc = json_is_object(h) ? parse_entries(f, h) : bad(f, "not a JSON object", NULL);
+    json_decref(h);
     return rc;
+}
+
+int nncrt_st_read_header(nncrt_st_file *f)
+{
+    size_t len = (size_t)f->header_len;
+    if (f->mem)
+        return parse_header(f, (const char *)f->mem + 8, len);
+    char *text = nncrt_xmalloc(len + 1);
+    int rc = read_at(f, text, len, 8);
+    if (rc == 0)
+        rc = parse_header(f, text, len);
+    free(text);
+    return rc;
+}
+
+int nncrt_st_read_data(nncrt_st_file *f)
+{
+    uint64_t off = 8 + f->header_len;
+    if (f->mem) {
+        f->data = f->mem + off;
+        return 0;
+    }
+    f->owned = nncrt_xmalloc((size_t)f->data_len);
+    if (read_at(f, f->owned, (size_t)f->data_len, off) != 0)
+        return -1;
+    f->data = f->owned;
+    close(f->fd);
+    f->fd = -1;
+    return 0;
 }
 
 int nncrt_st_read(nncrt_st_file *f, const char *path)
 {
-    memset(f, 0, sizeof *f);
-    if (read_whole_file(path, &f->bytes, &f->size) != 0)
-        return -1;
-    if (parse_header(path, f) != 0) {
+    if (nncrt_st_open(f, path) != 0 || nncrt_st_read_header(f) != 0 || nncrt_st_read_data(f) != 0) {
         nncrt_st_close(f);
         return -1;
     }
@@ -242,8 +310,12 @@ void nncrt_st_close(nncrt_st_file *f)
     free(f->tensors);
     nncrt_strv_free(f->meta_keys, f->nmeta);
     nncrt_strv_free(f->meta_vals, f->nmeta);
-    free(f->bytes);
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->owned);
+    free(f->name);
     memset(f, 0, sizeof *f);
+    f->fd = -1;
 }
 
 const nncrt_st_tensor *nncrt_st_find(const nncrt_st_file *f, const char *name)

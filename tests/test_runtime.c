@@ -10,12 +10,15 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -512,9 +515,8 @@ static void test_safetensors_roundtrip(void **state)
     nncrt_st_file f;
     assert_int_equal(nncrt_st_read(&f, path_in("rt.safetensors")), 0);
     assert_int_equal(f.n, 2);
-    size_t hlen = (size_t)(f.data - f.bytes) - 8;
-    assert_int_equal(hlen % 8, 0);
-    assert_int_equal(f.bytes[8], '{');
+    assert_int_equal(f.header_len % 8, 0);
+    assert_int_equal(f.size, 8 + f.header_len + f.data_len);
     const nncrt_st_tensor *ta = nncrt_st_find(&f, "l01_conv2d.kernel");
     assert_non_null(ta);
     assert_string_equal(ta->dtype, "F32");
@@ -571,6 +573,15 @@ static void test_safetensors_invalid(void **state)
     expect_st_error("{\"t\":", 0, 0, "invalid safetensors header");
     expect_st_error("[1,2]   ", 0, 0, "start with '{'");
     expect_st_error("{\"__metadata__\":{\"a\":1}}", 0, 0, "must be strings");
+    expect_st_error("{\"t\":{\"dtype\":\"F32\",\"shape\":[2.0],\"data_offsets\":[0,8]}}", 8, 0,
+                    "non-negative integers");
+    expect_st_error("{\"t\xff\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, 0,
+                    "unable to decode byte 0xff");
+    char deep[3000];   /* jansson stops at a nesting depth of 2048 */
+    memset(deep, '[', sizeof deep);
+    memcpy(deep, "{\"t\":", 5);
+    deep[sizeof deep - 1] = '\0';
+    expect_st_error(deep, 0, 0, "depth");
     write_bytes(path_in("tiny.safetensors"), "abc", 3);
     nncrt_st_file f;
     assert_int_equal(nncrt_st_read(&f, path_in("tiny.safetensors")), -1);
@@ -642,9 +653,12 @@ static void test_weights_of_other_model_refused(void **state)
     nncrt_tensor bigger[2] = { w_tensors[0], w_tensors[1] };
     bigger[0].shape[0] = 3, bigger[0].count = 6;
     nncrt_model shaped = weights_model();
-    shaped.tensors = bigger;
+    shaped.tensors = bigger;   /* fewer values: refused by the file's size alone */
     assert_int_equal(nncrt_weights_load(&shaped, path_in("w.safetensors"), false, &got), -1);
-    assert_error_mentions("'l01_dense.kernel' has shape [4,2]", "expects [3,2]");
+    assert_error_mentions("the file has 656 bytes", "model tiny needs 568");
+    bigger[0].shape[0] = 2, bigger[0].shape[1] = 4, bigger[0].count = 8;   /* as many values */
+    assert_int_equal(nncrt_weights_load(&shaped, path_in("w.safetensors"), false, &got), -1);
+    assert_error_mentions("'l01_dense.kernel' has shape [4,2]", "expects [2,4]");
 
     nncrt_tensor renamed[2] = { w_tensors[0], w_tensors[1] };
     renamed[1].name = "l02_dense.bias";
@@ -654,11 +668,210 @@ static void test_weights_of_other_model_refused(void **state)
     assert_error_mentions("missing tensor 'l02_dense.bias'", path_in("w.safetensors"));
 
     /* a valid safetensors file without nnc metadata (e.g. from PyTorch) */
-    nncrt_st_out t = { "l01_dense.kernel", 2, { 4, 2 }, w_params, 8 };
-    assert_int_equal(nncrt_st_write(path_in("plain.safetensors"), &t, 1, NULL, 0), 0);
+    nncrt_st_out t[2] = {
+        { "l01_dense.kernel", 2, { 4, 2 }, w_params, 8 },
+        { "l01_dense.bias", 1, { 2 }, w_params + 8, 2 },
+    };
+    assert_int_equal(nncrt_st_write(path_in("plain.safetensors"), t, 2, NULL, 0), 0);
     nncrt_model m = weights_model();
     assert_int_equal(nncrt_weights_load(&m, path_in("plain.safetensors"), false, &got), -1);
     assert_error_mentions("not an nnc weights file", NULL);
+}
+
+/* ---- weights files that are refused -------------------------------------- */
+
+static uint8_t *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *b = malloc(*n + 1);
+    assert_int_equal(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+/* A copy of safetensors file src at dst with the first `from` in its JSON
+   header replaced by `to`, the header length fixed. */
+static void patch_header(const char *src, const char *dst, const char *from, const char *to)
+{
+    size_t n, hlen = 0;
+    uint8_t *b = read_all(src, &n);
+    for (int i = 7; i >= 0; i--)
+        hlen = hlen << 8 | b[i];
+    char *h = strndup((const char *)b + 8, hlen), *at = strstr(h, from);
+    if (!at)
+        fail_msg("'%s' not in the header of %s", from, src);
+    nncrt_buf out = { 0 };
+    size_t nh = hlen - strlen(from) + strlen(to);
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)((uint64_t)nh >> (8 * i));
+    nncrt_buf_add(&out, len, 8);
+    nncrt_buf_add(&out, h, (size_t)(at - h));
+    nncrt_buf_add(&out, to, strlen(to));
+    nncrt_buf_add(&out, at + strlen(from), hlen - (size_t)(at - h) - strlen(from));
+    nncrt_buf_add(&out, b + 8 + hlen, n - 8 - hlen);
+    write_bytes(dst, out.data, out.len);
+    nncrt_buf_free(&out);
+    free(h);
+    free(b);
+}
+
+/* A copy of src at dst with float i of the data section set to v. */
+static void patch_f32(const char *src, const char *dst, size_t i, float v)
+{
+    size_t n, hlen = 0;
+    uint8_t *b = read_all(src, &n);
+    for (int k = 7; k >= 0; k--)
+        hlen = hlen << 8 | b[k];
+    assert_true(8 + hlen + 4 * (i + 1) <= n);
+    memcpy(b + 8 + hlen + 4 * i, &v, 4);
+    write_bytes(dst, b, n);
+    free(b);
+}
+
+/* wbase.safetensors: a good file of weights_model(), step 1234, epoch 3. */
+static void write_base(const char *const *names)
+{
+    nncrt_model m = weights_model();
+    for (int i = 0; i < 10; i++)
+        w_params[i] = (float)i * 0.25f, w_opt[0][i] = (float)i, w_opt[1][i] = 1;
+    w_step = 1234;
+    nncrt_weights_meta meta = { .epoch = 3, .seed = 5, .class_names = (char **)names,
+                                .num_class_names = 2 };
+    assert_int_equal(nncrt_weights_save(&m, path_in("wbase.safetensors"), &meta), 0);
+}
+
+static void expect_refused(const char *file, bool with_opt, const char *a, const char *b)
+{
+    nncrt_model m = weights_model();
+    nncrt_weights_meta got;
+    memset(w_params, 0x55, sizeof w_params);
+    float before = w_params[0];
+    if (nncrt_weights_load(&m, path_in(file), with_opt, &got) != -1)
+        fail_msg("%s was accepted (expected an error about '%s')", file, a);
+    assert_error_mentions(path_in(file), NULL);
+    assert_error_mentions(a, b);
+    assert_true(w_params[0] == before);   /* nothing was overwritten */
+}
+
+static void expect_accepted(const char *file)
+{
+    nncrt_model m = weights_model();
+    nncrt_weights_meta got;
+    if (nncrt_weights_load(&m, path_in(file), true, &got) != 0)
+        fail_msg("%s refused: %s", file, nncrt_last_error);
+    nncrt_weights_meta_free(&got);
+}
+
+static const char *const good_names[] = { "cat", "dog" };
+
+static void test_weights_refuse_non_finite(void **state)
+{
+    (void)state;
+    write_base(good_names);
+    patch_f32(path_in("wbase.safetensors"), path_in("nan.safetensors"), 3, NAN);
+    expect_refused("nan.safetensors", false, "tensor 'l01_dense.kernel' holds NaN at index 3", NULL);
+    patch_f32(path_in("wbase.safetensors"), path_in("inf.safetensors"), 9, INFINITY);
+    expect_refused("inf.safetensors", true, "tensor 'l01_dense.bias' holds inf at index 1", NULL);
+    /* optimizer state too, even where it is not loaded */
+    patch_f32(path_in("wbase.safetensors"), path_in("ninf.safetensors"), 10 + 4, -INFINITY);
+    expect_refused("ninf.safetensors", false, "tensor 'optimizer.slot0' holds -inf at index 4", NULL);
+}
+
+static void test_weights_refuse_step(void **state)
+{
+    (void)state;
+    const char *from = "\"optimizer_step\":\"1234\"";
+    write_base(good_names);
+    patch_header(path_in("wbase.safetensors"), path_in("s1.safetensors"), from,
+                 "\"optimizer_step\":\"9223372036854775807\"");
+    expect_refused("s1.safetensors", true, "optimizer_step '9223372036854775807'", "from 0 to 9007199254740992");
+    patch_header(path_in("wbase.safetensors"), path_in("s2.safetensors"), from, "\"optimizer_step\":\"-5\"");
+    expect_refused("s2.safetensors", false, "optimizer_step '-5'", NULL);
+    patch_header(path_in("wbase.safetensors"), path_in("s3.safetensors"), from,
+                 "\"optimizer_step\":\"9007199254740993\"");
+    expect_refused("s3.safetensors", true, "optimizer_step", NULL);
+    patch_header(path_in("wbase.safetensors"), path_in("s4.safetensors"), from,
+                 "\"optimizer_step\":\"9007199254740992\"");
+    expect_accepted("s4.safetensors");
+    assert_true(w_step == 9007199254740992LL);
+}
+
+static void test_weights_refuse_duplicate_keys(void **state)
+{
+    (void)state;
+    write_base(good_names);
+    patch_header(path_in("wbase.safetensors"), path_in("d1.safetensors"), "\"epoch\":\"3\"",
+                 "\"epoch\":\"3\",\"epoch\":\"4\"");
+    expect_refused("d1.safetensors", false, "duplicate", "epoch");
+    patch_header(path_in("wbase.safetensors"), path_in("d2.safetensors"), "\"dtype\":\"F32\"",
+                 "\"dtype\":\"F32\",\"dtype\":\"F32\"");
+    expect_refused("d2.safetensors", false, "duplicate", "dtype");
+    patch_header(path_in("wbase.safetensors"), path_in("d3.safetensors"), "\"nnc_model_hash\"",
+                 "\"nnc_model_hash\":\"ffff\",\"nnc_model_hash\"");
+    expect_refused("d3.safetensors", false, "duplicate", "nnc_model_hash");
+}
+
+static void test_weights_refuse_class_names(void **state)
+{
+    (void)state;
+    static const char *const twice[] = { "cat", "cat" }, *const empty[] = { "cat", "" };
+    write_base(twice);
+    rename(path_in("wbase.safetensors"), path_in("twice.safetensors"));
+    expect_refused("twice.safetensors", false, "class name 'cat' appears twice", NULL);
+    write_base(empty);
+    rename(path_in("wbase.safetensors"), path_in("empty.safetensors"));
+    expect_refused("empty.safetensors", false, "class name 2 is empty", NULL);
+}
+
+/* The loader from memory (the fuzz target's way in) shares every check. */
+static void test_weights_load_mem(void **state)
+{
+    (void)state;
+    write_base(good_names);
+    size_t n;
+    uint8_t *b = read_all(path_in("wbase.safetensors"), &n);
+    nncrt_model m = weights_model();
+    nncrt_weights_meta got;
+    memset(w_params, 0, sizeof w_params);
+    assert_int_equal(nncrt_weights_load_mem(&m, "mem.safetensors", b, n, true, &got), 0);
+    assert_true(w_params[9] == 2.25f && w_opt[0][9] == 9 && w_step == 1234);
+    assert_string_equal(got.class_names[1], "dog");
+    nncrt_weights_meta_free(&got);
+    assert_int_equal(nncrt_weights_load_mem(&m, "mem.safetensors", b, n - 4, true, &got), -1);
+    assert_error_mentions("mem.safetensors: the file has", NULL);
+    free(b);
+}
+
+static void test_weights_refuse_size(void **state)
+{
+    (void)state;
+    float junk[10] = { 0 };
+    const char *kv[] = { "nnc_model_hash", "aaaa1111" };
+    nncrt_st_out t[3] = {
+        { "l01_dense.kernel", 2, { 4, 2 }, w_params, 8 },
+        { "l01_dense.bias", 1, { 2 }, w_params + 8, 2 },
+        { "junk", 1, { 3 }, junk, 3 },
+    };
+    for (int i = 0; i < 10; i++)
+        w_params[i] = 1;
+    assert_int_equal(nncrt_st_write(path_in("plain2.safetensors"), t, 2, kv, 1), 0);
+    expect_accepted("plain2.safetensors");
+    assert_int_equal(nncrt_st_write(path_in("extra.safetensors"), t, 3, kv, 1), 0);
+    expect_refused("extra.safetensors", false, "the file has", "model tiny needs");
+    t[2].shape[0] = 10, t[2].count = 10;   /* the size of an optimizer slot */
+    assert_int_equal(nncrt_st_write(path_in("extra2.safetensors"), t, 3, kv, 1), 0);
+    expect_refused("extra2.safetensors", false, "unexpected tensor 'junk'", NULL);
+    write_st_raw(path_in("empty_header.safetensors"), "{}", 0, 0);
+    expect_refused("empty_header.safetensors", false, "the file has 10 bytes", "model tiny needs");
+    nncrt_st_file f;   /* the container itself: an empty file is valid safetensors */
+    assert_int_equal(nncrt_st_read(&f, path_in("empty_header.safetensors")), 0);
+    assert_int_equal(f.n, 0);
+    nncrt_st_close(&f);
 }
 
 /* ---- atomic writer ------------------------------------------------------ */
@@ -707,6 +920,42 @@ static void test_atomic_writer(void **state)
     fclose(f);
 }
 
+/* A dead process's temporary files go; locked ones (a save in progress in
+   another PID namespace looks dead too), other names and the live stay. */
+static void test_atomic_clean_stale(void **state)
+{
+    (void)state;
+    make_dirs("stale");
+    const char *keep[] = { "w.bin.tmp.99999999.x", "w.bin.tmp.099999999.0", "w.bin.tmp.-5.0",
+                           "w.bin.tmp.99999999.0.old", "v.bin.tmp.99999999.0", "w.bin.tmp.1.0" };
+    char name[64];
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        snprintf(name, sizeof name, "stale/%s", keep[i]);
+        write_bytes(path_in(name), "", 0);
+    }
+    write_bytes(path_in("stale/w.bin.tmp.99999999.0"), "old", 3);
+    write_bytes(path_in("stale/w.bin.tmp.99999998.12"), "old", 3);
+    int fd = open(path_in("stale/w.bin.tmp.99999998.12"), O_RDONLY);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    FILE *info = tmpfile();
+    nncrt_afile_clean_stale(path_in("stale/w.bin"), info);
+    assert_int_equal(access(path_in("stale/w.bin.tmp.99999999.0"), F_OK), -1);
+    assert_int_equal(access(path_in("stale/w.bin.tmp.99999998.12"), F_OK), 0);   /* locked */
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        snprintf(name, sizeof name, "stale/%s", keep[i]);
+        if (access(path_in(name), F_OK) != 0)
+            fail_msg("%s was removed", keep[i]);
+    }
+    close(fd);
+    nncrt_afile_clean_stale(path_in("stale/w.bin"), info);
+    assert_int_equal(access(path_in("stale/w.bin.tmp.99999998.12"), F_OK), -1);
+    char out[512] = { 0 };
+    rewind(info);
+    assert_true(fread(out, 1, sizeof out - 1, info) > 0);
+    fclose(info);
+    assert_non_null(strstr(out, "stale/w.bin.tmp.99999999.0, left by an interrupted save (process 99999999)"));
+}
+
 /* ---- metrics ------------------------------------------------------------ */
 
 static void test_metrics(void **state)
@@ -741,33 +990,25 @@ static void test_metrics(void **state)
 
 /* ---- JSON, options, history --------------------------------------------- */
 
-static void test_json_escape_and_parse(void **state)
+/* What nncrt_json_str writes, read back by jansson (the parser libnncrt
+   reads headers with): escapes and U+FFFD for invalid UTF-8. */
+static void test_json_escape(void **state)
 {
     (void)state;
     nncrt_buf b = { 0 };
-    nncrt_json_str(&b, "a\"b\\c\n\x01 \xc3\xa9 \xff");
-    assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001 \xc3\xa9 \\ufffd\"");
-    nncrt_json v;
-    char err[160];
-    assert_int_equal(nncrt_json_parse(b.data, b.len, &v, err, sizeof err), 0);
-    assert_string_equal(v.text, "a\"b\\c\n\x01 \xc3\xa9 \xef\xbf\xbd");
-    nncrt_json_free(&v);
+    nncrt_json_str(&b, "a\"b\\c\n\x01\x1b[31m\x7f \xc3\xa9 \xff");
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001\\u001b[31m\\u007f \xc3\xa9 \\ufffd\"");
+    json_error_t je;
+    json_t *v = json_loadb(b.data, b.len, JSON_DECODE_ANY, &je);
+    if (!v)
+        fail_msg("not JSON: %s", je.text);
+    assert_string_equal(json_string_value(v), "a\"b\\c\n\x01\x1b[31m\x7f \xc3\xa9 \xef\xbf\xbd");
+    json_decref(v);
     nncrt_buf_free(&b);
-    const char *doc = " {\"a\": [1, 2.5e3, -0, true, null], \"s\": \"\\ud83d\\ude00\"} ";
-    assert_int_equal(nncrt_json_parse(doc, strlen(doc), &v, err, sizeof err), 0);
-    size_t n;
-    assert_true(nncrt_json_size(&nncrt_json_get(&v, "a")->items[0], &n) && n == 1);
-    assert_false(nncrt_json_size(&nncrt_json_get(&v, "a")->items[1], &n));
-    assert_string_equal(nncrt_json_get(&v, "s")->text, "\xf0\x9f\x98\x80");
-    nncrt_json_free(&v);
-    const char *bad[] = { "{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "\"\\ud800\"", "[] x", "\"\x01\"", "" };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (nncrt_json_parse(bad[i], strlen(bad[i]), &v, err, sizeof err) != -1)
-            fail_msg("accepted invalid JSON '%s'", bad[i]);
-    char deep[200];
-    memset(deep, '[', sizeof deep);
-    assert_int_equal(nncrt_json_parse(deep, sizeof deep, &v, err, sizeof err), -1);
-    assert_non_null(strstr(err, "deep"));
+    nncrt_json_num(&b, NAN);
+    nncrt_json_num(&b, 0.25);
+    assert_string_equal(b.data, "null0.25");
+    nncrt_buf_free(&b);
 }
 
 static void test_option_numbers(void **state)
@@ -793,6 +1034,14 @@ static void test_option_numbers(void **state)
     assert_int_equal(nncrt_parse_positive("lr", "1e999", 10, &d), -1);
 }
 
+static char *slurp(const char *path)
+{
+    size_t n;
+    uint8_t *b = read_all(path, &n);
+    b[n] = 0;
+    return (char *)b;
+}
+
 static void test_history(void **state)
 {
     (void)state;
@@ -800,21 +1049,84 @@ static void test_history(void **state)
     assert_string_equal(p, "out/model.history.csv");
     free(p);
     nncrt_history h;
-    nncrt_history_open(&h, path_in("hist.safetensors"), 0);
+    nncrt_history_open(&h, path_in("hist.safetensors"), NULL, 0);
     double val[2] = { 0.5, 0.75 };
-    assert_int_equal(nncrt_history_add(&h, 1, 1.5, 0.25, val), 0);
-    assert_int_equal(nncrt_history_add(&h, 2, 1.0, 0.5, NULL), 0);
+    nncrt_history_add(&h, 1, 1.5, 0.25, val);
+    nncrt_history_add(&h, 2, 1.0, 0.5, NULL);
+    assert_int_equal(nncrt_history_write(&h), 0);
     nncrt_history_free(&h);
-    nncrt_history_open(&h, path_in("hist.safetensors"), 1);   /* resume after epoch 1 */
-    assert_int_equal(nncrt_history_add(&h, 2, 0.9, 0.6, NULL), 0);
+    /* a checkpoint without a record (saved before it existed): the CSV's rows */
+    nncrt_history_open(&h, path_in("hist.safetensors"), NULL, 1);
+    nncrt_history_add(&h, 2, 0.9, -NAN, NULL);
+    assert_int_equal(nncrt_history_write(&h), 0);
     nncrt_history_free(&h);
-    FILE *f = fopen(path_in("hist.history.csv"), "r");
-    char buf[256] = { 0 };
-    assert_non_null(f);
-    assert_true(fread(buf, 1, sizeof buf - 1, f) > 0);
-    fclose(f);
-    assert_string_equal(buf, "epoch,loss,accuracy,val_loss,val_accuracy\n"
-                             "1,1.5,0.25,0.5,0.75\n2,0.9,0.6,,\n");
+    char *csv = slurp(path_in("hist.history.csv"));
+    assert_string_equal(csv, "epoch,loss,accuracy,val_loss,val_accuracy\n"
+                             "1,1.5,0.25,0.5,0.75\n2,0.9,nan,,\n");
+    /* the checkpoint's record wins over the CSV */
+    char *rec, err[160];
+    assert_int_equal(nncrt_history_parse("epoch,loss,accuracy,val_loss,val_accuracy\n"
+                                         "1,0.50,2.5e-1,,\n2,nan,-inf,0x1p-1,1\n", 2, &rec,
+                                         err, sizeof err), 0);
+    assert_string_equal(rec, "epoch,loss,accuracy,val_loss,val_accuracy\n"
+                             "1,0.5,0.25,,\n2,nan,-inf,0.5,1\n");
+    nncrt_history_open(&h, path_in("hist.safetensors"), rec, 2);
+    assert_int_equal(nncrt_history_write(&h), 0);
+    nncrt_history_free(&h);
+    free(csv);
+    csv = slurp(path_in("hist.history.csv"));
+    assert_string_equal(csv, rec);
+    free(csv);
+    free(rec);
+}
+
+static void test_history_parse_refuses(void **state)
+{
+    (void)state;
+    const char *hd = "epoch,loss,accuracy,val_loss,val_accuracy\n";
+    const struct { const char *rows; int epochs; const char *why; } bad[] = {
+        { "1,0.5,0.5,,\n", 2, "has 1 rows for 2 epochs" },
+        { "1,0.5,0.5,,\n2,0.5,0.5,,\n", 1, "more rows" },
+        { "2,0.5,0.5,,\n", 1, "row 1 is not a row of epoch 1" },
+        { "1,0.5,0.5,,", 1, "row 1" },                  /* no newline */
+        { "1,0.5,0.5,0.1,\n", 1, "row 1" },             /* one validation field */
+        { "1,0.5,0.5,,,\n", 1, "row 1" },               /* six fields */
+        { "1,0.5,x,,\n", 1, "row 1" },
+        { "1, 0.5,0.5,,\n", 1, "row 1" },
+        { "01,0.5,0.5,,\n", 1, "row 1" },
+        { "1,0.5,0.5,,\n\x1b[2J\n", 1, "more rows" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256], *rec, err[160];
+        snprintf(text, sizeof text, "%s%s", hd, bad[i].rows);
+        if (nncrt_history_parse(text, bad[i].epochs, &rec, err, sizeof err) != -1)
+            fail_msg("accepted history '%s'", bad[i].rows);
+        if (!strstr(err, bad[i].why))
+            fail_msg("history '%s': '%s' should say '%s'", bad[i].rows, err, bad[i].why);
+        assert_null(rec);
+    }
+    char *rec, err[160];
+    assert_int_equal(nncrt_history_parse("epoch,loss\n", 0, &rec, err, sizeof err), -1);
+    assert_non_null(strstr(err, "header"));
+}
+
+/* The record travels in the weights file and is checked against its epoch. */
+static void test_weights_history(void **state)
+{
+    (void)state;
+    nncrt_model m = weights_model();
+    char *names[] = { "cat", "dog" };
+    char rows[] = "epoch,loss,accuracy,val_loss,val_accuracy\n1,0.5,0.25,,\n2,0.25,0.5,0.5,0.5\n";
+    nncrt_weights_meta meta = { .epoch = 2, .class_names = names, .num_class_names = 2,
+                                .history = rows };
+    assert_int_equal(nncrt_weights_save(&m, path_in("wh.safetensors"), &meta), 0);
+    nncrt_weights_meta got;
+    assert_int_equal(nncrt_weights_load(&m, path_in("wh.safetensors"), true, &got), 0);
+    assert_string_equal(got.history, rows);
+    nncrt_weights_meta_free(&got);
+    meta.epoch = 3;
+    assert_int_equal(nncrt_weights_save(&m, path_in("wh3.safetensors"), &meta), 0);
+    expect_refused("wh3.safetensors", false, "metadata history has 2 rows for 3 epochs", NULL);
 }
 
 int main(void)
@@ -839,11 +1151,20 @@ int main(void)
         cmocka_unit_test(test_safetensors_invalid),
         cmocka_unit_test(test_weights_roundtrip),
         cmocka_unit_test(test_weights_of_other_model_refused),
+        cmocka_unit_test(test_weights_refuse_non_finite),
+        cmocka_unit_test(test_weights_refuse_step),
+        cmocka_unit_test(test_weights_refuse_duplicate_keys),
+        cmocka_unit_test(test_weights_refuse_class_names),
+        cmocka_unit_test(test_weights_refuse_size),
+        cmocka_unit_test(test_weights_load_mem),
         cmocka_unit_test(test_atomic_writer),
+        cmocka_unit_test(test_atomic_clean_stale),
         cmocka_unit_test(test_metrics),
-        cmocka_unit_test(test_json_escape_and_parse),
+        cmocka_unit_test(test_json_escape),
         cmocka_unit_test(test_option_numbers),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_history_parse_refuses),
+        cmocka_unit_test(test_weights_history),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

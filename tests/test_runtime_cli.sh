@@ -167,6 +167,117 @@ run bad_command 2 "$TOY" train
 run no_command 2 "$TOY"
 run stray_arg 2 "$TOY" evaluate extra
 
+# ---- weights files that are refused, with the file's name and the reason -----------
+mkfifo fifo.safetensors
+run weights_fifo 1 timeout 20 "$TOY" evaluate --data "$TEST" --limit 10 --weights fifo.safetensors
+has "a FIFO is refused without blocking" weights_fifo.err "error: fifo.safetensors: not a regular file (a FIFO)"
+mkdir dir.safetensors
+run weights_dir 1 "$TOY" predict --weights dir.safetensors "$img1"
+has "a directory is refused" weights_dir.err "error: dir.safetensors: not a regular file (a directory)"
+run weights_dev 1 "$TOY" predict --weights /dev/zero "$img1"
+has "a device is refused" weights_dev.err "error: /dev/zero: not a regular file (a character device)"
+cp a.safetensors huge.safetensors
+truncate -s 1T huge.safetensors    # sparse: a terabyte that must never be read
+run weights_huge 1 timeout 20 "$TOY" evaluate --data "$TEST" --limit 10 --weights huge.safetensors
+has "a huge file is refused by its size" weights_huge.err "error: huge.safetensors: the file has 1099511627776 bytes, model toy_logreg needs"
+rm -f huge.safetensors
+cp a.safetensors tail.safetensors && printf 'tail' >>tail.safetensors
+run weights_tail 1 "$TOY" predict --weights tail.safetensors "$img1"
+has "a file with bytes after the tensors is refused" weights_tail.err "error: tail.safetensors: the file has"
+
+# ---- a diverging fit stops and keeps the last finite weights -------------------------
+# TOY_NAN_AT_STEP=N: step N's loss is NaN and so is a weight (tests/toy_model.c).
+# 1600 training samples in batches of 32: 50 steps an epoch.
+fitn() { "$TOY" fit --data "$TRAIN" --limit 2000 "$@"; }
+run nan_first 1 env TOY_NAN_AT_STEP=20 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 2 --weights nan1.safetensors
+has "nan: epoch and batch named" nan_first.err "error: epoch 1, batch 20/50: the loss is NaN"
+[ ! -e nan1.safetensors ] && ok "nan in epoch 1: no weights file" || not_ok "nan in epoch 1: no weights file"
+run nan_e1 0 fitn --epochs 1 --weights nan2.safetensors
+cp nan2.safetensors nan2_epoch1.safetensors
+run nan_resume 1 env TOY_NAN_AT_STEP=70 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 3 --weights nan2.safetensors --resume
+has "nan after resume: epoch 2, batch 20" nan_resume.err "epoch 2, batch 20/50"
+has "nan: says what is on disk" nan_resume.err "nan2.safetensors keeps the weights of epoch 1"
+cmp -s nan2.safetensors nan2_epoch1.safetensors && ok "nan: weights of epoch 1 untouched" || not_ok "nan: weights of epoch 1 untouched"
+run nan_fresh 1 env TOY_NAN_AT_STEP=70 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 3 --weights nan3.safetensors
+cmp -s nan3.safetensors nan2_epoch1.safetensors && ok "nan in epoch 2: epoch 1 kept" || not_ok "nan in epoch 2: epoch 1 kept"
+[ "$(wc -l <nan3.history.csv)" -eq 2 ] && ok "nan: history of the saved epoch only" || not_ok "nan: history of the saved epoch only"
+run nan_continue 1 env TOY_NAN_AT_STEP=70 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 3 --weights nan4.safetensors --no-stop-on-nan
+has "--no-stop-on-nan: the epoch runs to its end" nan_continue.out "Epoch 2/3"
+has "--no-stop-on-nan: non-finite weights are not saved" nan_continue.err "nan4.safetensors: not saved: tensor 'l01_dense.kernel' holds NaN at index 0"
+cmp -s nan4.safetensors nan2_epoch1.safetensors && ok "--no-stop-on-nan: epoch 1 kept" || not_ok "--no-stop-on-nan: epoch 1 kept"
+run nan_loss_only 0 env TOY_NAN_AT_STEP=70 TOY_NAN_LOSS_ONLY=1 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 2 --weights nan5.safetensors --no-stop-on-nan
+has "--no-stop-on-nan: warns" nan_loss_only.err "epoch 2: the loss is not finite"
+has "--no-stop-on-nan: finite weights saved" nan5.history.csv "2,nan,"
+run nan_loss_only_eval 0 "$TOY" predict --weights nan5.safetensors "$img1"
+
+# ---- an unwritable --weights path is found before the data is loaded ---------------
+run unwritable 1 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 1 --weights nodir/w.safetensors
+has "unwritable: the path named" unwritable.err "error: nodir/w.safetensors: cannot be written:"
+grep -qE "Found|Epoch" unwritable.out && not_ok "unwritable: refused before loading data" || ok "unwritable: refused before loading data"
+mkdir wdir.safetensors
+run weights_is_dir 1 "$TOY" fit --data "$TRAIN" --limit 2000 --epochs 1 --weights wdir.safetensors
+has "weights path is a directory" weights_is_dir.err "error: wdir.safetensors: cannot be written: it is a directory"
+grep -qE "Found|Epoch" weights_is_dir.out && not_ok "directory: refused before loading data" || ok "directory: refused before loading data"
+[ -z "$(ls wdir.safetensors)" ] && ok "the writability check leaves nothing behind" || not_ok "the writability check leaves nothing behind"
+
+# ---- temporary files of interrupted saves ------------------------------------------
+dead=99999999   # above any pid_max (at most 2^22): never a live process
+touch s.safetensors.tmp.$dead.0 s.history.csv.tmp.$dead.3 s.safetensors.tmp.$$.0 \
+      s.safetensors.tmp.x.0 s.safetensors.tmp.$dead.0.bak t.safetensors.tmp.$dead.0
+foreign=""
+if touch s.safetensors.tmp.$dead.9 && chown 65534 s.safetensors.tmp.$dead.9 2>/dev/null; then
+    foreign=s.safetensors.tmp.$dead.9
+fi
+run stale 0 fitn --epochs 1 --weights s.safetensors
+[ ! -e s.safetensors.tmp.$dead.0 ] && [ ! -e s.history.csv.tmp.$dead.3 ] \
+    && ok "stale temporary files of a dead process removed" || not_ok "stale temporary files of a dead process removed"
+has "stale: removal reported" stale.out "Removed s.safetensors.tmp.$dead.0, left by an interrupted save"
+kept=yes
+for f in s.safetensors.tmp.$$.0 s.safetensors.tmp.x.0 s.safetensors.tmp.$dead.0.bak t.safetensors.tmp.$dead.0 $foreign; do
+    [ -e "$f" ] || { kept=no; echo "    removed $f"; }
+done
+[ $kept = yes ] && ok "temporary files of live processes, other names and users kept" \
+    || not_ok "temporary files of live processes, other names and users kept"
+[ -z "$(ls s.safetensors.tmp.* s.history.csv.tmp.* 2>/dev/null | grep -v -e "\.$$\.0\$" -e "\.x\.0\$" -e "\.bak\$" -e "\.9\$")" ] \
+    && ok "no temporary file of this run left" || not_ok "no temporary file of this run left"
+
+# ---- weights and history stay consistent -------------------------------------------
+run hist_full 0 fitn --epochs 3 --weights h3.safetensors
+run hist_1 0 fitn --epochs 1 --weights h.safetensors
+cp h.history.csv h_epoch1.csv
+run hist_2 0 fitn --epochs 2 --weights h.safetensors --resume
+cp h_epoch1.csv h.history.csv   # killed after the weights of epoch 2, before its CSV
+run hist_3 0 fitn --epochs 3 --weights h.safetensors --resume
+cmp -s h.history.csv h3.history.csv && ok "history rebuilt from the checkpoint after a lost CSV write" \
+    || not_ok "history rebuilt from the checkpoint after a lost CSV write"
+rm h.history.csv
+run hist_nothing 0 fitn --epochs 3 --weights h.safetensors --resume
+cmp -s h.history.csv h3.history.csv && ok "resume with nothing to do restores the CSV" \
+    || not_ok "resume with nothing to do restores the CSV"
+
+# ---- control characters in class names and paths are escaped -----------------------
+ESC=$(printf '\033')
+# same-length edits of the class_names metadata: ESC[31m for T-shirt_top, a newline in Trouser
+LC_ALL=C sed 's/T-shirt_top/\\\\u001b[31m/; s/Trouser/Tr\\\\nse/' a.safetensors >esc.safetensors
+run esc_predict 0 "$TOY" predict --weights esc.safetensors --top 10 "$img1"
+grep -q "$ESC" esc_predict.out && not_ok "predict: no raw ESC in class names" || ok "predict: no raw ESC in class names"
+has "predict: class names escaped" esc_predict.out '\x1b[31m'
+has "predict: newline escaped" esc_predict.out 'Tr\x0ase'
+[ "$(wc -l <esc_predict.out)" -eq 1 ] && ok "predict: one line per image" || not_ok "predict: one line per image"
+run esc_predict_json 0 "$TOY" predict --json --top 10 --weights esc.safetensors "$img1"
+has "predict --json: JSON escapes" esc_predict_json.out '"class":"\u001b[31m"'
+valid_json_lines "predict --json with control characters is JSON" esc_predict_json.out
+run esc_eval 0 "$TOY" evaluate --data "$TEST" --limit 100 --weights esc.safetensors
+# the report, from the loss line on (the "Class indices" line is the data loader's)
+sed -n '/samples - loss/,$p' esc_eval.out >esc_eval_report.out
+grep -q "$ESC" esc_eval_report.out && not_ok "evaluate: no raw ESC in the report" || ok "evaluate: no raw ESC in the report"
+has "evaluate: table escaped" esc_eval_report.out 'Tr\x0ase'
+run esc_eval_json 0 "$TOY" evaluate --json --data "$TEST" --limit 100 --weights esc.safetensors
+valid_json_lines "evaluate --json with control characters is JSON" esc_eval_json.out
+run esc_fit 0 fitn --epochs 1 --weights "e${ESC}x.safetensors"
+grep -q "$ESC" esc_fit.out && not_ok "fit: no raw ESC in messages" || ok "fit: no raw ESC in messages"
+has "fit: weights path escaped" esc_fit.out 'Weights saved to e\x1bx.safetensors'
+
 # ---- summary and help ------------------------------------------------------------
 run summary 0 "$TOY" summary
 has "summary: layer row" summary.out "l01_dense (dense)"
@@ -176,6 +287,7 @@ for cmd in fit evaluate predict summary; do
     run "help_$cmd" 0 "$TOY" "$cmd" --help
 done
 has "fit --help lists --resume" help_fit.out "--resume"
+has "fit --help lists --no-stop-on-nan" help_fit.out "--no-stop-on-nan"
 run help 0 "$TOY" --help
 
 echo "$passed passed, $failed failed"

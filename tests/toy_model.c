@@ -5,8 +5,15 @@
  * m = 0.9 m - lr g; w += m), fixed batch size 32.
  *
  * Built twice: plain, and with -DTOY_OTHER, which is "another model" (other
- * name and hash) for the tests that weights of a wrong model are refused. */
+ * name and hash) for the tests that weights of a wrong model are refused.
+ *
+ * Test hook for a diverging fit: TOY_NAN_AT_STEP=N makes optimizer step N
+ * (1-based, the count a resumed run restores) return a NaN loss and write a
+ * NaN into the kernel, as a too-large learning rate would; with
+ * TOY_NAN_LOSS_ONLY=1 as well, only the loss of step N is NaN and the
+ * weights stay finite. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nncrt.h"
@@ -110,12 +117,35 @@ static double eval_batch(const float *x, const float *y, int n, float *probs)
     return loss(y, probs, n);
 }
 
+/* TOY_NAN_AT_STEP: the step that diverges, or 0 (read once). */
+static int64_t nan_step(int *loss_only)
+{
+    static int64_t at = -1;
+    static int only;
+    if (at < 0) {
+        const char *s = getenv("TOY_NAN_AT_STEP"), *o = getenv("TOY_NAN_LOSS_ONLY");
+        at = s ? strtoll(s, NULL, 10) : 0;
+        only = o && *o == '1';
+    }
+    *loss_only = only;
+    return at;
+}
+
+static int diverged; /* the step TOY_NAN_AT_STEP names: the update only counts it */
+
 static double compute_grads(const float *x, const float *y, int n, const nncrt_batch_key *key,
                             float *probs)
 {
     (void)key;   /* nothing random in this model */
     forward(x, n, probs);
     double l = loss(y, probs, n);
+    int loss_only;
+    diverged = nan_step(&loss_only) == step + 1;
+    if (diverged) {
+        if (!loss_only)
+            params[KERNEL] = NAN;
+        return NAN;
+    }
     memset(grad, 0, sizeof grad);
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < K; k++) {
@@ -130,7 +160,7 @@ static double compute_grads(const float *x, const float *y, int n, const nncrt_b
 
 static void apply_update(float lr)
 {
-    for (int j = 0; j < NPARAMS; j++) {
+    for (int j = 0; j < NPARAMS && !diverged; j++) {
         velocity[j] = MOMENTUM * velocity[j] - lr * grad[j];
         params[j] += velocity[j];
     }
