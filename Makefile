@@ -21,7 +21,7 @@ all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 # Installed when missing and run as root; otherwise the exact command is printed.
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
                 libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev libclang-rt-14-dev \
-                libfuzzer-14-dev libjansson-dev
+                libfuzzer-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libjansson-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -38,9 +38,11 @@ deps:
 $(BUILD)/templates_embed.c: $(TEMPLATES) compiler/embed_templates.sh | $(BUILD)
 	sh compiler/embed_templates.sh $(TEMPLATES) > $@
 
-$(BUILD)/nnc: $(COMPILER_SRC) $(wildcard compiler/*.h compiler/ops/*.h) $(BUILD)/templates_embed.c runtime/nncrt.h
-	$(CC) $(ALLCFLAGS) -Icompiler -DNNC_VERSION='"$(VERSION)"' \
-	  -DNNC_DEFAULT_PREFIX='"$(PREFIX)"' -o $@ $(COMPILER_SRC) $(BUILD)/templates_embed.c -lyaml -lm
+# nnc reads weights files (--predict) with libnncrt's own loader
+$(BUILD)/nnc: $(COMPILER_SRC) $(wildcard compiler/*.h compiler/ops/*.h) $(BUILD)/templates_embed.c runtime/nncrt.h $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -Icompiler -Iruntime -DNNC_VERSION='"$(VERSION)"' \
+	  -DNNC_DEFAULT_PREFIX='"$(PREFIX)"' -o $@ $(COMPILER_SRC) $(BUILD)/templates_embed.c \
+	  $(BUILD)/libnncrt.a -lyaml -ljansson -lm
 
 # --- runtime --------------------------------------------------------------
 # What a program linked with libnncrt.a needs besides it; compiler/build.c's
@@ -223,8 +225,9 @@ FUZZ_SMOKE ?= 5
 FUZZ_TIME  ?= 600
 $(BUILD)/fuzz/spec: fuzz/spec.c $(COMPILER_SRC) $(wildcard compiler/*.h) $(BUILD)/templates_embed.c
 	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_FLAGS) -Icompiler -DNNC_VERSION='"$(VERSION)"' -o $@ fuzz/spec.c \
-	  $(filter-out compiler/main.c,$(COMPILER_SRC)) $(BUILD)/templates_embed.c -lyaml -lm
+	clang $(FUZZ_FLAGS) -fopenmp -Icompiler -Iruntime -DNNC_VERSION='"$(VERSION)"' -o $@ fuzz/spec.c \
+	  $(filter-out compiler/main.c,$(COMPILER_SRC)) $(BUILD)/templates_embed.c $(RUNTIME_SRC) \
+	  -lyaml $(RT_LIBS)
 $(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(RT_HDRS)
 	@mkdir -p $(BUILD)/fuzz
 	clang $(FUZZ_FLAGS) -fopenmp -Iruntime -o $@ $< $(RUNTIME_SRC) $(RT_LIBS)
@@ -240,7 +243,7 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               $(BUILD)/test_runtime \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
-              "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
+              "sh tests/test_export.sh $(BUILD)" "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.
 test: deps

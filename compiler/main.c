@@ -16,6 +16,9 @@ static void usage(FILE *out)
           "                                        (-v: also what the fusion pass fused)\n"
           "       nnc build SPEC.yaml [-o trainer] [--cc CC] [--target T] [-v]\n"
           "                                        compile to C and build the trainer\n"
+          "       nnc SPEC.yaml --predict --weights W.safetensors -o classifier.c [--prefix P]\n"
+          "                                        the trained classifier as C for other\n"
+          "                                        programs (+ classifier.h)\n"
           "       T: host (default), scalar, avx2, avx512 or neon\n"
           "       --profile adds per-layer timers (nnc_prof[][2], used by bench/)\n"
           "       nnc --version | --help\n",
@@ -46,8 +49,8 @@ static int write_output(const char *path, const char *text)
 }
 
 typedef struct options {
-    const char *cmd, *spec, *out, *cc, *target;
-    int verbose, profile;
+    const char *cmd, *spec, *out, *cc, *target, *weights, *prefix;
+    int verbose, profile, predict;
 } options;
 
 static int parse_args(int argc, char **argv, options *o)
@@ -68,6 +71,12 @@ static int parse_args(int argc, char **argv, options *o)
             o->verbose = 1;
         else if (!strcmp(a, "--profile"))
             o->profile = 1;
+        else if (!strcmp(a, "--predict"))
+            o->predict = 1;
+        else if (!strcmp(a, "--weights") && i + 1 < argc)
+            o->weights = argv[++i];
+        else if (!strcmp(a, "--prefix") && i + 1 < argc)
+            o->prefix = argv[++i];
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "nnc: error: unknown option '%s'\n", a);
             return -1;
@@ -80,6 +89,15 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (!o->spec) {
         fprintf(stderr, "nnc: error: no spec file given\n");
+        return -1;
+    }
+    if (o->predict && (o->cmd || !o->weights || !o->out)) {
+        fprintf(stderr, "nnc: error: --predict needs --weights W.safetensors and -o classifier.c "
+                        "(it writes classifier.c and classifier.h)\n");
+        return -1;
+    }
+    if (!o->predict && (o->weights || o->prefix)) {
+        fprintf(stderr, "nnc: error: --weights and --prefix go with --predict\n");
         return -1;
     }
     return 0;
@@ -147,6 +165,11 @@ int main(int argc, char **argv)
         if (o.verbose)
             fuse_print(m, stdout);
         printf("Memory plan: %zu bytes at batch %d\n", p.bytes, m->batch_size);
+        printf("Export (--predict): RAM %zu bytes (arena), flash %zu bytes of weights "
+                   "+ code\n", export_arena_bytes(m), (m->param_block + m->state_block) * 4);
+    } else if (!rc && o.predict) {
+        export_opts eo = {o.out, o.weights, o.prefix, o.target};
+        rc = export_classifier(m, &eo);
     } else if (!rc) {
         char *text = emit_trainer(m, &p);
         if (o.cmd)

@@ -364,6 +364,17 @@ typedef struct plan {
 
 int plan_build(model *m, plan *p);
 void plan_free(plan *p);
+/* Blocks of count[i] floats alive over steps [first, last]: offsets where
+ * no two alive at once overlap, first fit largest first or in order of use,
+ * whichever packs tighter; returns the arena's size. */
+typedef struct plan_life {
+    int first, last;
+} plan_life;
+size_t plan_pack(int n, const size_t *count, const plan_life *lf, size_t *offset);
+/* plan_infer.c: the inference plan of one sample, for the exported
+ * classifier: every buffer an offset into one arena, by liveness over the
+ * inference forward pass. */
+int plan_infer(model *m, plan *p);
 /* The value whose gradient node n's backward reads (its own output's, or that
  * of a node whose input gradient it computes), and whether it writes input k's. */
 int plan_dy_value(const model *m, const gnode *n);
@@ -422,6 +433,23 @@ void loss_emit(emit_ctx *e);
 int optimizer_parse(model *m, const ynode *nd);
 const char *optimizer_name(int opt);
 void optimizer_emit(emit_ctx *e);
+
+/* ---- export.c / export_weights.c: nnc --predict, the classifier for other programs ---- */
+typedef struct export_opts {
+    const char *out;      /* classifier.c; the .h goes beside it */
+    const char *weights;  /* the trained .safetensors */
+    const char *prefix;   /* symbol prefix, or NULL: the model name as a C identifier */
+    const char *target;   /* the SIMD variant's target, or NULL: the host's */
+} export_opts;
+typedef struct export_weights {
+    float *params, *state; /* the parameter and state blocks, as the plan lays them out */
+    char **class_names;    /* the weights file's label map */
+    int num_class_names;
+} export_weights;
+int export_classifier(model *m, const export_opts *o); /* writes nothing on error */
+size_t export_arena_bytes(model *m);                   /* the portable variant's arena */
+int export_load_weights(const model *m, const char *path, export_weights *w);
+void export_weights_free(export_weights *w);
 
 /* ---- target.c: the SIMD target of the emitted kernels ---------------------- */
 int target_set(model *m, const char *name); /* "host" picks the running CPU's */

@@ -109,10 +109,6 @@ static int plan_node(model *m, plan *p, gnode *n)
 
 /* ---- the gradient arena ---- */
 
-typedef struct life {
-    int first, last; /* backward steps: 0 is the loss, then nodes last to first */
-} life;
-
 static int add_region(plan *p, int value, size_t count, const char *name, const char *what)
 {
     p->grads = xrealloc(p->grads, (size_t)(p->num_grads + 1) * sizeof *p->grads);
@@ -155,7 +151,7 @@ static int root_region(model *m, plan *p, int root)
     return v->grad_buf = add_region(p, root, count, name, what);
 }
 
-static void touch(life *lf, int region, int step)
+static void touch(plan_life *lf, int region, int step)
 {
     if (lf[region].first < 0 || step < lf[region].first)
         lf[region].first = step;
@@ -167,12 +163,12 @@ static void touch(life *lf, int region, int step)
  * NODE_MAX_INPUTS + k]: where node's backward writes input k's gradient (-1:
  * nowhere); the first writer of a value gets its region, later writers a
  * temporary one. */
-static life *grad_regions(model *m, plan *p, int *dx_region)
+static plan_life *grad_regions(model *m, plan *p, int *dx_region)
 {
     size_t cap = (size_t)m->num_values * (NODE_MAX_INPUTS + 1) + 1;
-    life *lf = xmalloc(cap * sizeof *lf);
+    plan_life *lf = xmalloc(cap * sizeof *lf);
     for (size_t i = 0; i < cap; i++)
-        lf[i] = (life){-1, -1};
+        lf[i] = (plan_life){-1, -1};
     int out = value_root(m, m->logits_value);
     touch(lf, root_region(m, p, out), 0); /* the loss writes dL/dlogits */
     int step = 1, *written = xcalloc((size_t)m->num_values, sizeof(int));
@@ -207,57 +203,68 @@ static life *grad_regions(model *m, plan *p, int *dx_region)
     return lf;
 }
 
-/* Placement in one order: each region goes to the lowest offset where it
- * overlaps no region placed before it that is alive at the same time. */
-static size_t place_in_order(plan *p, const life *lf, const int *order, size_t *offset)
+/* Placement in one order: each block goes to the lowest offset where it
+ * overlaps no block placed before it that is alive at the same time. */
+static size_t place_in_order(int n, const size_t *count, const plan_life *lf, const int *order,
+                             size_t *offset)
 {
     size_t arena = 0;
-    for (int a = 0; a < p->num_grads; a++) {
+    for (int a = 0; a < n; a++) {
         int i = order[a];
-        size_t at = 0, count = p->grads[i].count;
+        size_t at = 0;
         for (int again = 1; again;) {
             again = 0;
             for (int b = 0; b < a; b++) {
                 int j = order[b];
                 int alive = lf[j].first <= lf[i].last && lf[i].first <= lf[j].last;
-                if (alive && at < offset[j] + p->grads[j].count && offset[j] < at + count) {
-                    at = offset[j] + p->grads[j].count;
+                if (alive && at < offset[j] + count[j] && offset[j] < at + count[i]) {
+                    at = offset[j] + count[j];
                     again = 1;
                 }
             }
         }
         offset[i] = at;
-        arena = at + count > arena ? at + count : arena;
+        arena = at + count[i] > arena ? at + count[i] : arena;
     }
     return arena;
 }
 
-static const plan *sort_plan;
+static const size_t *sort_count;
 static int by_size(const void *a, const void *b)
 {
-    size_t x = sort_plan->grads[*(const int *)a].count, y = sort_plan->grads[*(const int *)b].count;
+    size_t x = sort_count[*(const int *)a], y = sort_count[*(const int *)b];
     return x != y ? (x < y) - (x > y) : *(const int *)a - *(const int *)b;
 }
 
-/* First fit in two orders, keeping the smaller arena: largest region first
- * (TFLite's greedy-by-size; it reproduces ping-pong on a chain), and first
- * use first. */
-static size_t pack_regions(plan *p, const life *lf)
+size_t plan_pack(int n, const size_t *count, const plan_life *lf, size_t *offset)
 {
-    int n = p->num_grads, *order = xmalloc((size_t)(n ? n : 1) * sizeof *order);
+    int *order = xmalloc((size_t)(n ? n : 1) * sizeof *order);
     size_t *off[2] = {xmalloc((size_t)(n ? n : 1) * sizeof(size_t)),
                       xmalloc((size_t)(n ? n : 1) * sizeof(size_t))};
     for (int i = 0; i < n; i++)
         order[i] = i;
-    size_t by_use = place_in_order(p, lf, order, off[0]);
-    sort_plan = p;
+    size_t by_use = place_in_order(n, count, lf, order, off[0]);
+    sort_count = count;
     qsort(order, (size_t)n, sizeof *order, by_size);
-    size_t by_count = place_in_order(p, lf, order, off[1]);
+    size_t by_count = place_in_order(n, count, lf, order, off[1]);
     int best = by_count <= by_use;
-    for (int i = 0; i < n; i++)
-        p->grads[i].offset = off[best][i];
+    memcpy(offset, off[best], (size_t)n * sizeof *offset);
     free(order), free(off[0]), free(off[1]);
     return best ? by_count : by_use;
+}
+
+static size_t pack_regions(plan *p, const plan_life *lf)
+{
+    int n = p->num_grads;
+    size_t *count = xmalloc((size_t)(n ? n : 1) * sizeof *count);
+    size_t *offset = xmalloc((size_t)(n ? n : 1) * sizeof *offset);
+    for (int i = 0; i < n; i++)
+        count[i] = p->grads[i].count;
+    size_t arena = plan_pack(n, count, lf, offset);
+    for (int i = 0; i < n; i++)
+        p->grads[i].offset = offset[i];
+    free(count), free(offset);
+    return arena;
 }
 
 /* Bytes of one node's own buffers: activations, what it keeps for the
@@ -305,7 +312,7 @@ int plan_build(model *m, plan *p)
         if (plan_node(m, p, &m->nodes[i]))
             return -1;
     p->dx_region = xmalloc((size_t)m->num_nodes * NODE_MAX_INPUTS * sizeof(int));
-    life *lf = grad_regions(m, p, p->dx_region);
+    plan_life *lf = grad_regions(m, p, p->dx_region);
     p->grad_arena = pack_regions(p, lf);
     free(lf);
     size_t B = (size_t)m->batch_size;

@@ -81,7 +81,7 @@ NNC_MAYBE_UNUSED static void dense_dx(nnc_real *restrict dx, const nnc_real *res
     }
 }
 
-static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
+NNC_MAYBE_UNUSED static void dense_bwd(nnc_real *restrict dx, nnc_real *restrict dw, nnc_real *restrict db,
                       nnc_real *restrict dy, const nnc_real *restrict x,
                       const nnc_real *restrict y, const nnc_real *restrict w,
                       nnc_real *restrict scratch, int n)

@@ -126,7 +126,7 @@ static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restr
 }
 
 /* part: scratch of n*C values, with DB */
-static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy,
+NNC_MAYBE_UNUSED static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy,
                               const nnc_real *restrict x, const nnc_real *restrict y,
                               const unsigned char *restrict am, nnc_real *restrict db,
                               nnc_real *restrict part, int n)

@@ -28,7 +28,11 @@ typedef float nnc_real;
 #define nnc_tanh tanhf
 #endif
 
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 #define NNC_ALIGN _Alignas(64)
+#else /* C99 (an exported classifier): the compilers' own spelling */
+#define NNC_ALIGN __attribute__((aligned(64)))
+#endif
 
 /* backward kernels go unused when no layer before them needs gradients */
 #define NNC_MAYBE_UNUSED __attribute__((unused))

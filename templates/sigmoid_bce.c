@@ -26,7 +26,7 @@ static void sigmoid_probs(nnc_real *restrict p, const nnc_real *restrict z, int 
 }
 
 /* Returns the mean loss; writes probabilities and, when dz is not NULL, dL/dz. */
-static double sigmoid_bce(nnc_real *restrict p, nnc_real *restrict dz,
+NNC_MAYBE_UNUSED static double sigmoid_bce(nnc_real *restrict p, nnc_real *restrict dz,
                           const nnc_real *restrict z, const nnc_real *restrict t, int n)
 {
     double loss = 0;

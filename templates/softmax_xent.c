@@ -25,7 +25,7 @@ static void softmax(nnc_real *restrict p, const nnc_real *restrict z, int n)
 }
 
 /* Returns the mean loss; writes probabilities and, when dz is not NULL, dL/dz. */
-static double softmax_xent(nnc_real *restrict p, nnc_real *restrict dz,
+NNC_MAYBE_UNUSED static double softmax_xent(nnc_real *restrict p, nnc_real *restrict dz,
                            const nnc_real *restrict z, const nnc_real *restrict t, int n)
 {
     double loss = 0;

@@ -1,0 +1,100 @@
+/* plan_infer.c — the memory plan of the inference forward pass for one
+ * sample, the exported classifier's (export.c): every activation and every
+ * buffer a kernel writes for itself (max pooling's window positions) is an
+ * offset into one arena. A value lives from the step that writes it (its
+ * node's, or that of the node whose kernel computes it) to the last step
+ * that reads it, and blocks whose lives do not overlap share memory, so the
+ * arena holds the largest set of values alive at once, not their sum. */
+#include "nnc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN_FLOATS 16 /* 64 bytes, for SIMD loads */
+
+static size_t align_up(size_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
+
+/* The step that writes node n's output: its own, or its absorber's. */
+static int write_step(const model *m, int node)
+{
+    const gnode *n = &m->nodes[node];
+    return n->absorbed_by >= 0 ? n->absorbed_by : node;
+}
+
+typedef struct blocks {
+    size_t *count;
+    plan_life *life;
+    int *buf; /* the plan buffer each block becomes */
+    int n;
+} blocks;
+
+static int add_block(blocks *b, plan *p, size_t count, int first, int last, const char *what)
+{
+    b->count = xrealloc(b->count, (size_t)(b->n + 1) * sizeof *b->count);
+    b->life = xrealloc(b->life, (size_t)(b->n + 1) * sizeof *b->life);
+    b->buf = xrealloc(b->buf, (size_t)(b->n + 1) * sizeof *b->buf);
+    b->count[b->n] = align_up(count ? count : 1);
+    b->life[b->n] = (plan_life){first, last};
+    p->bufs = xrealloc(p->bufs, (size_t)(p->num_bufs + 1) * sizeof *p->bufs);
+    buffer *bf = &p->bufs[p->num_bufs];
+    memset(bf, 0, sizeof *bf);
+    bf->count = b->count[b->n];
+    snprintf(bf->what, sizeof bf->what, "%s", what);
+    b->buf[b->n] = p->num_bufs++;
+    return b->n++;
+}
+
+/* The last step that reads root value r (the model's logits: past the end,
+ * when the probabilities are taken). */
+static int last_read(const model *m, int r)
+{
+    int last = -1;
+    for (int i = 0; i < m->num_nodes; i++) {
+        const gnode *n = &m->nodes[i];
+        for (int k = 0; k < n->num_in && !n->folded; k++)
+            if (value_root(m, n->in[k]) == r)
+                last = i;
+    }
+    return r == value_root(m, m->logits_value) ? m->num_nodes : last;
+}
+
+int plan_infer(model *m, plan *p)
+{
+    memset(p, 0, sizeof *p);
+    blocks b = {0};
+    char what[96];
+    for (int v = 0; v < m->num_values; v++)
+        m->values[v].buf = m->values[v].grad_buf = -1;
+    for (int i = 0; i < m->num_nodes; i++) {
+        gnode *n = &m->nodes[i];
+        gvalue *v = &m->values[n->out];
+        n->saved_buf = n->batch_buf = -1;
+        if (n->folded)
+            continue;
+        int at = write_step(m, i);
+        if (v->view_of < 0 && !v->not_kept) {
+            snprintf(what, sizeof what, "%s output", n->id);
+            int k = add_block(&b, p, (size_t)v->shape.h * v->shape.w * v->shape.c, at,
+                              last_read(m, n->out), what);
+            v->buf = b.buf[k];
+        }
+        if (n->saved_bytes) { /* written for a backward pass that inference has not */
+            snprintf(what, sizeof what, "%s window positions (unused here)", n->id);
+            int k = add_block(&b, p, (n->saved_bytes + 3) / 4, at, at, what);
+            n->saved_buf = b.buf[k];
+        }
+        if (n->batch_floats) {
+            snprintf(what, sizeof what, "%s batch statistics", n->id);
+            int k = add_block(&b, p, n->batch_floats, at, at, what);
+            n->batch_buf = b.buf[k];
+        }
+    }
+    size_t *offset = xmalloc((size_t)(b.n ? b.n : 1) * sizeof *offset);
+    size_t arena = plan_pack(b.n, b.count, b.life, offset);
+    for (int k = 0; k < b.n; k++)
+        snprintf(p->bufs[b.buf[k]].name, sizeof p->bufs[0].name, "(nnc_arena + %zu)", offset[k]);
+    p->bytes = arena * sizeof(float);
+    p->dx_region = xcalloc((size_t)m->num_nodes * NODE_MAX_INPUTS, sizeof(int));
+    free(offset), free(b.count), free(b.life), free(b.buf);
+    return 0;
+}
