@@ -58,6 +58,29 @@ int nncrt_dataset_set_classes(nncrt_dataset *ds, const char *path, char **names,
 /* dataset_folder.c */
 int nncrt_folder_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o);
 
+/* dataset_walk.c — the image files of a folder dataset, in Keras's
+   sorted(os.walk()) order, each real folder walked once. */
+typedef struct nncrt_file_list {
+    char **paths;
+    char **why;                 /* why a listed file cannot be read; NULL: it can */
+    int *labels;
+    uint64_t *sizes;
+    int64_t *mtimes;            /* ns */
+    size_t n, cap;
+    size_t unsupported;         /* GIF/BMP files: Keras reads them, nnc does not */
+    char *first_unsupported;
+} nncrt_file_list;
+void nncrt_file_list_free(nncrt_file_list *fl);
+/* The non-hidden subfolders of root, sorted by name. */
+int nncrt_class_dirs(const char *root, char ***out, int *k);
+/* Lists the files of the class folders dirs[0..ndirs) under root, labelled
+   by their index in names[0..k) (every folder is one of them). */
+int nncrt_list_files(const char *root, char **names, int k, char **dirs, int ndirs,
+                     const nncrt_data_opts *o, nncrt_file_list *fl);
+/* A path as messages show it: one longer than 600 bytes as its start and
+   its end. Caller frees. */
+char *nncrt_path_for_message(const char *path);
+
 /* dataset_cache.c — the decoded images of a folder in one file, valid for
    the key: the listed files' paths, sizes and mtimes, and the decode options. */
 uint64_t nncrt_cache_key(char *const *paths, const int *labels, const uint64_t *sizes,
