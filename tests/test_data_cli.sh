@@ -2,7 +2,8 @@
 # test_data_cli.sh BUILD_DIR — data loading through a trainer built by nnc:
 # the spec's data options reach the trainer, `scan` names bad files and finds
 # validation copies of training images, fit and evaluate reuse the --cache
-# with identical results, --strict stops on a bad file, predict reads JPEG.
+# with identical results, --strict stops on a bad file, predict reads JPEG
+# and pipes.
 # NNC_CFLAGS (e.g. sanitizers) is passed on to the trainer by nnc build.
 # KEEP=1 keeps the work directory (/tmp/nnc_data_cli_*) to look at the output.
 # The last line is "N passed, N failed".
@@ -123,6 +124,21 @@ cmp -s eval_a.out eval_c.out && ok "evaluate: same report from the cache" || bad
 # predict reads JPEG (by content) through the same resize
 run predict 0 ./m predict --weights a.safetensors d/Bag/photo.JPG "$first_trouser"
 has "predict: JPEG" predict.out "d/Bag/photo.JPG: "
+
+# predict reads a pipe ("-", /dev/stdin) into memory; a FIFO with no writer
+# and a device are refused at once, never waited on or read without end
+run predict_pipe 0 sh -c "cat '$first_trouser' | ./m predict --weights a.safetensors -"
+has "predict -: piped PNG" predict_pipe.out "-: "
+run predict_stdin 0 sh -c "cat d/Bag/photo.JPG | ./m predict --weights a.safetensors /dev/stdin"
+has "predict /dev/stdin: piped JPEG" predict_stdin.out "/dev/stdin: "
+run predict_redirect 0 sh -c "./m predict --weights a.safetensors - < '$first_trouser'"
+mkfifo lonely.png
+run predict_fifo 1 timeout 20 ./m predict --weights a.safetensors lonely.png
+has "predict: a FIFO without a writer is empty" predict_fifo.err "lonely.png: empty file"
+run predict_device 1 timeout 20 ./m predict --weights a.safetensors /dev/zero
+has "predict: a device is refused" predict_device.err "/dev/zero: a device, not an image file"
+run predict_empty_pipe 1 sh -c ": | ./m predict --weights a.safetensors -"
+has "predict: an empty pipe" predict_empty_pipe.err "-: empty file"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

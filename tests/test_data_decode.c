@@ -17,7 +17,11 @@
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "image.h"
 #include "safetensors.h"
@@ -368,6 +372,76 @@ static void test_format_detection(void **state)
     }
 }
 
+/* ---- streams ------------------------------------------------------------------ */
+
+/* A child writes n bytes of data (repeated as needed) into a pipe, then
+   waits hold_ms with the pipe still open before it exits. */
+static int pipe_from_child(const uint8_t *data, size_t len, size_t n, int hold_ms, pid_t *pid)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    *pid = fork();
+    assert_true(*pid >= 0);
+    if (*pid == 0) {
+        close(fds[0]);
+        for (size_t done = 0; done < n;) {
+            size_t k = n - done < len ? n - done : len;
+            ssize_t w = write(fds[1], data, k);
+            if (w <= 0)
+                _exit(1);
+            done += (size_t)w;
+        }
+        usleep((useconds_t)hold_ms * 1000);
+        _exit(0);
+    }
+    close(fds[1]);
+    return fds[0];
+}
+
+/* A piped image decodes as its file does; a silent stream and one past the
+   size limit are refused; a FIFO is never opened as a file. */
+static void test_streams(void **state)
+{
+    (void)state;
+    const char *dir = getenv("NNC_FIXTURES");
+    char src[512], err[240];
+    snprintf(src, sizeof src, "%s/data/progressive.jpg", dir ? dir : "tests/fixtures");
+    size_t n, got;
+    uint8_t *jpg = td_read(src, &n), *data;
+    pid_t pid;
+    int fd = pipe_from_child(jpg, n, n, 0, &pid);
+    assert_int_equal(nncrt_read_image_stream(fd, 5000, &data, &got, err, sizeof err), 0);
+    close(fd);
+    waitpid(pid, NULL, 0);
+    nncrt_image a, b;
+    assert_int_equal(nncrt_image_decode_mem(data, got, "-", &a, err, sizeof err), 0);
+    assert_int_equal(nncrt_image_decode(src, &b, err, sizeof err), 0);
+    assert_true(a.h == b.h && a.w == b.w && a.c == b.c);
+    assert_memory_equal(a.px, b.px, (size_t)a.h * (size_t)a.w * (size_t)a.c);
+    free(a.px), free(b.px), free(data);
+    fd = pipe_from_child(jpg, n, 10, 3000, &pid);   /* 10 bytes, then silence */
+    double t0 = nncrt_now();
+    assert_int_equal(nncrt_read_image_stream(fd, 200, &data, &got, err, sizeof err), -1);
+    assert_true(nncrt_now() - t0 < 2);
+    assert_non_null(strstr(err, "nothing arrived for 0.2 s"));
+    close(fd);
+    kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+    fd = pipe_from_child(jpg, n, NNCRT_IMAGE_MAX_FILE + 1, 0, &pid);
+    assert_int_equal(nncrt_read_image_stream(fd, 5000, &data, &got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "more than 256 MiB"));
+    close(fd);
+    kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+    free(jpg);
+    assert_int_equal(mkfifo(td_path("fifo.png"), 0644), 0);   /* no writer: open would block */
+    assert_int_equal(nncrt_read_image_file(td_path("fifo.png"), &data, &got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a FIFO, not a regular file"));
+    assert_int_equal(nncrt_read_image_input(td_path("fifo.png"), &data, &got, err, sizeof err), 0);
+    assert_int_equal(got, 0);   /* a FIFO with no writer reads as empty, at once */
+    free(data);
+    assert_int_equal(nncrt_read_image_input("/dev/zero", &data, &got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a device, not an image file"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_pad_fills_zero),
         cmocka_unit_test(test_gray_fast_path_is_exact),
         cmocka_unit_test(test_format_detection),
+        cmocka_unit_test(test_streams),
     };
     return cmocka_run_group_tests_name("data decoding", tests, setup, teardown);
 }
