@@ -36,8 +36,11 @@ void nncrt_dataset_free(nncrt_dataset *ds)
 static void print_class_map(FILE *out, char *const *names, int k)
 {
     fputs("Class indices:", out);
-    for (int i = 0; i < k; i++)
-        fprintf(out, "%s %s=%d", i ? "," : "", names[i], i);
+    for (int i = 0; i < k; i++) {   /* folder names: escaped */
+        fputs(i ? ", " : " ", out);
+        nncrt_fputs_escaped(names[i], out);
+        fprintf(out, "=%d", i);
+    }
     fputc('\n', out);
 }
 

@@ -130,6 +130,13 @@ static void apply_limit(nncrt_file_list *fl, size_t limit)
     fl->n = limit;
 }
 
+/* Ends an info line with "PATH.", the path escaped (user text). */
+static void end_with_path(FILE *f, const char *path)
+{
+    nncrt_fputs_escaped(path, f);
+    fputs(".\n", f);
+}
+
 /* Pixels from the cache when its key matches, else decoded and cached. */
 static int load_pixels(nncrt_dataset *ds, nncrt_file_list *fl, const char *root, const nncrt_data_opts *o)
 {
@@ -138,15 +145,19 @@ static int load_pixels(nncrt_dataset *ds, nncrt_file_list *fl, const char *root,
     if (o->cache) {
         key = nncrt_cache_key(fl->paths, fl->labels, fl->sizes, fl->mtimes, fl->n, ds, o);
         if ((cached = nncrt_cache_read(o->cache, key, ds)) == 0) {
-            if (o->info)
-                fprintf(o->info, "Loaded %zu decoded images from the cache %s.\n", ds->n, o->cache);
+            if (o->info) {
+                fprintf(o->info, "Loaded %zu decoded images from the cache ", ds->n);
+                end_with_path(o->info, o->cache);
+            }
             return report_bad(ds, root, fl->n, o);
         }
     }
     if (decode_all(ds, fl, root, o) != 0 || report_bad(ds, root, fl->n, o) != 0)
         return -1;
-    if (o->cache && cached == 1 && nncrt_cache_write(o->cache, key, ds) == 0 && o->info)
-        fprintf(o->info, "Decoded images cached in %s.\n", o->cache);
+    if (o->cache && cached == 1 && nncrt_cache_write(o->cache, key, ds) == 0 && o->info) {
+        fputs("Decoded images cached in ", o->info);
+        end_with_path(o->info, o->cache);
+    }
     return 0;   /* a cache that cannot be written costs time, not the run */
 }
 

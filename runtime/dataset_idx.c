@@ -195,8 +195,11 @@ int nncrt_idx_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o
     char *lpath = find_labels(path);
     int rc = -1;
     ds->h = o->h, ds->w = o->w, ds->c = o->c;
-    if (o->cache && o->info)   /* nothing to save: IDX pixels need no decoding */
-        fprintf(o->info, "IDX data is not cached (--cache %s is for image folders).\n", o->cache);
+    if (o->cache && o->info) {   /* nothing to save: IDX pixels need no decoding */
+        fputs("IDX data is not cached (--cache ", o->info);
+        nncrt_fputs_escaped(o->cache, o->info);
+        fputs(" is for image folders).\n", o->info);
+    }
     if (lpath && (gi = open_idx(path, &ih)) && (gl = open_idx(lpath, &lh)) &&
         check_shapes(path, &ih, lpath, &lh) == 0) {
         ds->n = o->limit && o->limit < ih.dims[0] ? o->limit : ih.dims[0];

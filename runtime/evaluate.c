@@ -56,8 +56,12 @@ static void print_plain(const nncrt_metrics *mt, char *const *names)
     nncrt_format_value(loss, sizeof loss, nncrt_metrics_loss(mt));
     nncrt_format_value(acc, sizeof acc, nncrt_metrics_accuracy(mt));
     printf("%lld samples - loss: %s - accuracy: %s\n", (long long)mt->n, loss, acc);
-    print_table(mt, names);
-    print_confusion(mt, names);
+    char **shown = nncrt_xcalloc((size_t)mt->k + 1, sizeof *shown);   /* folder names: escaped */
+    for (int c = 0; c < mt->k; c++)
+        shown[c] = nncrt_escape(names[c]);
+    print_table(mt, shown);
+    print_confusion(mt, shown);
+    nncrt_strv_free(shown, (size_t)mt->k);
 }
 
 static void json_class(const nncrt_metrics *mt, int c, const char *name)
