@@ -51,6 +51,10 @@ void nncrt_dataset_batch(const nncrt_dataset *ds, const size_t *idx, int n,
    Caller frees both. */
 void nncrt_split(size_t n, double split, bool shuffle, uint64_t seed,
                  size_t **train, size_t *ntrain, size_t **val, size_t *nval);
+/* ds->pixels for ds->n samples of h*w*c bytes; an error naming path when
+   that does not fit in size_t or in this machine's physical memory (a
+   header or a folder asking for more cannot exhaust it). */
+int nncrt_dataset_alloc_pixels(nncrt_dataset *ds, const char *path);
 /* Class names as a set: takes ownership of names[0..k). */
 int nncrt_dataset_set_classes(nncrt_dataset *ds, const char *path, char **names, int k,
                               const nncrt_data_opts *o);
@@ -111,6 +115,11 @@ void nncrt_warn_duplicates(const nncrt_dataset *train, const size_t *ti, size_t 
 
 /* dataset_idx.c */
 int nncrt_idx_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o);
+/* The same from the bytes of the images and the labels file (gzipped or
+   not); names[0] and names[1] name them in messages. */
+int nncrt_idx_load_mem(nncrt_dataset *ds, const uint8_t *images, size_t images_size,
+                       const uint8_t *labels, size_t labels_size, const char *const names[2],
+                       const nncrt_data_opts *o);
 /* The labels file that goes with an images file, or NULL if the name has
    neither "images-idx3" nor "-images" in it. Caller frees. */
 char *nncrt_idx_labels_path(const char *images_path);

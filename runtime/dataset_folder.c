@@ -80,10 +80,11 @@ static void keep_decoded(nncrt_dataset *ds, nncrt_file_list *fl, size_t isz)
 static int decode_all(nncrt_dataset *ds, nncrt_file_list *fl, const char *root,
                       const nncrt_data_opts *o)
 {
-    size_t isz = (size_t)ds->h * (size_t)ds->w * (size_t)ds->c, total;
-    if (!nncrt_size_mul(isz, fl->n, &total))
-        return nncrt_error("%s: %zu images of %zu bytes do not fit in memory", root, fl->n, isz);
-    ds->pixels = nncrt_xmalloc(total);
+    size_t isz = (size_t)ds->h * (size_t)ds->w * (size_t)ds->c;
+    ds->n = fl->n;
+    if (nncrt_dataset_alloc_pixels(ds, root) != 0)
+        return -1;
+    ds->n = 0;   /* counts the decoded ones from here */
     nncrt_image_opts io = image_opts(ds, o);
     long n = (long)fl->n;
     #pragma omp parallel for schedule(dynamic, 16)
