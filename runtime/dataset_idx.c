@@ -166,8 +166,9 @@ static int next_member(idx_src *s, int *err)
     return inflateReset(&s->z) == Z_OK ? 0 : -1;
 }
 
-/* Inflates the next piece of data into s->out; -1 at the end of the data
-   (truncated) or on corrupt data. */
+/* Inflates the next piece of data into s->out: 1 when there is some, 0 at
+   the clean end of the gzip data, -1 when the input ends before its end
+   (truncated) or the data is corrupt (a bad CRC-32 included). */
 static int inflate_more(idx_src *s)
 {
     int err = 0;
@@ -188,19 +189,31 @@ static int inflate_more(idx_src *s)
     }
     if (err)
         return nncrt_error("%s: read failed: %s", s->path, strerror(err));
-    return s->out_len ? 0 : truncated(s);
+    return s->out_len ? 1 : s->ended ? 0 : truncated(s);
 }
 
 static int read_gz(idx_src *s, uint8_t *out, size_t n)
 {
     while (n > 0) {
-        if (s->out_at == s->out_len && inflate_more(s) != 0)
-            return -1;
+        int r = s->out_at < s->out_len ? 1 : inflate_more(s);
+        if (r <= 0)
+            return r < 0 ? -1 : truncated(s);
         size_t k = n < s->out_len - s->out_at ? n : s->out_len - s->out_at;
         memcpy(out, s->out + s->out_at, k);
         s->out_at += k, out += k, n -= k;
     }
     return 0;
+}
+
+/* After the last byte the loader needs: the rest of a gzip stream is
+   inflated and dropped, so that its trailer (CRC-32 and length) is checked,
+   as gzread checks it on reaching the end. */
+static int src_finish(idx_src *s)
+{
+    int r = 1;
+    while (s->gz && (r = inflate_more(s)) == 1)
+        ;
+    return r < 0 ? -1 : 0;
 }
 
 static int src_read(idx_src *s, void *out, size_t n)
@@ -338,9 +351,11 @@ static int load_sources(nncrt_dataset *ds, idx_src *is, idx_src *ls, const nncrt
     if (o->info)
         fprintf(o->info, "Found %zu images belonging to %d classes.\n", ds->n,
                 o->class_names ? o->num_class_names : o->num_classes);
-    if (idx_classes(ds, is->path, o) != 0 || read_labels(ls, ds) != 0)
+    if (idx_classes(ds, is->path, o) != 0 || read_labels(ls, ds) != 0 ||
+        read_images(is, &shape, ds, o) != 0)
         return -1;
-    return read_images(is, &shape, ds, o);
+    bool all = ds->n == ih.dims[0];   /* with --limit, the rest is not read */
+    return all && (src_finish(is) != 0 || src_finish(ls) != 0) ? -1 : 0;
 }
 
 static void cache_note(const nncrt_data_opts *o)

@@ -140,10 +140,12 @@ int nncrt_class_dirs(const char *root, char ***out, int *k)
     }
     close(fd);
     free_dir(list, n);
-    if (*k == 0)
-        return nncrt_error("%s: no class folders found (expected %s/<class>/<image>.png or .jpg)",
-                           root, root);
-    return 0;
+    if (*k > 0)
+        return 0;
+    free(*out);
+    *out = NULL;
+    return nncrt_error("%s: no class folders found (expected %s/<class>/<image>.png or .jpg)",
+                       root, root);
 }
 
 /* ---- the folders walked so far --------------------------------------------- */
@@ -369,6 +371,29 @@ static int walk_tree(walker *w, const char *dir, const struct stat *st)
     return rc;
 }
 
+/* The class folder that most deeply holds the canonical path real (class
+   folders may be links into one another), or NULL. */
+static const class_folder *holder(const walker *w, const char *real)
+{
+    const class_folder *best = NULL;
+    for (int i = 0; i < w->nclasses; i++) {
+        const char *top = w->classes[i].real;
+        if (top && within(real, top) && (!best || strlen(top) > strlen(best->real)))
+            best = &w->classes[i];
+    }
+    return best;
+}
+
+/* Whether the canonical path real is the data root, above it, or holds a
+   class folder. */
+static bool holds_classes(const walker *w, const char *real)
+{
+    bool above = w->root_real && within(w->root_real, real);
+    for (int i = 0; i < w->nclasses && !above; i++)
+        above = w->classes[i].real && within(w->classes[i].real, real);
+    return above;
+}
+
 /* Why the symlinked folder path (target st) is not walked, or NULL. */
 static char *refuse_link(const walker *w, const char *path, const struct stat *st)
 {
@@ -376,19 +401,17 @@ static char *refuse_link(const walker *w, const char *path, const struct stat *s
     const class_folder *cf = class_of(w, st);
     const seen_folder *s = find_seen(w, st);
     char *real = realpath(path, NULL);
+    const class_folder *in = real ? holder(w, real) : NULL;
     if (cf && cf->label != w->label)
         nncrt_buf_printf(&why, "to the folder of class '%s'", cf->name);
     else if (s)
         nncrt_buf_printf(&why, "to a folder already walked (%s)", s->path);
     else if (!real)
         nncrt_buf_printf(&why, "that cannot be resolved (%s)", strerror(errno));
-    for (int i = 0; real && !why.data && i <= w->nclasses; i++) {
-        const char *top = i < w->nclasses ? w->classes[i].real : w->root_real;
-        if (top && within(top, real))
-            nncrt_buf_printf(&why, "to a folder above the class folder (%s)", real);
-        else if (i < w->nclasses && top && w->classes[i].label != w->label && within(real, top))
-            nncrt_buf_printf(&why, "into the folder of class '%s' (%s)", w->classes[i].name, real);
-    }
+    else if (holds_classes(w, real))
+        nncrt_buf_printf(&why, "to a folder above the class folder (%s)", real);
+    else if (in && in->label != w->label)
+        nncrt_buf_printf(&why, "into the folder of class '%s' (%s)", in->name, real);
     free(real);
     return why.data;
 }
@@ -419,6 +442,8 @@ static int by_path(const void *a, const void *b)
 static void order_by_folder(nncrt_file_list *fl, size_t start, walker *w)
 {
     size_t n = fl->n - start, k = 0;
+    if (n == 0)
+        return;   /* fl->paths may still be NULL: no offset from it */
     qsort(w->dirs, w->ndirs, sizeof *w->dirs, by_path);
     char **paths = nncrt_xmalloc_array(n + 1, sizeof *paths);
     char **why = nncrt_xmalloc_array(n + 1, sizeof *why);
@@ -443,8 +468,12 @@ static int walk_class(walker *w, const char *dir, int label)
     if (stat(dir, &st) != 0)
         return nncrt_error("%s: %s", dir, strerror(errno));
     const seen_folder *s = find_seen(w, &st);
-    if (s) {
-        nncrt_warn("%s: the same folder as %s, skipped", dir, s->path);
+    char *real = realpath(dir, NULL);
+    bool above = real && w->root_real && within(w->root_real, real);
+    free(real);
+    if (s || above) {   /* a class folder that is a link to another, or to the root */
+        nncrt_warn("%s: %s%s, skipped", dir, s ? "the same folder as " : "a link to a folder "
+                   "that holds the class folders", s ? s->path : "");
         return 0;
     }
     w->label = label;
@@ -480,9 +509,12 @@ static void find_classes(walker *w, const char *root, char **names, int k, char 
         char *dir = join(root, dirs[i]);
         struct stat st;
         class_folder *c = &w->classes[w->nclasses];
-        if (stat(dir, &st) == 0) {
+        char *real = stat(dir, &st) == 0 ? realpath(dir, NULL) : NULL;
+        if (real && w->root_real && within(w->root_real, real))
+            free(real);   /* a link to the root or above: skipped by walk_class */
+        else if (real) {
             *c = (class_folder){ dirs[i], index_of(names, k, dirs[i]), st.st_dev, st.st_ino,
-                                 realpath(dir, NULL) };
+                                 real };
             w->nclasses++;
         }
         free(dir);

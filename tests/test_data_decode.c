@@ -660,7 +660,7 @@ static void test_jpeg_eobrun_bomb(void **state)
     size_t n;
     uint8_t *runs = eobrun_jpeg(8456, 4216, &n);   /* 64 scans of 557,039 blocks */
     assert_true(n < 80000);
-    expect_refused(runs, n, "refused: its 61 scans visit more than 32 Mblocks", 1);
+    expect_refused(runs, n, "refused: its 61 scans visit more than 32 Mblocks", 5);
     free(runs);
 }
 
@@ -733,6 +733,11 @@ static void test_idx_from_memory(void **state)
     nncrt_dataset_free(&a), nncrt_dataset_free(&b);
     assert_int_equal(nncrt_idx_load_mem(&b, img, sizeof img - 1, lab, sizeof lab, names, &o), -1);
     assert_non_null(strstr(nncrt_last_error, "images: file ends early"));
+    assert_int_equal(nncrt_idx_load_mem(&b, z, zn - 4, lab, sizeof lab, names, &o), -1);
+    assert_non_null(strstr(nncrt_last_error, "images: file ends early"));   /* no gzip trailer */
+    z[zn - 8] ^= 1;   /* the CRC-32 of the data */
+    assert_int_equal(nncrt_idx_load_mem(&b, z, zn, lab, sizeof lab, names, &o), -1);
+    assert_non_null(strstr(nncrt_last_error, "images: corrupt gzip data: incorrect data check"));
     free(z);
 }
 

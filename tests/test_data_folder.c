@@ -227,10 +227,12 @@ static void test_links_into_other_classes(void **state)
     assert_int_equal(symlink("../dog", td_path("cross/cat/to_dog")), 0);
     assert_int_equal(symlink("../dog/sub", td_path("cross/cat/to_sub")), 0);
     assert_int_equal(symlink(td_path("cross/cat"), td_path("cross/cat/self")), 0);
+    assert_int_equal(symlink(".", td_path("cross/all")), 0);   /* a class folder: the root */
     nncrt_dataset ds;
-    char *err = load_following(&ds, "cross", 2, 0);
+    char *err = load_following(&ds, "cross", 3, 0);
     assert_int_equal(ds.n, 2);
-    assert_true(ds.labels[0] == 0 && ds.pixels[0] == 1 && ds.labels[1] == 1);
+    assert_true(ds.labels[0] == 1 && ds.pixels[0] == 1 && ds.labels[1] == 2);
+    expect_text(err, "cross/all: a link to a folder that holds the class folders, skipped");
     expect_text(err, "cat/to_dog: symbolic link to the folder of class 'dog', not followed");
     expect_text(err, "cat/to_sub: symbolic link into the folder of class 'dog' (");
     expect_text(err, "cat/self: symbolic link to a folder already walked (");
