@@ -22,7 +22,7 @@ static int index_of(char *const *names, int k, const char *name)
    them), or the sorted folder names. Returns a new array of *k names. */
 static char **label_order(const char *root, char **dirs, int ndirs, const nncrt_data_opts *o, int *k)
 {
-    if (!o->class_names) {
+    if (!o->class_names || o->num_class_names == 0) {   /* an empty list: none given */
         *k = ndirs;
         char **names = nncrt_xcalloc((size_t)ndirs, sizeof(char *));
         for (int i = 0; i < ndirs; i++)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -158,6 +159,13 @@ char *td_capture_end(void)
     assert_int_equal(fread(text, 1, (size_t)n, captured), (size_t)n);
     fclose(captured);
     return text;
+}
+
+double td_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 double td_max_rss_mib(void)

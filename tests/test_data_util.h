@@ -34,6 +34,9 @@ void td_write_png8(const char *rel, int w, int h, int c, const uint8_t *px);
    Caller frees. */
 void td_capture_begin(void);
 char *td_capture_end(void);
+/* CPU seconds this process has used: time bounds that a loaded machine
+   does not break. */
+double td_cpu_seconds(void);
 /* Peak resident memory of this process so far, in MiB. */
 double td_max_rss_mib(void);
 
