@@ -228,12 +228,17 @@ $(BUILD)/fuzz/spec: fuzz/spec.c $(COMPILER_SRC) $(wildcard compiler/*.h) $(BUILD
 	clang $(FUZZ_FLAGS) -fopenmp -Icompiler -Iruntime -DNNC_VERSION='"$(VERSION)"' -o $@ fuzz/spec.c \
 	  $(filter-out compiler/main.c,$(COMPILER_SRC)) $(BUILD)/templates_embed.c $(RUNTIME_SRC) \
 	  -lyaml $(RT_LIBS)
-$(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(RT_HDRS)
+$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(RUNTIME_SRC) $(RT_HDRS)
 	@mkdir -p $(BUILD)/fuzz
 	clang $(FUZZ_FLAGS) -fopenmp -Iruntime -o $@ $< $(RUNTIME_SRC) $(RT_LIBS)
 fuzz: $(FUZZ_BINS)
 	sh tests/test_fuzz.sh $(BUILD) $(FUZZ_TIME) keep
-.PHONY: fuzz
+# The committed seeds of the data targets, made again (not part of make test).
+fuzz-seeds: fuzz/corpus/make_seeds.c | $(BUILD)
+	$(CC) $(ALLCFLAGS) -o $(BUILD)/make_seeds $< -lpng -ljpeg -lz
+	mkdir -p fuzz/corpus/png fuzz/corpus/jpeg fuzz/corpus/idx fuzz/corpus/folder
+	$(BUILD)/make_seeds fuzz/corpus
+.PHONY: fuzz fuzz-seeds
 
 # --- make test / make test-asan ---------------------------------------------------
 TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \

@@ -80,17 +80,23 @@ static int preview(const nncrt_model *m, const nncrt_opts *o, const nncrt_datase
            (unsigned long long)seed);
     for (int k = 0; k < ds->num_classes; k++) {
         size_t idx;
+        printf("  row %d: ", k + 1);
+        nncrt_fputs_escaped(ds->class_names[k], stdout);   /* folder and file names: escaped */
         if (!first_of_class(ds, k, &idx)) {
-            printf("  row %d: %s (no sample: left blank)\n", k + 1, ds->class_names[k]);
+            puts(" (no sample: left blank)");
             continue;
         }
         render_row(m, ds, idx, n, seed, x, t, &g, k);
-        printf("  row %d: %s (sample %zu%s%s)\n", k + 1, ds->class_names[k], idx,
-               ds->paths ? ": " : "", ds->paths ? ds->paths[idx] : "");
+        printf(" (sample %zu%s", idx, ds->paths ? ": " : "");
+        nncrt_fputs_escaped(ds->paths ? ds->paths[idx] : "", stdout);
+        puts(")");
     }
     int rc = nncrt_png_write(o->out, g.px, g.h, g.w, g.c);
-    if (rc == 0)
-        printf("Wrote %s: %d x %d pixels, cells of %d x %d.\n", o->out, g.w, g.h, g.cw, g.ch);
+    if (rc == 0) {
+        fputs("Wrote ", stdout);
+        nncrt_fputs_escaped(o->out, stdout);
+        printf(": %d x %d pixels, cells of %d x %d.\n", g.w, g.h, g.cw, g.ch);
+    }
     free(x);
     free(t);
     free(g.px);
@@ -110,8 +116,9 @@ int nncrt_cmd_augment_preview(const nncrt_model *m, const nncrt_opts *o)
                     : "no data: pass --data PATH (the spec has no data.train)");
         return 2;
     }
-    nncrt_data_opts d = nncrt_model_data_opts(m, (char *const *)m->class_names,
-                                              m->num_class_names, o->limit, stdout);
+    /* without class_names, the classes are the folders, as in fit */
+    char *const *names = m->num_class_names ? (char *const *)m->class_names : NULL;
+    nncrt_data_opts d = nncrt_model_data_opts(m, names, m->num_class_names, o->limit, stdout);
     nncrt_dataset ds;
     if (nncrt_load_dataset(m, &ds, path, o->data ? NULL : "data.train", "--data", &d) != 0)
         return 1;

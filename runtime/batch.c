@@ -74,9 +74,13 @@ int nncrt_load_dataset(const nncrt_model *m, nncrt_dataset *ds, const char *path
         return 0;
     /* A relative path in the spec is read from the current directory, which
        is easy to forget: say where the path came from. */
-    if (spec_key && !nncrt_quiet)
-        fprintf(stderr, "note: %s is %s in %s; pass %s to use other data\n", path, spec_key,
-                m->spec_file ? m->spec_file : "the spec", option);
+    if (spec_key && !nncrt_quiet) {
+        fputs("note: ", stderr);
+        nncrt_fputs_escaped(path, stderr);
+        fprintf(stderr, " is %s in ", spec_key);
+        nncrt_fputs_escaped(m->spec_file ? m->spec_file : "the spec", stderr);
+        fprintf(stderr, "; pass %s to use other data\n", option);
+    }
     return -1;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rng.h"
 #include "util.h"
@@ -33,11 +34,32 @@ void nncrt_dataset_free(nncrt_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
+int nncrt_dataset_alloc_pixels(nncrt_dataset *ds, const char *path)
+{
+    size_t isz = (size_t)ds->h * (size_t)ds->w * (size_t)ds->c, total;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double phys = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    bool fits = nncrt_size_mul(isz, ds->n, &total) && (phys == 0 || (double)total <= phys);
+    ds->pixels = fits ? malloc(total ? total : 1) : NULL;
+    if (ds->pixels)
+        return 0;
+    double gib = (double)isz * (double)ds->n / (1 << 30);
+    if (fits)
+        return nncrt_error("%s: cannot allocate %.1f GiB for %zu images of %dx%dx%d", path, gib,
+                           ds->n, ds->h, ds->w, ds->c);
+    return nncrt_error("%s: %zu images of %dx%dx%d need %.1f GiB, more than this machine's "
+                       "%.1f GiB of memory", path, ds->n, ds->h, ds->w, ds->c, gib,
+                       phys / (1 << 30));
+}
+
 static void print_class_map(FILE *out, char *const *names, int k)
 {
     fputs("Class indices:", out);
-    for (int i = 0; i < k; i++)
-        fprintf(out, "%s %s=%d", i ? "," : "", names[i], i);
+    for (int i = 0; i < k; i++) {   /* folder names: escaped */
+        fputs(i ? ", " : " ", out);
+        nncrt_fputs_escaped(names[i], out);
+        fprintf(out, "=%d", i);
+    }
     fputc('\n', out);
 }
 

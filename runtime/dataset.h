@@ -51,12 +51,39 @@ void nncrt_dataset_batch(const nncrt_dataset *ds, const size_t *idx, int n,
    Caller frees both. */
 void nncrt_split(size_t n, double split, bool shuffle, uint64_t seed,
                  size_t **train, size_t *ntrain, size_t **val, size_t *nval);
+/* ds->pixels for ds->n samples of h*w*c bytes; an error naming path when
+   that does not fit in size_t or in this machine's physical memory (a
+   header or a folder asking for more cannot exhaust it). */
+int nncrt_dataset_alloc_pixels(nncrt_dataset *ds, const char *path);
 /* Class names as a set: takes ownership of names[0..k). */
 int nncrt_dataset_set_classes(nncrt_dataset *ds, const char *path, char **names, int k,
                               const nncrt_data_opts *o);
 
 /* dataset_folder.c */
 int nncrt_folder_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o);
+
+/* dataset_walk.c — the image files of a folder dataset, in Keras's
+   sorted(os.walk()) order, each real folder walked once. */
+typedef struct nncrt_file_list {
+    char **paths;
+    char **why;                 /* why a listed file cannot be read; NULL: it can */
+    int *labels;
+    uint64_t *sizes;
+    int64_t *mtimes;            /* ns */
+    size_t n, cap;
+    size_t unsupported;         /* GIF/BMP files: Keras reads them, nnc does not */
+    char *first_unsupported;
+} nncrt_file_list;
+void nncrt_file_list_free(nncrt_file_list *fl);
+/* The non-hidden subfolders of root, sorted by name. */
+int nncrt_class_dirs(const char *root, char ***out, int *k);
+/* Lists the files of the class folders dirs[0..ndirs) under root, labelled
+   by their index in names[0..k) (every folder is one of them). */
+int nncrt_list_files(const char *root, char **names, int k, char **dirs, int ndirs,
+                     const nncrt_data_opts *o, nncrt_file_list *fl);
+/* A path as messages show it: one longer than 600 bytes as its start and
+   its end. Caller frees. */
+char *nncrt_path_for_message(const char *path);
 
 /* dataset_cache.c — the decoded images of a folder in one file, valid for
    the key: the listed files' paths, sizes and mtimes, and the decode options. */
@@ -88,6 +115,11 @@ void nncrt_warn_duplicates(const nncrt_dataset *train, const size_t *ti, size_t 
 
 /* dataset_idx.c */
 int nncrt_idx_load(nncrt_dataset *ds, const char *path, const nncrt_data_opts *o);
+/* The same from the bytes of the images and the labels file (gzipped or
+   not); names[0] and names[1] name them in messages. */
+int nncrt_idx_load_mem(nncrt_dataset *ds, const uint8_t *images, size_t images_size,
+                       const uint8_t *labels, size_t labels_size, const char *const names[2],
+                       const nncrt_data_opts *o);
 /* The labels file that goes with an images file, or NULL if the name has
    neither "images-idx3" nor "-images" in it. Caller frees. */
 char *nncrt_idx_labels_path(const char *images_path);

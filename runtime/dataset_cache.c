@@ -136,7 +136,9 @@ static void note(const char *path, const char *what)
     if (nncrt_quiet)
         return;
     fflush(stdout);   /* after "Found N files ..." in a shared log */
-    fprintf(stderr, "note: %s: %s\n", path, what);
+    fputs("note: ", stderr);
+    nncrt_fputs_escaped(path, stderr);   /* the --cache path: user text */
+    fprintf(stderr, ": %s\n", what);
 }
 
 typedef struct reader {

@@ -57,7 +57,7 @@ static void print_plain(const nncrt_metrics *mt, char *const *names)
     nncrt_format_value(loss, sizeof loss, nncrt_metrics_loss(mt));
     nncrt_format_value(acc, sizeof acc, nncrt_metrics_accuracy(mt));
     printf("%lld samples - loss: %s - accuracy: %s\n", (long long)mt->n, loss, acc);
-    char **shown = nncrt_xcalloc((size_t)mt->k, sizeof *shown);
+    char **shown = nncrt_xcalloc((size_t)mt->k + 1, sizeof *shown);   /* folder names: escaped */
     for (int c = 0; c < mt->k; c++)
         shown[c] = nncrt_escape(names[c]);
     print_table(mt, shown);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,30 +170,20 @@ static void unknown_format(const char *path, const unsigned char *b, size_t n,
         snprintf(err, errlen, "neither a PNG nor a JPEG file");
 }
 
-int nncrt_read_image_file(const char *path, uint8_t **data, size_t *size, char *err,
-                          size_t errlen)
+/* The whole regular file open in fd, st its fstat. */
+static int read_regular(int fd, const struct stat *st, uint8_t **data, size_t *size, char *err,
+                        size_t errlen)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    *data = NULL, *size = 0;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    if ((uint64_t)st.st_size > NNCRT_IMAGE_MAX_FILE) {
+    if ((uint64_t)st->st_size > NNCRT_IMAGE_MAX_FILE) {
         snprintf(err, errlen, "refused: a file of %lld bytes (the limit is %zu MiB)",
-                 (long long)st.st_size, NNCRT_IMAGE_MAX_FILE >> 20);
-        close(fd);
+                 (long long)st->st_size, NNCRT_IMAGE_MAX_FILE >> 20);
         return -1;
     }
-    size_t n = (size_t)st.st_size, got = 0;
+    size_t n = (size_t)st->st_size, got = 0;
     uint8_t *b = nncrt_xmalloc(n + 1);
     ssize_t r = 1;
     while (got < n && (r = read(fd, b + got, n - got)) > 0)
         got += (size_t)r;
-    close(fd);
     if (r < 0) {
         snprintf(err, errlen, "%s", strerror(errno));
         free(b);
@@ -202,6 +193,169 @@ int nncrt_read_image_file(const char *path, uint8_t **data, size_t *size, char *
     return 0;
 }
 
+static const char *kind_of(mode_t m)
+{
+    return S_ISDIR(m) ? "a folder" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
+}
+
+/* O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY: a
+   terminal must not become ours. A regular file reads the same either way. */
+static int open_input(const char *path, struct stat *st, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0 || fstat(fd, st) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int nncrt_read_image_file(const char *path, uint8_t **data, size_t *size, char *err,
+                          size_t errlen)
+{
+    struct stat st;
+    *data = NULL, *size = 0;
+    if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        snprintf(err, errlen, "%s, not an image file", kind_of(st.st_mode));
+        return -1;   /* not even opened: opening some devices acts on them */
+    }
+    int fd = open_input(path, &st, err, errlen);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    if (S_ISREG(st.st_mode))
+        rc = read_regular(fd, &st, data, size, err, errlen);
+    else
+        snprintf(err, errlen, "%s, not a regular file", kind_of(st.st_mode));
+    close(fd);
+    return rc;
+}
+
+/* Waits up to idle_ms for fd to be readable: 1 ready, 0 timed out, -1 error. */
+static int wait_readable(int fd, int idle_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int r;
+    while ((r = poll(&p, 1, idle_ms)) < 0 && errno == EINTR)
+        ;
+    return r;
+}
+
+/* read() that gives up (ETIMEDOUT) after idle_ms without data. A
+   non-blocking FIFO is read first: with no writer (ever) it reads as end of
+   file at once, where poll() would wait. A blocking descriptor (a pipe on
+   standard input) is polled first, so read() cannot block. */
+static ssize_t read_some(int fd, void *p, size_t n, int idle_ms)
+{
+    bool nonblocking = (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;
+    for (;;) {
+        int ready = nonblocking ? 1 : wait_readable(fd, idle_ms);
+        ssize_t r = ready > 0 ? read(fd, p, n) : -1;
+        if (ready == 0)
+            errno = ETIMEDOUT;
+        if (r >= 0 || ready <= 0 || (errno != EAGAIN && errno != EINTR))
+            return r;
+        if (nonblocking && (ready = wait_readable(fd, idle_ms)) <= 0) {
+            if (ready == 0)
+                errno = ETIMEDOUT;
+            return -1;
+        }
+    }
+}
+
+int nncrt_read_image_stream(int fd, int idle_ms, uint8_t **data, size_t *size, char *err,
+                            size_t errlen)
+{
+    const size_t limit = NNCRT_IMAGE_MAX_FILE;
+    size_t cap = 1 << 16, got = 0;
+    uint8_t *b = nncrt_xmalloc(cap);
+    *data = NULL, *size = 0;
+    for (;;) {
+        if (got == cap) {   /* room for one byte past the limit, to see it passed */
+            cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            b = nncrt_xrealloc(b, cap);
+        }
+        ssize_t r = read_some(fd, b + got, cap - got, idle_ms);
+        if (r > 0 && (got += (size_t)r) <= limit)
+            continue;
+        if (r == 0) {
+            *data = b, *size = got;
+            return 0;
+        }
+        if (r > 0)
+            snprintf(err, errlen, "refused: the stream holds more than %zu MiB", limit >> 20);
+        else if (errno == ETIMEDOUT)
+            snprintf(err, errlen, "nothing arrived for %g s (the stream is still open)",
+                     idle_ms / 1000.0);
+        else
+            snprintf(err, errlen, "%s", strerror(errno));
+        free(b);
+        return -1;
+    }
+}
+
+/* Standard input: a file redirected into it, or a pipe or socket. */
+static int read_stdin(uint8_t **data, size_t *size, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(0, &st) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    if (S_ISREG(st.st_mode))
+        return read_regular(0, &st, data, size, err, errlen);
+    if (isatty(0)) {
+        snprintf(err, errlen, "standard input is a terminal; pipe an image into it");
+        return -1;
+    }
+    if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "standard input is %s, not an image file or a pipe",
+                 kind_of(st.st_mode));
+        return -1;
+    }
+    return nncrt_read_image_stream(0, NNCRT_STREAM_IDLE_S * 1000, data, size, err, errlen);
+}
+
+int nncrt_read_image_input(const char *path, uint8_t **data, size_t *size, char *err,
+                           size_t errlen)
+{
+    struct stat st;
+    *data = NULL, *size = 0;
+    if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0)
+        return read_stdin(data, size, err, errlen);
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    if (S_ISREG(st.st_mode))
+        return nncrt_read_image_file(path, data, size, err, errlen);
+    if (!S_ISFIFO(st.st_mode)) {   /* devices are not even opened */
+        snprintf(err, errlen, "%s, not an image file or a pipe", kind_of(st.st_mode));
+        return -1;
+    }
+    int fd = open_input(path, &st, err, errlen);
+    if (fd < 0)
+        return -1;
+    int rc = nncrt_read_image_stream(fd, NNCRT_STREAM_IDLE_S * 1000, data, size, err, errlen);
+    close(fd);
+    return rc;
+}
+
+int nncrt_image_decode_mem(const uint8_t *data, size_t n, const char *name, nncrt_image *out,
+                           char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (n >= 8 && is_png(data))
+        return nncrt_png_decode_mem(data, n, out, err, errlen);
+    if (n >= 3 && is_jpeg(data))
+        return nncrt_jpeg_decode_mem(data, n, out, err, errlen);
+    unknown_format(name ? name : "", data, n, err, errlen);
+    return -1;
+}
+
 int nncrt_image_decode(const char *path, nncrt_image *out, char *err, size_t errlen)
 {
     uint8_t *data;
@@ -209,14 +363,19 @@ int nncrt_image_decode(const char *path, nncrt_image *out, char *err, size_t err
     memset(out, 0, sizeof *out);
     if (nncrt_read_image_file(path, &data, &n, err, errlen) != 0)
         return -1;
-    int rc = -1;
-    if (n >= 8 && is_png(data))
-        rc = nncrt_png_decode_mem(data, n, out, err, errlen);
-    else if (n >= 3 && is_jpeg(data))
-        rc = nncrt_jpeg_decode_mem(data, n, out, err, errlen);
-    else
-        unknown_format(path, data, n, err, errlen);
+    int rc = nncrt_image_decode_mem(data, n, path, out, err, errlen);
     free(data);
+    return rc;
+}
+
+int nncrt_image_load_mem(const uint8_t *data, size_t n, const char *name,
+                         const nncrt_image_opts *o, uint8_t *dst, char *err, size_t errlen)
+{
+    nncrt_image img;
+    if (nncrt_image_decode_mem(data, n, name, &img, err, errlen) != 0)
+        return -1;
+    int rc = nncrt_image_fit_opts(&img, o, dst, err, errlen);
+    free(img.px);
     return rc;
 }
 

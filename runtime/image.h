@@ -47,14 +47,32 @@ int nncrt_image_fit(const nncrt_image *src, int h, int w, int c, uint8_t *dst,
                     char *err, size_t errlen);
 /* Decodes a PNG or JPEG file, recognised by its first bytes, not its name. */
 int nncrt_image_decode(const char *path, nncrt_image *out, char *err, size_t errlen);
+/* The same from the file's bytes; name (or NULL) only words the message
+   for bytes that are neither PNG nor JPEG. */
+int nncrt_image_decode_mem(const uint8_t *data, size_t n, const char *name, nncrt_image *out,
+                           char *err, size_t errlen);
 /* Decode + nncrt_image_fit_opts. dst holds h*w*c bytes. Thread-safe. */
 int nncrt_image_load(const char *path, const nncrt_image_opts *o, uint8_t *dst,
                      char *err, size_t errlen);
-/* The whole file into a new buffer (caller frees); files over
-   NNCRT_IMAGE_MAX_FILE bytes are refused. -1 with the reason in err. */
+int nncrt_image_load_mem(const uint8_t *data, size_t n, const char *name,
+                         const nncrt_image_opts *o, uint8_t *dst, char *err, size_t errlen);
+/* The whole regular file into a new buffer (caller frees); files over
+   NNCRT_IMAGE_MAX_FILE bytes are refused, and so is anything but a regular
+   file (a FIFO could block, a device act on being opened). -1 with the
+   reason in err. */
 #define NNCRT_IMAGE_MAX_FILE ((size_t)256 << 20)
 int nncrt_read_image_file(const char *path, uint8_t **data, size_t *size, char *err,
                           size_t errlen);
+/* Everything fd sends until end of file, into a new buffer: at most
+   NNCRT_IMAGE_MAX_FILE bytes, and -1 ("nothing arrived for N s") when the
+   stream stays silent for idle_ms. */
+#define NNCRT_STREAM_IDLE_S 60
+int nncrt_read_image_stream(int fd, int idle_ms, uint8_t **data, size_t *size, char *err,
+                            size_t errlen);
+/* What predict reads: a regular file, a FIFO, or standard input ("-" or
+   /dev/stdin: a redirected file, a pipe or a socket; not a terminal). */
+int nncrt_read_image_input(const char *path, uint8_t **data, size_t *size, char *err,
+                           size_t errlen);
 /* "refused: 100000x100000 pixels exceed the limit of ..." unless w x h is
    acceptable; returns 0 when it is. */
 int nncrt_image_check_size(unsigned long w, unsigned long h, char *err, size_t errlen);

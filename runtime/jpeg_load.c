@@ -3,7 +3,16 @@
  * libjpeg reports fatal errors through error_exit, which must not return:
  * it longjmps back here, and the pixels allocated before are reached through
  * a volatile local. The header is read first and absurd sizes are refused
- * before jpeg_start_decompress allocates anything for the image. */
+ * before jpeg_start_decompress allocates anything for the image.
+ *
+ * Hostile files: a truncated file is an error (libjpeg would pad it with
+ * gray). A progressive file's scans each pass over every block of their
+ * components, and a scan of end-of-band runs costs a few bytes, so a small
+ * file could demand hours ("Two Issues with the JPEG Standard",
+ * libjpeg-turbo): scans are limited to JPEG_MAX_SCANS, as libjpeg-turbo's
+ * own fuzzers do, and their blocks together to JPEG_MAX_SCAN_BLOCKS. Scans
+ * out of order (an AC scan before its DC scan) are refused, so coefficient
+ * memory is only touched behind data. */
 #include <setjmp.h>
 #include <stdio.h>   /* before jpeglib.h, which uses FILE */
 #include <stdlib.h>
@@ -14,6 +23,13 @@
 
 #include "image.h"
 #include "util.h"
+
+/* libjpeg-turbo's fuzzers limit scans to 500; real encoders write 6-20. */
+#define JPEG_MAX_SCANS 500
+/* The blocks all scans visit together: a 128-Mpixel 4:4:4 colour image
+   with libjpeg's standard 10-scan script visits 28 M; refinement scans
+   decode at about 65 ns a block here, so 2^25 is about 2 s. */
+#define JPEG_MAX_SCAN_BLOCKS ((uint64_t)1 << 25)
 
 typedef struct jpeg_failure {
     struct jpeg_error_mgr mgr;     /* first: libjpeg sees only this part */
@@ -28,6 +44,35 @@ static void on_jpeg_error(j_common_ptr cinfo)
     longjmp(f->jump, 1);
 }
 
+/* The scan budget, checked by libjpeg's progress hook before each piece of
+   input it consumes: a new scan's blocks are counted before it is decoded. */
+typedef struct jpeg_budget {
+    struct jpeg_progress_mgr mgr;  /* first: libjpeg sees only this part */
+    int scan;                      /* the last scan counted */
+    uint64_t blocks;
+} jpeg_budget;
+
+static void on_jpeg_progress(j_common_ptr common)
+{
+    j_decompress_ptr ci = (j_decompress_ptr)common;
+    jpeg_budget *b = (jpeg_budget *)common->progress;
+    if (!common->is_decompressor || ci->input_scan_number == b->scan)
+        return;
+    b->scan = ci->input_scan_number;
+    for (int i = 0; i < ci->comps_in_scan; i++)
+        b->blocks += (uint64_t)ci->cur_comp_info[i]->width_in_blocks *
+                     ci->cur_comp_info[i]->height_in_blocks;
+    jpeg_failure *f = (jpeg_failure *)common->err;
+    if (b->scan > JPEG_MAX_SCANS)
+        snprintf(f->msg, sizeof f->msg, "refused: more than %d progressive scans", JPEG_MAX_SCANS);
+    else if (b->blocks > JPEG_MAX_SCAN_BLOCKS)
+        snprintf(f->msg, sizeof f->msg, "refused: its %d scans visit more than %llu Mblocks",
+                 b->scan, (unsigned long long)(JPEG_MAX_SCAN_BLOCKS >> 20));
+    else
+        return;
+    longjmp(f->jump, 1);
+}
+
 /* Warnings that mean the pixels are not the file's: a truncated file (libjpeg
    pads it with gray) or a broken entropy-coded segment. PIL and TF refuse
    truncated files too. Others, such as extraneous bytes before a marker, are
@@ -36,7 +81,7 @@ static void on_jpeg_message(j_common_ptr cinfo, int level)
 {
     int code = cinfo->err->msg_code;
     if (level < 0 && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER ||
-                      code == JWRN_HUFF_BAD_CODE))
+                      code == JWRN_HUFF_BAD_CODE || code == JWRN_BOGUS_PROGRESSION))
         on_jpeg_error(cinfo);
 }
 
@@ -78,6 +123,7 @@ int nncrt_jpeg_decode_mem(const uint8_t *data, size_t size, nncrt_image *out, ch
 {
     struct jpeg_decompress_struct ci;
     jpeg_failure fail;
+    jpeg_budget budget = { .mgr.progress_monitor = on_jpeg_progress };
     uint8_t *volatile px = NULL;
     memset(out, 0, sizeof *out);
     ci.err = jpeg_std_error(&fail.mgr);
@@ -90,6 +136,7 @@ int nncrt_jpeg_decode_mem(const uint8_t *data, size_t size, nncrt_image *out, ch
         return -1;
     }
     jpeg_create_decompress(&ci);
+    ci.progress = &budget.mgr;
     jpeg_mem_src(&ci, data, (unsigned long)size);
     jpeg_read_header(&ci, TRUE);
     if (nncrt_image_check_size(ci.image_width, ci.image_height, err, errlen) != 0) {

@@ -123,6 +123,7 @@ void nncrt_command_usage(const nncrt_model *m, const char *prog, const char *cmd
                 m->data_validation ? m->data_validation : "", m->data_validation ? ")" : "", m->name);
     } else if (strcmp(cmd, "predict") == 0) {
         fprintf(out, "usage: %s predict [options] IMAGE...\n\n"
+                     "IMAGE is a PNG or JPEG file, a FIFO, or - (standard input, e.g. a pipe).\n\n"
                      "  --weights FILE    default %s.safetensors\n"
                      "  --top K           show the K most likely classes (default 1, at most %d)\n"
                      "  --json            one JSON object per line per image\n"

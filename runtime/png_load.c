@@ -106,12 +106,37 @@ static int decode_stream(png_source *src, nncrt_image *out, char *err, size_t er
     png_set_read_fn(png, src, read_bytes);
     png_set_sig_bytes(png, 8);
     png_set_user_limits(png, NNCRT_IMAGE_MAX_DIM, NNCRT_IMAGE_MAX_DIM);
+    /* Every ancillary chunk but tRNS is skipped unread (-1: all of them):
+       text and ICC chunks are compressed, so a small one can inflate to
+       megabytes, and none of them changes the pixels nnc decodes. */
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    png_set_chunk_malloc_max(png, 1 << 20);
     png_read_info(png, info);
     set_transforms(png, info);
     out->px = read_pixels(png, info, out, &px, &rows);
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
     return 0;
+}
+
+/* deflate expands at most 1032:1 (a 258-byte match in 2 bits): a file too
+   small to hold its image's pixels compressed is truncated, and is refused
+   before its pixel memory is allocated. So memory follows the file's size. */
+static int check_compressed_size(const uint8_t *data, size_t size, char *err, size_t errlen)
+{
+    static const int samples[7] = { 1, 0, 3, 1, 2, 0, 4 };   /* by colour type */
+    uint32_t w = png_get_uint_32(data + 16), h = png_get_uint_32(data + 20);
+    int depth = data[24], type = data[25];
+    if (type > 6 || samples[type] == 0 || depth > 16)
+        return 0;   /* libpng names what is wrong with the header */
+    /* pixel bits / 8: a lower bound of the filtered rows, interlaced or not */
+    uint64_t bytes = (uint64_t)w * h * (uint64_t)samples[type] * (uint64_t)depth / 8;
+    if (bytes / 1032 <= size)
+        return 0;
+    snprintf(err, errlen, "invalid PNG: the file is truncated (%zu bytes cannot hold the "
+             "%llu bytes of a %ux%u image even compressed)", size, (unsigned long long)bytes,
+             (unsigned)w, (unsigned)h);
+    return -1;
 }
 
 int nncrt_png_decode_mem(const uint8_t *data, size_t size, nncrt_image *out, char *err,
@@ -122,11 +147,11 @@ int nncrt_png_decode_mem(const uint8_t *data, size_t size, nncrt_image *out, cha
         snprintf(err, errlen, "not a PNG file");
         return -1;
     }
-    /* The size check comes first so that the message names the size;
+    /* The size checks come first so that the message names the size;
        libpng's user limits stay as a second guard. IHDR is always first. */
-    if (size >= 24 && !memcmp(data + 12, "IHDR", 4) &&
-        nncrt_image_check_size(png_get_uint_32(data + 16), png_get_uint_32(data + 20), err,
-                               errlen) != 0)
+    if (size >= 26 && !memcmp(data + 12, "IHDR", 4) &&
+        (nncrt_image_check_size(png_get_uint_32(data + 16), png_get_uint_32(data + 20), err,
+                                errlen) != 0 || check_compressed_size(data, size, err, errlen) != 0))
         return -1;
     png_source src = { data, size, 8, false };
     return decode_stream(&src, out, err, errlen);

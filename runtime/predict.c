@@ -1,6 +1,7 @@
-/* predict.c — classify PNG files with saved weights. Images go through the
- * same decode, colour conversion and resize as training data, so predict
- * sees what fit saw. */
+/* predict.c — classify PNG and JPEG images with saved weights. Images go
+ * through the same decode, colour conversion and resize as training data, so
+ * predict sees what fit saw. An image is a file, a FIFO or standard input
+ * ("-"), read whole into memory first (bounded: image.h), then decoded. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +63,7 @@ static void print_result(pred_ctx *c, const char *file, const float *p)
         print_json(c, file, p);
         return;
     }
-    /* file and class names are user text: control bytes escaped (util.h) */
+    /* file and class names are user text: escaped, so neither can forge a line */
     nncrt_fputs_escaped(file, stdout);
     for (int i = 0; i < c->o->top; i++) {
         fputs(i ? ", " : ": ", stdout);
@@ -83,7 +84,13 @@ static int fill_batch(pred_ctx *c, char **files, int n, int *failed)
     int used = 0;
     for (int i = 0; i < n; i++) {
         char err[200];
-        if (nncrt_image_load(files[i], &io, c->pixels, err, sizeof err) != 0) {
+        uint8_t *data;
+        size_t size;
+        int rc = nncrt_read_image_input(files[i], &data, &size, err, sizeof err);
+        if (rc == 0)
+            rc = nncrt_image_load_mem(data, size, files[i], &io, c->pixels, err, sizeof err);
+        free(data);
+        if (rc != 0) {
             nncrt_error("%s: %s", files[i], err);
             (*failed)++;
             continue;

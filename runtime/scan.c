@@ -64,8 +64,11 @@ static int load_validation(scan_ctx *c)
 
 static size_t list_bad(const nncrt_dataset *ds)
 {
-    for (size_t i = 0; i < ds->nbad; i++)
-        printf("  %s\n", ds->bad[i]);
+    for (size_t i = 0; i < ds->nbad; i++) {   /* "PATH: reason": the path is user text */
+        fputs("  ", stdout);
+        nncrt_fputs_escaped(ds->bad[i], stdout);
+        putchar('\n');
+    }
     return ds->nbad;
 }
 
@@ -83,17 +86,20 @@ static void print_histogram(const scan_ctx *c)
     size_t most = 1;
     count_labels(&c->train, c->tidx, c->ntrain, tr);
     count_labels(c->vds, c->vidx, c->nval, va);
+    char **names = nncrt_xcalloc((size_t)k + 1, sizeof *names);   /* folder names: escaped */
     for (int i = 0; i < k; i++) {
-        if ((int)strlen(c->train.class_names[i]) > width)
-            width = (int)strlen(c->train.class_names[i]);
+        names[i] = nncrt_escape(c->train.class_names[i]);
+        if ((int)strlen(names[i]) > width)
+            width = (int)strlen(names[i]);
         most = tr[i] + va[i] > most ? tr[i] + va[i] : most;
     }
     printf("\nClass histogram:\n  %-*s  %10s %10s\n", width, "class", "training", "validation");
     for (int i = 0; i < k; i++) {
         int bar = (int)((tr[i] + va[i]) * 40 / most);
-        printf("  %-*s  %10zu %10zu  %.*s%s\n", width, c->train.class_names[i], tr[i], va[i], bar,
+        printf("  %-*s  %10zu %10zu  %.*s%s\n", width, names[i], tr[i], va[i], bar,
                "########################################", tr[i] + va[i] ? "" : "(empty)");
     }
+    nncrt_strv_free(names, (size_t)k);
     free(tr);
     free(va);
 }
@@ -109,8 +115,11 @@ static size_t print_duplicates(const scan_ctx *c)
                "(validation == training):\n", n, c->nval);
     for (size_t i = 0; i < n; i++) {
         char x[48], y[48];
-        printf("  %s == %s\n", nncrt_sample_name(c->vds, d[i].b, x, sizeof x),
-               nncrt_sample_name(&c->train, d[i].a, y, sizeof y));
+        fputs("  ", stdout);
+        nncrt_fputs_escaped(nncrt_sample_name(c->vds, d[i].b, x, sizeof x), stdout);
+        fputs(" == ", stdout);
+        nncrt_fputs_escaped(nncrt_sample_name(&c->train, d[i].a, y, sizeof y), stdout);
+        putchar('\n');
     }
     free(d);
     return n;

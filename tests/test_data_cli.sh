@@ -2,7 +2,9 @@
 # test_data_cli.sh BUILD_DIR — data loading through a trainer built by nnc:
 # the spec's data options reach the trainer, `scan` names bad files and finds
 # validation copies of training images, fit and evaluate reuse the --cache
-# with identical results, --strict stops on a bad file, predict reads JPEG.
+# with identical results, --strict stops on a bad file, predict reads JPEG
+# and pipes, file and folder names with control characters are escaped, and
+# augment-preview infers the classes from the folders.
 # NNC_CFLAGS (e.g. sanitizers) is passed on to the trainer by nnc build.
 # KEEP=1 keeps the work directory (/tmp/nnc_data_cli_*) to look at the output.
 # The last line is "N passed, N failed".
@@ -123,6 +125,60 @@ cmp -s eval_a.out eval_c.out && ok "evaluate: same report from the cache" || bad
 # predict reads JPEG (by content) through the same resize
 run predict 0 ./m predict --weights a.safetensors d/Bag/photo.JPG "$first_trouser"
 has "predict: JPEG" predict.out "d/Bag/photo.JPG: "
+
+# predict reads a pipe ("-", /dev/stdin) into memory; a FIFO with no writer
+# and a device are refused at once, never waited on or read without end
+run predict_pipe 0 sh -c "cat '$first_trouser' | ./m predict --weights a.safetensors -"
+has "predict -: piped PNG" predict_pipe.out "-: "
+run predict_stdin 0 sh -c "cat d/Bag/photo.JPG | ./m predict --weights a.safetensors /dev/stdin"
+has "predict /dev/stdin: piped JPEG" predict_stdin.out "/dev/stdin: "
+run predict_redirect 0 sh -c "./m predict --weights a.safetensors - < '$first_trouser'"
+mkfifo lonely.png
+run predict_fifo 1 timeout 20 ./m predict --weights a.safetensors lonely.png
+has "predict: a FIFO without a writer is empty" predict_fifo.err "lonely.png: empty file"
+run predict_device 1 timeout 20 ./m predict --weights a.safetensors /dev/zero
+has "predict: a device is refused" predict_device.err "/dev/zero: a device, not an image file"
+run predict_empty_pipe 1 sh -c ": | ./m predict --weights a.safetensors -"
+has "predict: an empty pipe" predict_empty_pipe.err "-: empty file"
+
+# control characters in file and folder names are escaped (\xNN) in every
+# listing and message: a name must not clear the screen or forge a line
+esc=$(printf '\033')
+evil=$(printf 'evil\033[2J\nerror: forged')
+printf 'not an image' > "d/Coat/$evil.png"
+cp "$first_trouser" "d/Trouser/$evil.png"
+run scan_evil 0 ./m scan --data d
+has "scan: control characters escaped" scan_evil.out 'd/Coat/evil\x1b[2J\x0aerror: forged.png: not a PNG file'
+hasnt "scan: no raw escape byte" scan_evil.out "$esc"
+grep -q '^error: forged' "$tmp/scan_evil.out" && bad "scan: a forged line" || ok "scan: no forged line"
+run fit_evil 0 ./m fit --data d --weights e.safetensors
+has "fit: warning escaped" fit_evil.err 'evil\x1b[2J\x0aerror: forged.png: not a PNG file, skipped'
+hasnt "fit: no raw escape byte" fit_evil.err "$esc"
+run predict_evil 0 ./m predict --weights a.safetensors "d/Trouser/$evil.png"
+has "predict: file column escaped" predict_evil.out 'd/Trouser/evil\x1b[2J\x0aerror: forged.png: '
+hasnt "predict: no raw escape byte" predict_evil.out "$esc"
+rm -f "d/Coat/$evil.png" "d/Trouser/$evil.png"
+
+# augment-preview without class_names: the classes are the folders, as in fit
+cat > aug.yaml <<EOF
+name: aug
+input: {shape: [8, 8, 3]}
+augment: [random_flip: horizontal]
+layers: [flatten, {dense: {units: 2, activation: softmax}}]
+loss: sparse_categorical_crossentropy
+fit: {epochs: 1, batch_size: 4}
+EOF
+run build_aug 0 "$NNC" build aug.yaml -o aug
+mkdir -p two/alpha "two/be${esc}ta"
+cp d/Bag/photo.JPG two/alpha/a.jpg
+cp "$first_trouser" "two/be${esc}ta/b.png"
+run preview 0 ./aug augment-preview --data two --n 2 --out grid.png
+has "augment-preview: classes from the folders" preview.out "row 1: alpha (sample 0: two/alpha/a.jpg)"
+has "augment-preview: folder name escaped" preview.out 'row 2: be\x1bta (sample 1: two/be\x1bta/b.png)'
+hasnt "augment-preview: no raw escape byte" preview.out "$esc"
+run scan_two 0 ./aug scan --data two
+has "scan: class name escaped in the histogram" scan_two.out '  be\x1bta'
+hasnt "scan: histogram has no raw escape byte" scan_two.out "$esc"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -17,8 +17,16 @@
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <jpeglib.h>
+#include <zlib.h>
+
+#include "dataset.h"
 #include "image.h"
 #include "safetensors.h"
 #include "test_data_util.h"
@@ -368,6 +376,377 @@ static void test_format_detection(void **state)
     }
 }
 
+/* ---- streams ------------------------------------------------------------------ */
+
+/* A child writes n bytes of data (repeated as needed) into a pipe, then
+   waits hold_ms with the pipe still open before it exits. */
+static int pipe_from_child(const uint8_t *data, size_t len, size_t n, int hold_ms, pid_t *pid)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    *pid = fork();
+    assert_true(*pid >= 0);
+    if (*pid == 0) {
+        close(fds[0]);
+        static uint8_t chunk[1 << 16];   /* data repeated: few writes for 256 MiB */
+        if (len > sizeof chunk)
+            _exit(2);
+        for (size_t i = 0; i < sizeof chunk; i++)
+            chunk[i] = data[i % len];
+        for (size_t done = 0; done < n;) {
+            size_t off = done % len, k = sizeof chunk - off;   /* chunk[off]: byte `done` */
+            k = k < n - done ? k : n - done;
+            ssize_t w = write(fds[1], chunk + off, k);
+            if (w <= 0)
+                _exit(1);
+            done += (size_t)w;
+        }
+        usleep((useconds_t)hold_ms * 1000);
+        _exit(0);
+    }
+    close(fds[1]);
+    return fds[0];
+}
+
+/* A piped image decodes as its file does; a silent stream and one past the
+   size limit are refused; a FIFO is never opened as a file. */
+static void test_streams(void **state)
+{
+    (void)state;
+    const char *dir = getenv("NNC_FIXTURES");
+    char src[512], err[240];
+    snprintf(src, sizeof src, "%s/data/progressive.jpg", dir ? dir : "tests/fixtures");
+    size_t n, got;
+    uint8_t *jpg = td_read(src, &n), *data;
+    pid_t pid;
+    int fd = pipe_from_child(jpg, n, n, 0, &pid);
+    assert_int_equal(nncrt_read_image_stream(fd, 5000, &data, &got, err, sizeof err), 0);
+    close(fd);
+    waitpid(pid, NULL, 0);
+    nncrt_image a, b;
+    assert_int_equal(nncrt_image_decode_mem(data, got, "-", &a, err, sizeof err), 0);
+    assert_int_equal(nncrt_image_decode(src, &b, err, sizeof err), 0);
+    assert_true(a.h == b.h && a.w == b.w && a.c == b.c);
+    assert_memory_equal(a.px, b.px, (size_t)a.h * (size_t)a.w * (size_t)a.c);
+    free(a.px), free(b.px), free(data);
+    fd = pipe_from_child(jpg, n, 10, 10000, &pid);   /* 10 bytes, then 10 s of silence */
+    double t0 = nncrt_now();   /* wall time: the wait is what counts */
+    assert_int_equal(nncrt_read_image_stream(fd, 200, &data, &got, err, sizeof err), -1);
+    assert_true(nncrt_now() - t0 < 5);
+    assert_non_null(strstr(err, "nothing arrived for 0.2 s"));
+    close(fd);
+    kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+    fd = pipe_from_child(jpg, n, NNCRT_IMAGE_MAX_FILE + 1, 0, &pid);
+    assert_int_equal(nncrt_read_image_stream(fd, 5000, &data, &got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "more than 256 MiB"));
+    close(fd);
+    kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+    free(jpg);
+    assert_int_equal(mkfifo(td_path("fifo.png"), 0644), 0);   /* no writer: open would block */
+    assert_int_equal(nncrt_read_image_file(td_path("fifo.png"), &data, &got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a FIFO, not a regular file"));
+    assert_int_equal(nncrt_read_image_input(td_path("fifo.png"), &data, &got, err, sizeof err), 0);
+    assert_int_equal(got, 0);   /* a FIFO with no writer reads as empty, at once */
+    free(data);
+    assert_int_equal(nncrt_read_image_input("/dev/zero", &data, &got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a device, not an image file"));
+}
+
+/* ---- hostile input: bounded time and memory, a clear reason --------------------- */
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+static size_t png_chunk(uint8_t *at, const char *type, const uint8_t *data, uint32_t n)
+{
+    put_be32(at, n);
+    memcpy(at + 4, type, 4);
+    if (n)
+        memcpy(at + 8, data, n);
+    put_be32(at + 8 + n, (uint32_t)crc32(crc32(0, (const Bytef *)type, 4), data, n));
+    return 12 + n;
+}
+
+/* A 16384x8192 RGBA header (512 MiB of pixels) over 100 bytes of data is
+   refused before anything is allocated; so is a zTXt bomb never inflated. */
+static void test_hostile_png(void **state)
+{
+    (void)state;
+    uint8_t file[400] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' }, ihdr[13] = { 0 };
+    put_be32(ihdr, 16384), put_be32(ihdr + 4, 8192), ihdr[8] = 8, ihdr[9] = 6;
+    size_t n = 8 + png_chunk(file + 8, "IHDR", ihdr, 13);
+    uint8_t zeros[100] = { 0 };
+    n += png_chunk(file + n, "IDAT", zeros, sizeof zeros);
+    n += png_chunk(file + n, "IEND", NULL, 0);
+    nncrt_image img;
+    char err[240];
+    assert_int_equal(nncrt_image_decode_mem(file, n, "big.png", &img, err, sizeof err), -1);
+    if (!strstr(err, "truncated (157 bytes cannot hold the 536870912 bytes of a 16384x8192"))
+        fail_msg("%s", err);
+    /* a 4x4 gray PNG with 16 MiB of zTXt text compressed to 16 KiB */
+    uLong big = 16u << 20, zn = compressBound(big);
+    uint8_t *text = calloc(big, 1), *ztxt = malloc(zn + 8), px[16];
+    memcpy(ztxt, "k\0\0", 3);   /* keyword "k", compression method 0 */
+    assert_int_equal(compress(ztxt + 3, &zn, text, big), Z_OK);
+    memset(px, 9, sizeof px);
+    td_write_png8("small.png", 4, 4, 1, px);
+    size_t sn;
+    uint8_t *small = td_read(td_path("small.png"), &sn), *bomb = malloc(sn + zn + 32);
+    memcpy(bomb, small, 33);   /* signature and IHDR */
+    size_t bn = 33 + png_chunk(bomb + 33, "zTXt", ztxt, (uint32_t)(zn + 3));
+    memcpy(bomb + bn, small + 33, sn - 33), bn += sn - 33;
+    double t0 = td_cpu_seconds();
+    assert_int_equal(nncrt_image_decode_mem(bomb, bn, "bomb.png", &img, err, sizeof err), 0);
+    assert_true(td_cpu_seconds() - t0 < 0.5 && img.px[0] == 9);
+    free(img.px), free(text), free(ztxt), free(small), free(bomb);
+}
+
+/* A gray progressive JPEG of flat pixels: the DC scan, then each AC
+   coefficient k alone at point transform al, refined bit by bit to 0:
+   1 + 63 (al + 1) scans. */
+static uint8_t *progressive_jpeg(int w, int h, int al, size_t *n)
+{
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr jerr;
+    ci.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&ci);
+    unsigned char *out = NULL;
+    unsigned long len = 0;
+    jpeg_mem_dest(&ci, &out, &len);
+    ci.image_width = (JDIMENSION)w, ci.image_height = (JDIMENSION)h;
+    ci.input_components = 1, ci.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&ci);
+    jpeg_scan_info *scans = calloc((size_t)(1 + 63 * (al + 1)), sizeof *scans);
+    int k = 0;
+    scans[k++] = (jpeg_scan_info){ 1, { 0 }, 0, 0, 0, 0 };
+    for (int c = 1; c < 64; c++)
+        for (int bit = al; bit >= 0; bit--)
+            scans[k++] = (jpeg_scan_info){ 1, { 0 }, c, c, bit == al ? 0 : bit + 1, bit };
+    ci.scan_info = scans, ci.num_scans = k;
+    jpeg_start_compress(&ci, TRUE);
+    JSAMPLE *row = malloc((size_t)w);
+    memset(row, 128, (size_t)w);
+    while (ci.next_scanline < ci.image_height)
+        jpeg_write_scanlines(&ci, &row, 1);
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    free(row), free(scans);
+    *n = len;
+    return out;
+}
+
+/* An entropy-coded segment: bits MSB first, 0xFF bytes stuffed. */
+typedef struct bits {
+    uint8_t *p;
+    size_t n;
+    unsigned acc, nacc;
+} bits;
+
+static void put_bits(bits *b, unsigned v, unsigned count)
+{
+    while (count--) {
+        b->acc = b->acc << 1 | ((v >> count) & 1);
+        if (++b->nacc == 8) {
+            b->p[b->n++] = (uint8_t)b->acc;
+            if (b->acc == 0xFF)
+                b->p[b->n++] = 0;
+            b->acc = b->nacc = 0;
+        }
+    }
+}
+
+static void end_bits(bits *b)
+{
+    while (b->nacc)
+        put_bits(b, 1, 1);   /* pad with ones */
+}
+
+static void put_marker(bits *b, uint8_t m, const uint8_t *body, size_t n)
+{
+    b->p[b->n++] = 0xFF, b->p[b->n++] = m;
+    b->p[b->n++] = (uint8_t)((n + 2) >> 8), b->p[b->n++] = (uint8_t)(n + 2);
+    memcpy(b->p + b->n, body, n), b->n += n;
+}
+
+/* What an attacker writes: a w x h gray progressive JPEG (w/8 x h/8 a
+   multiple of 32767 blocks) whose 63 AC scans are each a few end-of-band
+   runs of 32767 blocks: ~30 bytes that make the decoder visit every block. */
+static uint8_t *eobrun_jpeg(int w, int h, size_t *n)
+{
+    size_t blocks = (size_t)(w / 8) * (size_t)(h / 8);
+    bits b = { malloc(blocks / 8 + 20000), 0, 0, 0 };
+    b.p[b.n++] = 0xFF, b.p[b.n++] = 0xD8;
+    uint8_t dqt[65] = { 0 }, sof[9] = { 8, (uint8_t)(h >> 8), (uint8_t)h, (uint8_t)(w >> 8),
+                                        (uint8_t)w, 1, 1, 0x11, 0 };
+    memset(dqt + 1, 1, 64);
+    put_marker(&b, 0xDB, dqt, sizeof dqt);
+    put_marker(&b, 0xC2, sof, sizeof sof);   /* SOF2: progressive */
+    uint8_t dc_table[18] = { 0x00, 1 }, ac_table[18] = { 0x10, 1 };
+    ac_table[17] = 0xE0;   /* the one code "0": an end-of-band run of 2^14 + 14 bits */
+    put_marker(&b, 0xC4, dc_table, sizeof dc_table);   /* the one code "0": DC difference 0 */
+    put_marker(&b, 0xDA, (const uint8_t[]){ 1, 1, 0x00, 0, 0, 0x00 }, 6);
+    for (size_t i = 0; i < blocks; i++)
+        put_bits(&b, 0, 1);
+    end_bits(&b);
+    for (uint8_t k = 1; k < 64; k++) {
+        put_marker(&b, 0xC4, ac_table, sizeof ac_table);
+        put_marker(&b, 0xDA, (const uint8_t[]){ 1, 1, 0x00, k, k, 0x00 }, 6);
+        for (size_t done = 0; done < blocks; done += 32767)
+            put_bits(&b, 0, 1), put_bits(&b, 16383, 14);
+        end_bits(&b);
+    }
+    b.p[b.n++] = 0xFF, b.p[b.n++] = 0xD9;
+    *n = b.n;
+    return b.p;
+}
+
+/* Where the first scan's entropy-coded data ends: the next marker after
+   the SOS at `at` (0xFF followed by neither a stuffed 0 nor a restart). */
+static size_t scan_end(const uint8_t *b, size_t n, size_t at)
+{
+    size_t i = at + 2 + ((size_t)b[at + 2] << 8 | b[at + 3]);
+    while (i + 1 < n && !(b[i] == 0xFF && b[i + 1] != 0 && (b[i + 1] < 0xD0 || b[i + 1] > 0xD7)))
+        i++;
+    return i;
+}
+
+static void expect_refused(const uint8_t *jpg, size_t n, const char *why, double seconds)
+{
+    nncrt_image img;
+    char err[240];
+    double t0 = td_cpu_seconds();
+    int rc = nncrt_image_decode_mem(jpg, n, "x.jpg", &img, err, sizeof err);
+    double t = td_cpu_seconds() - t0;
+    if (rc == 0) {
+        free(img.px);
+        fail_msg("decoded in %.2f s, expected refused: %s", t, why);
+    }
+    if (!strstr(err, why))
+        fail_msg("'%s' should say '%s'", err, why);
+    if (t > seconds)
+        fail_msg("refused after %.2f s (> %.1f)", t, seconds);
+}
+
+/* An AC scan with no DC scan before it is refused: it would have libjpeg
+   zero the whole coefficient memory for a few bytes. Legitimate scripts,
+   with 127 scans here, decode. */
+static void test_jpeg_scan_order(void **state)
+{
+    (void)state;
+    size_t n;
+    nncrt_image img;
+    char err[240];
+    uint8_t *ok = progressive_jpeg(64, 48, 1, &n);   /* 127 scans */
+    assert_int_equal(nncrt_image_decode_mem(ok, n, "ok.jpg", &img, err, sizeof err), 0);
+    assert_true(img.w == 64 && img.h == 48 && abs(img.px[100] - 128) <= 1);
+    free(img.px);
+    size_t at = (size_t)((uint8_t *)memmem(ok, n, "\xff\xda", 2) - ok), end = scan_end(ok, n, at);
+    memmove(ok + at, ok + end, n - end);   /* the DC scan removed, its tables kept */
+    expect_refused(ok, n - (end - at), "Inconsistent progression sequence", 1);
+    free(ok);
+}
+
+/* At most 500 scans, as libjpeg-turbo's fuzzers allow. */
+static void test_jpeg_many_scans(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *many = progressive_jpeg(16, 16, 8, &n);   /* 568 scans */
+    expect_refused(many, n, "refused: more than 500 progressive scans", 1);
+    free(many);
+}
+
+/* Scans of end-of-band runs: 64 KiB that would make the decoder visit
+   35 M blocks; refused once the scans' blocks pass 32 M. */
+static void test_jpeg_eobrun_bomb(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *runs = eobrun_jpeg(8456, 4216, &n);   /* 64 scans of 557,039 blocks */
+    assert_true(n < 80000);
+    expect_refused(runs, n, "refused: its 61 scans visit more than 32 Mblocks", 5);
+    free(runs);
+}
+
+/* IDX headers that declare more than the files hold: refused before any
+   allocation, with the file named. */
+static void write_gz_at(const char *rel, const uint8_t *data, size_t n)
+{
+    gzFile g = gzopen(td_path(rel), "wb");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, data, (unsigned)n), (int)n);
+    assert_int_equal(gzclose(g), Z_OK);
+}
+
+static void test_hostile_idx(void **state)
+{
+    (void)state;
+    uint8_t img[16] = { 0, 0, 8, 3 }, lab[8] = { 0, 0, 8, 1 };
+    put_be32(img + 4, 0xFFFFFFFFu), put_be32(img + 8, 16384), put_be32(img + 12, 16384);
+    put_be32(lab + 4, 0xFFFFFFFFu);
+    td_write("huge-images.idx", img, sizeof img);
+    td_write("huge-labels.idx", lab, sizeof lab);
+    nncrt_data_opts o = { .h = 28, .w = 28, .c = 1, .num_classes = 10 };
+    nncrt_dataset ds;
+    double rss0 = td_max_rss_mib();
+    assert_int_equal(nncrt_dataset_load(&ds, td_path("huge-images.idx"), &o), -1);
+    if (!strstr(nncrt_last_error, "huge-images.idx: file ends early (truncated?): the header "
+                "declares 4294967295 images of 16384x16384x1 (1152921504338411520 bytes) but "
+                "the file holds 0 bytes after the header"))
+        fail_msg("%s", nncrt_last_error);
+    put_be32(img + 8, 1), put_be32(img + 12, 1);   /* 4 G images of 1 pixel, gzipped */
+    write_gz_at("hugez-images.idx", img, sizeof img);
+    write_gz_at("hugez-labels.idx", lab, sizeof lab);
+    assert_int_equal(nncrt_dataset_load(&ds, td_path("hugez-images.idx"), &o), -1);
+    if (!strstr(nncrt_last_error, "hugez-images.idx: file ends early (truncated?): the header "
+                "declares 4294967295 images of 1x1x1 (4294967295 bytes), more than "))
+        fail_msg("%s", nncrt_last_error);
+    assert_true(td_max_rss_mib() - rss0 < 50);
+    uint8_t junk[64];
+    memset(junk, 0x55, sizeof junk);
+    uint8_t gz[200] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+    memcpy(gz + 10, junk, sizeof junk);   /* a gzip header, then garbage */
+    td_write("bad-images.idx", gz, 74);
+    td_write("bad-labels.idx", lab, sizeof lab);
+    assert_int_equal(nncrt_dataset_load(&ds, td_path("bad-images.idx"), &o), -1);
+    if (!strstr(nncrt_last_error, "bad-images.idx: corrupt gzip data"))
+        fail_msg("%s", nncrt_last_error);
+}
+
+/* The loader from memory (the fuzzer's way in) reads what the files give. */
+static void test_idx_from_memory(void **state)
+{
+    (void)state;
+    uint8_t img[16 + 3 * 6] = { 0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 3 };
+    uint8_t lab[8 + 3] = { 0, 0, 8, 1, 0, 0, 0, 3, 2, 0, 1 };
+    for (int i = 0; i < 18; i++)
+        img[16 + i] = (uint8_t)(7 * i);
+    write_gz_at("m-images.idx.gz", img, sizeof img);
+    td_write("m-labels.idx", lab, sizeof lab);
+    nncrt_data_opts o = { .h = 2, .w = 3, .c = 1, .num_classes = 3 };
+    nncrt_dataset a, b;
+    assert_int_equal(nncrt_dataset_load(&a, td_path("m-images.idx.gz"), &o), 0);
+    size_t zn;
+    uint8_t *z = td_read(td_path("m-images.idx.gz"), &zn);
+    const char *names[2] = { "images", "labels" };
+    assert_int_equal(nncrt_idx_load_mem(&b, z, zn, lab, sizeof lab, names, &o), 0);
+    assert_true(a.n == 3 && b.n == 3);
+    assert_memory_equal(a.pixels, img + 16, 18);
+    assert_memory_equal(b.pixels, img + 16, 18);
+    assert_true(b.labels[0] == 2 && b.labels[2] == 1);
+    nncrt_dataset_free(&a), nncrt_dataset_free(&b);
+    assert_int_equal(nncrt_idx_load_mem(&b, img, sizeof img - 1, lab, sizeof lab, names, &o), -1);
+    assert_non_null(strstr(nncrt_last_error, "images: file ends early"));
+    assert_int_equal(nncrt_idx_load_mem(&b, z, zn - 4, lab, sizeof lab, names, &o), -1);
+    assert_non_null(strstr(nncrt_last_error, "images: file ends early"));   /* no gzip trailer */
+    z[zn - 8] ^= 1;   /* the CRC-32 of the data */
+    assert_int_equal(nncrt_idx_load_mem(&b, z, zn, lab, sizeof lab, names, &o), -1);
+    assert_non_null(strstr(nncrt_last_error, "images: corrupt gzip data: incorrect data check"));
+    free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +757,13 @@ int main(void)
         cmocka_unit_test(test_pad_fills_zero),
         cmocka_unit_test(test_gray_fast_path_is_exact),
         cmocka_unit_test(test_format_detection),
+        cmocka_unit_test(test_streams),
+        cmocka_unit_test(test_hostile_png),
+        cmocka_unit_test(test_jpeg_scan_order),
+        cmocka_unit_test(test_jpeg_many_scans),
+        cmocka_unit_test(test_jpeg_eobrun_bomb),
+        cmocka_unit_test(test_hostile_idx),
+        cmocka_unit_test(test_idx_from_memory),
     };
     return cmocka_run_group_tests_name("data decoding", tests, setup, teardown);
 }

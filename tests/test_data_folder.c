@@ -9,7 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +141,103 @@ static void test_follow_links(void **state)
     assert_int_equal(ds.n, 3);
     assert_true(ends_with(ds.paths[1], "linked/o.png") && ends_with(ds.paths[2], "real/r.png"));
     nncrt_dataset_free(&ds);
+}
+
+static void expect_text(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("'%s' not in:\n%s", want, text);
+}
+
+/* Loads PATH with follow_links; returns what it printed to stderr. */
+static char *load_following(nncrt_dataset *ds, const char *rel, int num_classes, int rc)
+{
+    nncrt_data_opts o = opts(num_classes);
+    o.follow_links = true;
+    td_capture_begin();
+    int got = nncrt_dataset_load(ds, td_path(rel), &o);
+    char *text = td_capture_end();
+    if (got != rc)
+        fail_msg("loading %s returned %d, want %d:\n%s", rel, got, rc, text);
+    return text;
+}
+
+/* Links from each folder d<i> to d<i+1>, two of them: os.walk(followlinks)
+   walks 2^depth paths. Each real folder is walked once; the second link and
+   a link to the root are reported and not followed (the root would label
+   dog's image as cat). */
+static void make_dag(const char *top, const char *reals, int depth)
+{
+    char rel[256], to[256];
+    for (int i = 0; i <= depth; i++) {
+        snprintf(rel, sizeof rel, "%s/d%d", reals, i);
+        td_mkdirs(rel);
+        snprintf(rel, sizeof rel, "%s/d%d/x.png", reals, i);
+        png_of(rel, (uint8_t)i);
+        for (int k = 0; k < 2 && i < depth; k++) {
+            snprintf(rel, sizeof rel, "%s/d%d/%c", reals, i, "ab"[k]);
+            snprintf(to, sizeof to, "../d%d", i + 1);
+            assert_int_equal(symlink(to, td_path(rel)), 0);
+        }
+    }
+    if (strcmp(top, reals) != 0) {   /* the chain starts at a link */
+        snprintf(rel, sizeof rel, "%s/start", top);
+        snprintf(to, sizeof to, "%s/d0", reals);
+        assert_int_equal(symlink(td_path(to), td_path(rel)), 0);
+    }
+}
+
+static void test_follow_links_dag(void **state)
+{
+    (void)state;
+    td_mkdirs("dag/dog");
+    png_of("dag/dog/1.png", 100);
+    make_dag("dag/cat", "dag/cat", 8);
+    assert_int_equal(symlink("../..", td_path("dag/cat/d0/up")), 0);
+    nncrt_dataset ds;
+    char *err = load_following(&ds, "dag", 2, 0);
+    if (ds.n != 10)
+        fail_msg("%zu samples, want 9 of cat and 1 of dog", ds.n);
+    for (size_t i = 0; i < ds.n; i++)
+        assert_int_equal(ds.labels[i], ds.pixels[i * 16] == 100);
+    expect_text(err, "dag/cat/d0/b: symbolic link to a folder already walked (");
+    expect_text(err, "dag/cat/d0/up: symbolic link to a folder above the class folder (");
+    nncrt_dataset_free(&ds);
+    free(err);
+    /* 40 links deep (the kernel resolves at most 40 in a path), the real
+       folders outside the class folder: 2^39 walks before */
+    td_mkdirs("dag40/cls");
+    make_dag("dag40/cls", "dag40_reals", 39);
+    double t0 = td_cpu_seconds();
+    free(load_following(&ds, "dag40", 1, 0));
+    assert_int_equal(ds.n, 40);
+    assert_true(ends_with(ds.paths[0], "dag40/cls/start/x.png"));
+    assert_true(td_cpu_seconds() - t0 < 5);
+    nncrt_dataset_free(&ds);
+}
+
+/* A link must not bring another class's images into this class. */
+static void test_links_into_other_classes(void **state)
+{
+    (void)state;
+    td_mkdirs("cross/cat");
+    td_mkdirs("cross/dog/sub");
+    png_of("cross/cat/c.png", 1);
+    png_of("cross/dog/sub/d.png", 2);
+    assert_int_equal(symlink("../dog", td_path("cross/cat/to_dog")), 0);
+    assert_int_equal(symlink("../dog/sub", td_path("cross/cat/to_sub")), 0);
+    assert_int_equal(symlink(td_path("cross/cat"), td_path("cross/cat/self")), 0);
+    assert_int_equal(symlink(".", td_path("cross/all")), 0);   /* a class folder: the root */
+    nncrt_dataset ds;
+    char *err = load_following(&ds, "cross", 3, 0);
+    assert_int_equal(ds.n, 2);
+    assert_true(ds.labels[0] == 1 && ds.pixels[0] == 1 && ds.labels[1] == 2);
+    expect_text(err, "cross/all: a link to a folder that holds the class folders, skipped");
+    expect_text(err, "cat/to_dog: symbolic link to the folder of class 'dog', not followed");
+    expect_text(err, "cat/to_sub: symbolic link into the folder of class 'dog' (");
+    expect_text(err, "cat/self: symbolic link to a folder already walked (");
+    nncrt_dataset_free(&ds);
+    free(err);
 }
 
 /* ---- validation split ---------------------------------------------------------- */
@@ -302,6 +401,99 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(nncrt_last_error, "8 of 10 files could not be decoded (--strict)"));
 }
 
+/* ---- entries that cannot be read ---------------------------------------------- */
+
+static void write_at(int dir, const char *name, const uint8_t *data, size_t n)
+{
+    int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, n), (ssize_t)n);
+    close(fd);
+}
+
+/* rm -r through descriptors: nftw cannot reach paths over PATH_MAX. */
+static void remove_at(int dir, const char *name)
+{
+    int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd < 0) {
+        assert_int_equal(unlinkat(dir, name, 0), 0);
+        return;
+    }
+    DIR *d = fdopendir(fd);
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            remove_at(fd, e->d_name);
+    closedir(d);
+    assert_int_equal(unlinkat(dir, name, AT_REMOVEDIR), 0);
+}
+
+/* 20 nested folders of 240 bytes, each with x.png and a file of 240 bytes:
+   some of those files and then the folders pass PATH_MAX. Such a file is
+   listed as unreadable and such a folder reported, not dropped silently. */
+static void test_deeper_than_path_max(void **state)
+{
+    (void)state;
+    size_t n, fits = 1, too_long = 0, at = strlen(td_path("deep/cls"));
+    png_of("png.tmp", 5);
+    uint8_t *png = td_read(td_path("png.tmp"), &n);
+    td_mkdirs("deep/cls");
+    char name[241], file[241];
+    memset(name, 'd', 240), name[240] = 0;
+    memset(file, 'f', 240), memcpy(file + 236, ".png", 5);
+    int fd = open(td_path("deep/cls"), O_RDONLY | O_DIRECTORY);
+    write_at(fd, "top.png", png, n);
+    for (int level = 0; level < 20; level++) {
+        assert_int_equal(mkdirat(fd, name, 0777), 0);
+        int sub = openat(fd, name, O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = sub;
+        write_at(fd, "x.png", png, n);
+        write_at(fd, file, png, n);
+        if ((at += 241) < PATH_MAX)   /* the folder is walked */
+            fits += 1 + (at + 241 < PATH_MAX), too_long += at + 241 >= PATH_MAX;
+    }
+    close(fd);
+    free(png);
+    nncrt_data_opts o = opts(1);
+    nncrt_dataset ds;
+    td_capture_begin();
+    int rc = nncrt_dataset_load(&ds, td_path("deep"), &o);
+    char *err = td_capture_end();
+    assert_int_equal(rc, 0);
+    assert_true(too_long >= 1);
+    assert_int_equal(ds.n, fits);
+    assert_int_equal(ds.nbad, too_long);
+    expect_text(ds.bad[0], "ffff.png: its path is longer than PATH_MAX (4096 bytes)");
+    expect_text(err, "a folder whose path is longer than PATH_MAX (4096 bytes), not walked");
+    expect_text(err, "ffff.png: its path is longer than PATH_MAX (4096 bytes), skipped");
+    nncrt_dataset_free(&ds);
+    free(err);
+    o.strict = true;
+    assert_int_equal(nncrt_dataset_load(&ds, td_path("deep"), &o), -1);
+    expect_text(nncrt_last_error, "longer than PATH_MAX");
+    fd = open(td_path("deep"), O_RDONLY | O_DIRECTORY);
+    remove_at(fd, "cls");
+    close(fd);
+}
+
+/* An image name on a FIFO or a dangling link: named, never opened. */
+static void test_not_regular_files(void **state)
+{
+    (void)state;
+    td_mkdirs("odd/cls");
+    png_of("odd/cls/good.png", 1);
+    assert_int_equal(mkfifo(td_path("odd/cls/fifo.png"), 0644), 0);
+    assert_int_equal(symlink("nowhere.png", td_path("odd/cls/dangling.png")), 0);
+    nncrt_data_opts o = opts(1);
+    nncrt_dataset ds;
+    assert_int_equal(nncrt_dataset_load(&ds, td_path("odd"), &o), 0);
+    assert_int_equal(ds.n, 1);
+    assert_int_equal(ds.nbad, 2);
+    expect_reason(&ds, "/fifo.png", "a FIFO");
+    expect_reason(&ds, "/dangling.png", "No such file or directory");
+    nncrt_dataset_free(&ds);
+}
+
 /* ---- the decoded cache --------------------------------------------------------------- */
 
 /* Loads "many" with --cache; returns what the loader printed. */
@@ -402,6 +594,10 @@ int main(void)
         cmocka_unit_test(test_walk_order),
         cmocka_unit_test(test_class_names_order),
         cmocka_unit_test(test_follow_links),
+        cmocka_unit_test(test_follow_links_dag),
+        cmocka_unit_test(test_links_into_other_classes),
+        cmocka_unit_test(test_deeper_than_path_max),
+        cmocka_unit_test(test_not_regular_files),
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_split_of_folder_is_stable),
         cmocka_unit_test(test_cache),

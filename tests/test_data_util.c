@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -130,6 +132,40 @@ void td_write_png8(const char *rel, int w, int h, int c, const uint8_t *px)
                                  PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA };
     td_png p = { .w = w, .h = h, .color_type = types[c], .depth = 8, .rows = px };
     td_write_png(rel, &p);
+}
+
+static int saved_stderr = -1;
+static FILE *captured;
+
+void td_capture_begin(void)
+{
+    fflush(stderr);
+    captured = tmpfile();
+    assert_non_null(captured);
+    saved_stderr = dup(2);
+    assert_true(saved_stderr >= 0 && dup2(fileno(captured), 2) == 2);
+    nncrt_quiet = false;
+}
+
+char *td_capture_end(void)
+{
+    fflush(stderr);
+    assert_true(dup2(saved_stderr, 2) == 2);
+    close(saved_stderr);
+    nncrt_quiet = true;
+    long n = ftell(captured);
+    char *text = calloc((size_t)n + 1, 1);
+    rewind(captured);
+    assert_int_equal(fread(text, 1, (size_t)n, captured), (size_t)n);
+    fclose(captured);
+    return text;
+}
+
+double td_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 double td_max_rss_mib(void)

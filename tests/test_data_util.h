@@ -29,6 +29,14 @@ void td_write_png(const char *rel, const td_png *p);
 void td_write_png_at(const char *path, const td_png *p); /* any path */
 /* A w x h 8-bit image of c channels (1 gray, 2 ga, 3 rgb, 4 rgba). */
 void td_write_png8(const char *rel, int w, int h, int c, const uint8_t *px);
+/* What the library prints to stderr between td_capture_begin and
+   td_capture_end (messages are on meanwhile; nncrt_quiet again after).
+   Caller frees. */
+void td_capture_begin(void);
+char *td_capture_end(void);
+/* CPU seconds this process has used: time bounds that a loaded machine
+   does not break. */
+double td_cpu_seconds(void);
 /* Peak resident memory of this process so far, in MiB. */
 double td_max_rss_mib(void);
 
