@@ -73,5 +73,28 @@ done
 if "$NNC" build plain/m.yaml -o plain/ > out 2>&1; then bad "-o a folder refused"
 elif grep -q "expected a file name" out; then ok "-o a folder refused"; else bad "-o a folder refused"; fi
 
+# the export: class names from a weights file trained on folders with those
+# names, the spec's and the weights file's paths in comments
+FM=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
+"$ROOT/$BUILD/idx2png" "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" "$hostile_dir/data" \
+    c0,c1,c2,c3,c4,c5,c6,c7,c8,c9 --limit 60 > out 2>&1
+rm -rf "$hostile_dir/data/c8" "$hostile_dir/data/c9"
+i=0
+for name in 'a*' '"q' 'b\' "c${nl}d" '??=' '??)' '-x' "${esc}[2Jz"; do
+    mv "$hostile_dir/data/c$i" "$hostile_dir/data/$name"
+    i=$((i + 1))
+done
+weights="$hostile_dir/w \\\"${nl}??=${esc}.safetensors"
+(cd "$hostile_dir" && ./_m_ fit --data data --epochs 1 --weights "$weights") > out 2>&1 || { cat out; }
+if "$NNC" "$hostile_dir/-m*.yaml" --predict --weights "$weights" -o export_h.c > out 2>&1 &&
+   cp "$weights" plain/w.safetensors && "$NNC" plain/m.yaml --predict --weights plain/w.safetensors \
+       --prefix _m_ -o export_p.c > out 2>&1 &&
+   ./ctokens export_h.c > export_h.tok && ./ctokens export_p.c > export_p.tok &&
+   diff export_p.tok export_h.tok > out
+then ok "the export of hostile names has the same C tokens outside comments and strings"
+else bad "the export of hostile names has the same C tokens outside comments and strings"; fi
+if gcc -std=c99 -pedantic -Wall -Wextra -Werror -c export_h.c -o export_h.o > out 2>&1
+then ok "gcc -std=c99 -pedantic compiles the hostile export"; else bad "gcc -std=c99 -pedantic compiles the hostile export"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
