@@ -21,8 +21,8 @@ static float params[NPARAMS], opt[2][NPARAMS];
 static int64_t step;
 
 static const nncrt_tensor tensors[] = {
-    { "l01_dense.kernel", 2, { 4, 2, 0, 0 }, 0, 8 },
-    { "l01_dense.bias", 1, { 2, 0, 0, 0 }, 8, 2 },
+    { "l01_dense.kernel", 2, { 4, 2, 0, 0 }, 0, 8, NNCRT_TENSOR_TRAINABLE },
+    { "l01_dense.bias", 1, { 2, 0, 0, 0 }, 8, 2, NNCRT_TENSOR_TRAINABLE },
 };
 static const char *const names[] = { "cat", "dog" };
 
