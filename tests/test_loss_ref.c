@@ -61,6 +61,21 @@ static const void *tensor(const char *name, size_t bytes)
     return p;
 }
 
+/* Value i of a fixture tensor (F64 tensors may follow F32 ones unaligned). */
+static double read_f64(const void *p, size_t i)
+{
+    double v;
+    memcpy(&v, (const char *)p + i * sizeof v, sizeof v);
+    return v;
+}
+
+static double read_f32(const void *p, size_t i)
+{
+    float v;
+    memcpy(&v, (const char *)p + i * sizeof v, sizeof v);
+    return v;
+}
+
 /* The cases of make_keras_reference.py's LOSS_CASES for this kernel. */
 static const struct {
     const char *name;
@@ -80,29 +95,30 @@ static void test_loss_and_gradient_match_keras(void **state)
     for (int c = 0; c < 4; c++) {
         nnc_real z[BATCH * ZW], t[BATCH * K], p[BATCH * K], dz[BATCH * ZW];
         snprintf(name, sizeof name, KIND "%s.z", cases[c].name);
-        const float *zf = tensor(name, sizeof zf[0] * BATCH * ZW);
+        const void *zf = tensor(name, sizeof(float) * BATCH * ZW);
         snprintf(name, sizeof name, KIND "%s.t", cases[c].name);
-        const float *tf = tensor(name, sizeof tf[0] * BATCH * K);
+        const void *tf = tensor(name, sizeof(float) * BATCH * K);
         for (int i = 0; i < BATCH * ZW; i++)
-            z[i] = zf[i];
+            z[i] = (nnc_real)read_f32(zf, (size_t)i);
         for (int i = 0; i < BATCH * K; i++)
-            t[i] = tf[i];
+            t[i] = (nnc_real)read_f32(tf, (size_t)i);
         ls_value = (nnc_real)cases[c].ls;
         /* label_smoothing 0 is the kernel alone: what nnc emits then */
         double loss = ls_value > 0 ? smoothed_loss(p, dz, z, t, BATCH)
                                    : LOSS_KERNEL(p, dz, z, t, BATCH);
         snprintf(name, sizeof name, "f64." KIND "%s.loss", cases[c].name);
-        double want = *(const double *)tensor(name, sizeof(double));
+        double want = read_f64(tensor(name, sizeof(double)), 0);
         snprintf(name, sizeof name, "f64." KIND "%s.dz", cases[c].name);
-        const double *wdz = tensor(name, sizeof(double) * BATCH * ZW);
+        const void *wdz = tensor(name, sizeof(double) * BATCH * ZW);
         double scale = 0, worst = fabs(loss - want) / fabs(want);
         for (int i = 0; i < BATCH * ZW; i++)
-            scale = fmax(scale, fabs(wdz[i]));
+            scale = fmax(scale, fabs(read_f64(wdz, (size_t)i)));
         for (int i = 0; i < BATCH * ZW; i++) {
-            double err = fabs(dz[i] - wdz[i]) / fmax(fabs(wdz[i]), scale);
+            double want_dz = read_f64(wdz, (size_t)i);
+            double err = fabs(dz[i] - want_dz) / fmax(fabs(want_dz), scale);
             if (err > TOL)
                 print_error(KIND "%s dz[%d]: nnc %.12g, keras %.12g\n", cases[c].name, i,
-                            (double)dz[i], wdz[i]);
+                            (double)dz[i], want_dz);
             worst = fmax(worst, err);
         }
         print_message(KIND "%-18s loss nnc %.9f keras %.9f, worst error %.1e (allowed %.0e)\n",

@@ -46,6 +46,22 @@ static const void *tensor(const char *name, size_t bytes)
     return p;
 }
 
+/* Value i of a fixture tensor: the file packs tensors back to back, so an F64
+   tensor after an odd number of F32 values is not 8-byte aligned. */
+static double read_f64(const void *p, size_t i)
+{
+    double v;
+    memcpy(&v, (const char *)p + i * sizeof v, sizeof v);
+    return v;
+}
+
+static double read_f32(const void *p, size_t i)
+{
+    float v;
+    memcpy(&v, (const char *)p + i * sizeof v, sizeof v);
+    return v;
+}
+
 /* The worst error of got[0..n) against want (float or double); with tol > 0
    the values beyond it are reported and fail the test. */
 static double worst_error(const char *what, const nnc_real *got, const void *want, int f64,
@@ -53,7 +69,7 @@ static double worst_error(const char *what, const nnc_real *got, const void *wan
 {
     double scale = 0, worst = 0;
     int bad = 0;
-#define WANT(i) (f64 ? ((const double *)want)[i] : (double)((const float *)want)[i])
+#define WANT(i) (f64 ? read_f64(want, i) : read_f32(want, i))
     for (size_t i = 0; i < n; i++)
         scale = fabs(WANT(i)) > scale ? fabs(WANT(i)) : scale;
     for (size_t i = 0; i < n; i++) {
@@ -74,15 +90,15 @@ static double compare(int s, const nncrt_tensor *t, const nnc_real *got)
 {
     char name[128];
     snprintf(name, sizeof name, "f64.%s.%d.%s", VARIANT, s, t->name);
-    const double *want = tensor(name, t->count * sizeof(double));
+    const void *want = tensor(name, t->count * sizeof(double));
     double worst = worst_error(name, got, want, 1, t->count, TOL);
 #ifndef NNC_DOUBLE
     nnc_real keras32[64];
     assert_true(t->count <= 64);
     snprintf(name, sizeof name, "f32.%s.%d.%s", VARIANT, s, t->name);
-    const float *want32 = tensor(name, t->count * sizeof(float));
+    const void *want32 = tensor(name, t->count * sizeof(float));
     for (size_t j = 0; j < t->count; j++)
-        keras32[j] = want32[j];
+        keras32[j] = (nnc_real)read_f32(want32, j);
     double dev = worst_error("keras float32", keras32, want, 1, t->count, 0);
     worst_error(name, got, want32, 0, t->count, fmax(TOL, 2 * dev));
 #endif
@@ -96,9 +112,9 @@ static void test_five_steps_match_keras(void **state)
     memset(nnc_params, 0, sizeof nnc_params);
     for (int i = 0; i < NNC_TENSORS; i++) {
         snprintf(name, sizeof name, "init.%s", nnc_tensors[i].name);
-        const float *v = tensor(name, nnc_tensors[i].count * sizeof(float));
+        const void *v = tensor(name, nnc_tensors[i].count * sizeof(float));
         for (size_t j = 0; j < nnc_tensors[i].count; j++)
-            nnc_params[nnc_tensors[i].offset + j] = v[j];
+            nnc_params[nnc_tensors[i].offset + j] = (nnc_real)read_f32(v, j);
     }
     nnc_opt_reset();
     double worst = 0;
@@ -107,9 +123,9 @@ static void test_five_steps_match_keras(void **state)
         memset(nnc_grads, 0, sizeof nnc_grads);
         for (int i = 0; i < NNC_TENSORS; i++) {
             snprintf(name, sizeof name, "grad%d.%s", s, nnc_tensors[i].name);
-            const float *g = tensor(name, nnc_tensors[i].count * sizeof(float));
+            const void *g = tensor(name, nnc_tensors[i].count * sizeof(float));
             for (size_t j = 0; j < nnc_tensors[i].count; j++)
-                nnc_grads[nnc_tensors[i].offset + j] = g[j];
+                nnc_grads[nnc_tensors[i].offset + j] = (nnc_real)read_f32(g, j);
         }
         nnc_apply_update((nnc_real)NNC_LR);
         for (int i = 0; i < NNC_TENSORS; i++, compared++) {
