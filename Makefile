@@ -97,7 +97,8 @@ demo: deps
 # Each suite is a cmocka binary or a script ending in "N passed, N failed";
 # tests/run.sh runs them all and prints the one summary line.
 TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
-GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation
+GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation \
+             gc_smooth gc_binary_smooth
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001
 REF_LR_sgd := 0.01
@@ -157,12 +158,35 @@ $(BUILD)/test_sigmoid_bce_float: tests/test_sigmoid_bce.c templates/sigmoid_bce.
 $(BUILD)/test_sigmoid_bce_double: tests/test_sigmoid_bce.c templates/sigmoid_bce.c templates/prelude.c
 	$(TEST_CC) -DNNC_DOUBLE -o $@ tests/test_sigmoid_bce.c -lcmocka -lm
 
+# optimizers against Keras 3: tests/specs/opt_VARIANT.yaml and
+# tests/fixtures/optim_ref.safetensors, both by tests/fixtures/make_keras_reference.py
+OPT_VARIANTS := $(patsubst tests/specs/opt_%.yaml,%,$(wildcard tests/specs/opt_*.yaml))
+$(BUILD)/test_optim_%_float: tests/test_optim.c tests/fixture.c $(BUILD)/gen/opt_%.c tests/fixtures/optim_ref.safetensors
+	$(TEST_CC) -DVARIANT='"$*"' -DNNC_TRAINER='"../$(BUILD)/gen/opt_$*.c"' -o $@ tests/test_optim.c tests/fixture.c -lcmocka -lm
+$(BUILD)/test_optim_%_double: tests/test_optim.c tests/fixture.c $(BUILD)/gen/opt_%.c tests/fixtures/optim_ref.safetensors
+	$(TEST_CC) -DNNC_DOUBLE -DVARIANT='"$*"' -DNNC_TRAINER='"../$(BUILD)/gen/opt_$*.c"' -o $@ tests/test_optim.c tests/fixture.c -lcmocka -lm
+OPT_TESTS := $(OPT_VARIANTS:%=$(BUILD)/test_optim_%_float) $(OPT_VARIANTS:%=$(BUILD)/test_optim_%_double)
+# label_smoothing and class-weighted targets against Keras 3 (the same script)
+LOSS_REF_DEPS := tests/test_loss_ref.c tests/fixture.c templates/softmax_xent.c templates/sigmoid_bce.c \
+                 templates/label_smoothing.c templates/prelude.c tests/fixtures/loss_ref.safetensors
+$(BUILD)/test_loss_ref_cce_float: $(LOSS_REF_DEPS)
+	$(TEST_CC) -o $@ tests/test_loss_ref.c tests/fixture.c -lcmocka -lm
+$(BUILD)/test_loss_ref_cce_double: $(LOSS_REF_DEPS)
+	$(TEST_CC) -DNNC_DOUBLE -o $@ tests/test_loss_ref.c tests/fixture.c -lcmocka -lm
+$(BUILD)/test_loss_ref_bce_float: $(LOSS_REF_DEPS)
+	$(TEST_CC) -DKIND_BCE -o $@ tests/test_loss_ref.c tests/fixture.c -lcmocka -lm
+$(BUILD)/test_loss_ref_bce_double: $(LOSS_REF_DEPS)
+	$(TEST_CC) -DKIND_BCE -DNNC_DOUBLE -o $@ tests/test_loss_ref.c tests/fixture.c -lcmocka -lm
+OPT_TESTS += $(BUILD)/test_loss_ref_cce_float $(BUILD)/test_loss_ref_cce_double \
+             $(BUILD)/test_loss_ref_bce_float $(BUILD)/test_loss_ref_bce_double
+
 COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
                   $(AUG_SPECS:%=$(BUILD)/test_augment_%) \
                   $(BUILD)/test_sigmoid_bce_float $(BUILD)/test_sigmoid_bce_double \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_float) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_double) \
-                  $(OPREF:%=$(BUILD)/test_opref_%_float) $(OPREF:%=$(BUILD)/test_opref_%_double)
+                  $(OPREF:%=$(BUILD)/test_opref_%_float) $(OPREF:%=$(BUILD)/test_opref_%_double) \
+                  $(OPT_TESTS)
 
 # --- runtime tests (runtime owner) -------------------------------------------
 # make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI
@@ -179,6 +203,9 @@ $(BUILD)/toy_trainer_other: tests/toy_model.c runtime/nncrt.h $(BUILD)/libnncrt.
 
 $(BUILD)/idx2png: examples/idx2png.c | $(BUILD)
 	$(CC) $(ALLCFLAGS) -o $@ examples/idx2png.c -lpng -lz
+
+$(BUILD)/idx_subset: examples/idx_subset.c | $(BUILD)
+	$(CC) $(ALLCFLAGS) -o $@ examples/idx_subset.c -lz
 
 $(BUILD)/test_runtime: tests/test_runtime.c tests/test_data_util.c tests/test_data_util.h \
                       $(RT_HDRS) $(BUILD)/libnncrt.a
@@ -248,13 +275,14 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               $(BUILD)/test_runtime \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
-              "sh tests/test_export.sh $(BUILD)" "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
+              "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
+              "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.
 test: deps
 	$(MAKE) test-suites
 test-suites: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
-      $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(DATA_TESTS) $(FUZZ_BINS)
+      $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(BUILD)/idx_subset $(DATA_TESTS) $(FUZZ_BINS)
 	@NNC_CFLAGS="$(SANFLAGS)" sh tests/run.sh $(TEST_SUITES)
 
 # The same suites with AddressSanitizer and UBSan in nnc, libnncrt, the tests

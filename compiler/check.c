@@ -80,6 +80,7 @@ int check_model(model *m)
         free(s);
         return -1;
     }
-    return m->loss == LOSS_BCE ? check_binary_output(m, last) : check_categorical_output(m, last);
+    int rc = m->loss == LOSS_BCE ? check_binary_output(m, last) : check_categorical_output(m, last);
+    return rc ? rc : optimizer_check(m) | class_weight_check(m);
 }
 

@@ -196,7 +196,7 @@ static void emit_steps(emit_ctx *e)
         "    return nnc_loss(nnc_probs, NULL, %s, t, n);\n}\n\n"
         "static void nnc_apply_update(nnc_real lr)\n{\n"
         "    nnc_step++;\n"
-        "    opt_update(nnc_params, nnc_grads, nnc_opt[0], %s, lr, nnc_step);\n"
+        "    nnc_opt_step(lr, nnc_step);\n"
         "    nnc_update_state();\n}\n\n"
         "NNC_MAYBE_UNUSED static double nnc_train_step_real(const nnc_real *x, const nnc_real *t, int n, "
         "nnc_real lr)\n{\n"
@@ -215,9 +215,8 @@ static void emit_steps(emit_ctx *e)
         "        nnc_output_probs(nnc_probs + (size_t)c * NNC_CLASSES, %s, nc);\n"
         "    }\n}\n\n"
         "static void nnc_opt_reset(void)\n{\n"
-        "    memset(nnc_opt, 0, sizeof nnc_opt);\n    nnc_step = 0;\n}\n",
-        m->batch_size, dlogits, logits, logits, e->p->opt_slots > 1 ? "nnc_opt[1]" : "NULL", logits,
-        logits);
+        "    memset(nnc_opt, 0, sizeof nnc_opt);\n    nnc_opt_init_slots();\n    nnc_step = 0;\n}\n",
+        m->batch_size, dlogits, logits, logits, logits, logits);
 }
 
 /* After each optimizer step: the state updates of the nodes that have one
@@ -369,6 +368,8 @@ static void emit_model_struct(emit_ctx *e)
                     "    .train_step = rt_train_step, .compute_grads = rt_compute_grads,\n"
                     "    .apply_update = rt_apply_update, .eval_batch = rt_eval_batch,\n"
                     "    .predict = rt_predict,\n");
+    sb_printf(e->out, "    .optimizer_slots = \"%s\",\n", optimizer_slot_names(m));
+    class_weight_emit_fields(e);
     emit_data_options(e);
     augment_emit_fields(e);
     sb_puts(e->out, "};\n");
@@ -402,6 +403,7 @@ static void emit_glue(emit_ctx *e)
         "static void rt_predict(const float *x, int n, float *probs)\n{\n"
         "    nnc_predict_real(x, n);\n"
         "    memcpy(probs, nnc_probs, sizeof *probs * (size_t)n * NNC_CLASSES);\n}\n");
+    class_weight_emit_table(e);
     emit_model_struct(e);
     sb_puts(e->out, "\n#ifndef NNC_NO_MAIN\nint main(int argc, char **argv)\n{\n"
                     "    return nncrt_main(&nnc_model, argc, argv);\n}\n#endif\n"

@@ -99,7 +99,8 @@ enum { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_SIGMOID, ACT_RELU6, ACT_LEAKY_RELU
 #define ACT_BIT(a) (1u << (a))
 enum { PAD_VALID, PAD_SAME };
 enum { LOSS_SPARSE_CCE, LOSS_CCE, LOSS_BCE };
-enum { OPT_SGD, OPT_ADAM, OPT_RMSPROP };
+enum { OPT_SGD, OPT_ADAM, OPT_RMSPROP, OPT_ADAMW, OPT_ADAGRAD, OPT_NADAM };
+enum { CLIP_NONE, CLIP_NORM, CLIP_GLOBAL_NORM, CLIP_VALUE }; /* Keras: at most one */
 enum { MODE_TRAIN, MODE_INFER }; /* fit's forward pass; evaluate, predict, validation */
 
 typedef struct shape3 {
@@ -227,6 +228,23 @@ typedef struct model {
     int optimizer;
     double lr, momentum, beta1, beta2, epsilon, rho;
     int nesterov;
+    int amsgrad, centered;       /* adam/adamw; rmsprop */
+    double initial_accumulator;  /* adagrad */
+    double weight_decay;         /* decoupled, every optimizer; 0: none */
+    char **wd_exclude;           /* exclude_from_weight_decay: tensor roles */
+    nnc_loc *wd_exclude_locs;
+    int num_wd_exclude;
+    int clip;                    /* CLIP_* */
+    double clip_value;           /* clipnorm, global_clipnorm or clipvalue */
+    nnc_loc opt_loc;
+    double label_smoothing;      /* loss: label_smoothing */
+    /* fit: class_weight as written (loss.c resolves it against the classes) */
+    int class_weight_balanced;
+    char **cw_keys;              /* class names or indices */
+    double *cw_values;
+    nnc_loc *cw_locs;
+    int num_cw;
+    double *class_weight;        /* [num_classes] once resolved; NULL: none */
     /* fit */
     int epochs, batch_size, shuffle;
     /* augment: (augment.c); empty when the spec has none */
@@ -430,9 +448,23 @@ const char *loss_name(int loss);
 /* The fused output + loss kernels: nnc_output_probs(p, z, n) and
  * nnc_loss(p, dz, z, t, n), softmax or sigmoid by the loss. */
 void loss_emit(emit_ctx *e);
+/* fit: class_weight (balanced, or a map of class names or indices to weights),
+ * kept as written until class_weight_check resolves it against the classes */
+int class_weight_parse(model *m, const ynode *nd);
+int class_weight_check(model *m);
+void loss_free(model *m);
+void class_weight_emit_table(emit_ctx *e);  /* nnc_class_weight[], when given */
+void class_weight_emit_fields(emit_ctx *e); /* .class_weight... of nncrt_model */
 int optimizer_parse(model *m, const ynode *nd);
+/* exclude_from_weight_decay against the model's tensor roles (after shapes) */
+int optimizer_check(model *m);
 const char *optimizer_name(int opt);
+int optimizer_slots(const model *m);            /* state arrays of the parameter block */
+const char *optimizer_slot_names(const model *m); /* Keras's names, "momentum,velocity" */
+/* The update: nnc_opt_step(lr, t) (clipping, weight decay, the optimizer's
+ * rule) and nnc_opt_init_slots() (slots that do not start at zero). */
 void optimizer_emit(emit_ctx *e);
+void optimizer_free(model *m);
 
 /* ---- export.c / export_weights.c: nnc --predict, the classifier for other programs ---- */
 typedef struct export_opts {

@@ -305,7 +305,7 @@ int plan_build(model *m, plan *p)
 {
     memset(p, 0, sizeof *p);
     place_tensors(m);
-    p->opt_slots = m->optimizer == OPT_SGD ? 1 : 2;
+    p->opt_slots = optimizer_slots(m);
     for (int v = 0; v < m->num_values; v++)
         m->values[v].buf = m->values[v].grad_buf = -1;
     for (int i = 0; i < m->num_nodes; i++)

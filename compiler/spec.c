@@ -14,7 +14,7 @@ static const char *const data_keys[] = {"train", "validation", "validation_split
                                         "pad_to_aspect_ratio", "follow_links", NULL};
 #define SPEC_MAX_BYTES (1024 * 1024) /* larger files are refused before reading */
 
-static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", NULL};
+static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", "class_weight", NULL};
 
 static int name_char(char c, int first)
 {
@@ -209,6 +209,7 @@ static int parse_fit(model *m, const ynode *nd)
     int rc = attrs_int(&a, "epochs", 1, 1, 1000000, &epochs) |
              attrs_int(&a, "batch_size", 32, 1, 65536, &batch) |
              attrs_bool(&a, "shuffle", 1, &m->shuffle);
+    rc |= class_weight_parse(m, attrs_get(&a, "class_weight"));
     m->epochs = (int)epochs;
     m->batch_size = (int)batch;
     return attrs_finish(&a, fit_keys) | rc;
@@ -362,6 +363,8 @@ void model_free(model *m)
         free(m->class_names[i]);
     free(m->class_names);
     graph_free(m);
+    optimizer_free(m);
+    loss_free(m);
     free(m->augment);
     free(m->name);
     free(m->data_train);

@@ -1,6 +1,7 @@
 /* batch.c — batch buffers and the evaluation loop shared by fit and evaluate. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "image.h"
@@ -24,6 +25,7 @@ void nncrt_batch_alloc(nncrt_batch *b, const nncrt_model *m)
     b->probs = nncrt_xmalloc_array(bs * k, sizeof(float));
     b->labels = nncrt_xmalloc_array(bs, sizeof(int));
     b->ids = nncrt_xmalloc_array(bs, sizeof(uint64_t));
+    b->class_weight = NULL;   /* nncrt_batch_class_weights */
 }
 
 void nncrt_batch_augment(const nncrt_model *m, nncrt_batch *b, const size_t *idx, int n,
@@ -34,6 +36,50 @@ void nncrt_batch_augment(const nncrt_model *m, nncrt_batch *b, const size_t *idx
     for (int i = 0; i < n; i++)
         b->ids[i] = idx[i];
     m->augment(b->x, n, seed, epoch, b->ids, 1);
+}
+
+int nncrt_batch_class_weights(nncrt_batch *b, const nncrt_model *m, const nncrt_dataset *ds,
+                              const size_t *idx, size_t n, FILE *info)
+{
+    size_t k = (size_t)m->num_classes;
+    if (!m->class_weight && !m->class_weight_balanced)
+        return 0;
+    b->class_weight = nncrt_xmalloc_array(k, sizeof(float));
+    if (m->class_weight) {
+        memcpy(b->class_weight, m->class_weight, k * sizeof(float));
+        return 0;
+    }
+    size_t *count = nncrt_xcalloc(k, sizeof *count), present = 0;
+    for (size_t i = 0; i < n; i++)
+        count[ds->labels[idx[i]]]++;
+    for (size_t c = 0; c < k; c++)
+        present += count[c] > 0;
+    if (info)
+        fputs("Class weights (balanced):", info);
+    for (size_t c = 0; c < k; c++) {
+        /* a class without training samples never weighs a target: 1 */
+        b->class_weight[c] = count[c] ? (float)((double)n / ((double)present * (double)count[c]))
+                                      : 1.0f;
+        if (info) {
+            fputs(c ? ", " : " ", info);
+            nncrt_fputs_escaped(ds->class_names[c], info);
+            fprintf(info, " %.4g", (double)b->class_weight[c]);
+        }
+    }
+    if (info)
+        fputc('\n', info);
+    free(count);
+    return 0;
+}
+
+void nncrt_batch_weight_targets(const nncrt_model *m, nncrt_batch *b, int n)
+{
+    size_t k = (size_t)m->num_classes;
+    if (!b->class_weight)
+        return;
+    for (int i = 0; i < n; i++)
+        for (size_t c = 0; c < k; c++)
+            b->y[(size_t)i * k + c] *= b->class_weight[b->labels[i]];
 }
 
 void nncrt_batch_infer(const nncrt_model *m, float *x, int n)
@@ -49,7 +95,8 @@ void nncrt_batch_free(nncrt_batch *b)
     free(b->probs);
     free(b->labels);
     free(b->ids);
-    b->x = b->y = b->probs = NULL;
+    free(b->class_weight);
+    b->x = b->y = b->probs = b->class_weight = NULL;
     b->labels = NULL;
     b->ids = NULL;
 }

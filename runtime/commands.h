@@ -45,6 +45,7 @@ typedef struct nncrt_batch {
     float *probs;           /* [batch_size][num_classes] */
     int *labels;            /* [batch_size] */
     uint64_t *ids;          /* [batch_size]: sample ids for augment */
+    float *class_weight;    /* [num_classes]: fit's training target rows; NULL: none */
 } nncrt_batch;
 
 void nncrt_batch_alloc(nncrt_batch *b, const nncrt_model *m);
@@ -53,6 +54,15 @@ void nncrt_batch_free(nncrt_batch *b);
    are their dataset indices), for epoch epoch; nothing without augment:. */
 void nncrt_batch_augment(const nncrt_model *m, nncrt_batch *b, const size_t *idx, int n,
                          uint64_t seed, int epoch);
+/* fit: class_weight: b->class_weight from the spec's weights, or (balanced)
+   n / (n_classes * count) over the training samples idx[0..n) of ds, where
+   n_classes counts the classes that have samples (scikit-learn's
+   compute_class_weight); printed to info. Nothing without class_weight. */
+int nncrt_batch_class_weights(nncrt_batch *b, const nncrt_model *m, const nncrt_dataset *ds,
+                              const size_t *idx, size_t n, FILE *info);
+/* Each of the n target rows in b->y times its class's weight (training only:
+   validation and evaluate are unweighted, as Keras's class_weight). */
+void nncrt_batch_weight_targets(const nncrt_model *m, nncrt_batch *b, int n);
 /* Evaluation and predict: random_crop's inference window, else nothing. */
 void nncrt_batch_infer(const nncrt_model *m, float *x, int n);
 /* The size images are loaded at: data.image_size with random_crop, else the

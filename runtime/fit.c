@@ -200,6 +200,7 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         size_t at = (size_t)s * bs;
         int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
         nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
+        nncrt_batch_weight_targets(m, &c->batch, n);
         nncrt_batch_augment(m, &c->batch, c->order + at, n, c->seed, epoch);
         for (int i = 0; i < n; i++)
             c->batch.ids[i] = c->order[at + (size_t)i];
@@ -236,6 +237,8 @@ static int save_epoch(fit_ctx *c, int epoch, const double *val)
 static int run_epochs(fit_ctx *c)
 {
     nncrt_batch_alloc(&c->batch, c->m);
+    if (nncrt_batch_class_weights(&c->batch, c->m, &c->train, c->tidx, c->ntrain, stdout) != 0)
+        return -1;
     nncrt_metrics_init(&c->tm, c->m->num_classes);
     nncrt_metrics_init(&c->vm, c->m->num_classes);
     c->order = nncrt_xmalloc_array(c->ntrain, sizeof *c->order);

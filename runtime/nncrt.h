@@ -126,6 +126,16 @@ typedef struct nncrt_model {
                     const uint64_t *sample_ids, int training);
     int data_h, data_w;               /* size images are loaded at; 0: in_h, in_w
                                          (differs only with random_crop) */
+
+    /* The optimizer's slots by Keras's names ("momentum,velocity"), saved
+       with the weights: --resume refuses a file whose slots differ. */
+    const char *optimizer_slots;
+    /* fit: class_weight: each training target row is the one-hot label times
+       its class's weight (validation and evaluate stay unweighted).
+       class_weight [num_classes], or NULL; class_weight_balanced: the weights
+       are n_samples / (n_classes * count) of the training subset. */
+    const float *class_weight;
+    int class_weight_balanced;
 } nncrt_model;
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */

@@ -117,9 +117,17 @@ int nncrt_weights_save(const nncrt_model *m, const char *path, const nncrt_weigh
         "nnc_version", m->nnc_version ? m->nnc_version : "", "epoch", epoch,
         "class_names", names, "loss", m->loss ? m->loss : "",
         "optimizer", m->optimizer ? m->optimizer : "", "optimizer_step", step,
-        "seed", seed, "train_samples", samples, "history", meta->history,
+        "seed", seed, "train_samples", samples, NULL, NULL, NULL, NULL,
     };
-    size_t nkv = sizeof kv / sizeof kv[0] / 2 - (meta->history ? 0 : 1);
+    size_t nkv = sizeof kv / sizeof kv[0] / 2 - 2;
+    if (m->optimizer_slots) { /* --resume compares them (check_opt) */
+        kv[2 * nkv] = "optimizer_slots", kv[2 * nkv + 1] = m->optimizer_slots;
+        nkv++;
+    }
+    if (meta->history) {
+        kv[2 * nkv] = "history", kv[2 * nkv + 1] = meta->history;
+        nkv++;
+    }
     char (*slot_names)[32] = nncrt_xcalloc((size_t)m->opt_slots + 1, 32);
     size_t n;
     nncrt_st_out *t = tensor_list(m, slot_names, &n);
@@ -363,8 +371,16 @@ static int check_opt(const nncrt_model *m, const char *path, const nncrt_st_file
         return nncrt_error("%s: optimizer state is for %s but this trainer uses %s; start from "
                            "these weights with --init instead of --resume", path, opt,
                            m->optimizer);
+    /* The same optimizer with other slots (adam with and without amsgrad,
+       rmsprop centered or not): the state of one means nothing to the other. */
+    const char *slots = nncrt_st_meta(f, "optimizer_slots");
+    if (nslots && slots && *slots && m->optimizer_slots && strcmp(slots, m->optimizer_slots) != 0)
+        return nncrt_error("%s: optimizer state has the slots %s but this trainer's %s keeps %s; "
+                           "start from these weights with --init instead of --resume", path,
+                           slots, m->optimizer ? m->optimizer : "optimizer", m->optimizer_slots);
     if (nslots && nslots != m->opt_slots)
-        return nncrt_error("%s: the file has %d optimizer slots, this trainer's %s needs %d", path,
+        return nncrt_error("%s: the file has %d optimizer slots, this trainer's %s needs %d; "
+                           "start from these weights with --init instead of --resume", path,
                            nslots, m->optimizer ? m->optimizer : "optimizer", m->opt_slots);
     return 0;
 }

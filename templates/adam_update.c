@@ -1,4 +1,5 @@
-/* templates/adam_update.c — Keras Adam ("epsilon hat" form):
+/* templates/adam_update.c — Keras Adam and AdamW (adam.py, Adam.update_step;
+ * AdamW is Adam with weight decay), the "epsilon hat" form:
  * alpha = lr*sqrt(1-b2^t)/(1-b1^t); m += (g-m)(1-b1); v += (g^2-v)(1-b2);
  * w -= alpha*m/(sqrt(v)+eps). PyTorch puts eps inside the bias correction. */
 /* nnc:defaults begin */

@@ -1,6 +1,6 @@
-/* templates/rmsprop_update.c — Keras RMSprop (epsilon inside the square root):
- * v = rho*v + (1-rho)g^2; d = lr*g/sqrt(v+eps); with momentum mom = mu*mom + d,
- * w -= mom; otherwise w -= d. */
+/* templates/rmsprop_update.c — Keras RMSprop (rmsprop.py, RMSprop.update_step;
+ * epsilon inside the square root): v = rho*v + (1-rho)g^2; d = lr*g/sqrt(v+eps);
+ * with momentum mom = mu*mom + d, w -= mom; otherwise w -= d. */
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */

@@ -1,5 +1,5 @@
-/* templates/sgd_update.c — Keras SGD: m = mu*m - lr*g; w += m
- * (nesterov: w += mu*m - lr*g; no momentum: w -= lr*g). */
+/* templates/sgd_update.c — Keras SGD (sgd.py, SGD.update_step): m = mu*m - lr*g;
+ * w += m (nesterov: w += mu*m - lr*g; no momentum: w -= lr*g). */
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
@@ -10,9 +10,9 @@
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,
-                       nnc_real *restrict unused, nnc_real lr, int64_t t)
+                       nnc_real lr, int64_t t)
 {
-    (void)unused, (void)t, (void)m;
+    (void)t, (void)m;
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < COUNT; i++) {
         if (MOMENTUM == 0) {

@@ -1,10 +1,11 @@
 /* templates/sigmoid_bce.c — sigmoid fused with binary cross-entropy, for a last
  * dense layer of one unit (Keras binary_crossentropy, label_mode binary).
  * The runtime speaks two classes, so targets t and probabilities p are [n][2]
- * (class 0, class 1) while the logits z are [n][1]. With y = t[1]:
- *   loss  = max(z, 0) - z y + log1p(exp(-|z|))
- *         = -y log sigmoid(z) - (1 - y) log(1 - sigmoid(z)), never overflowing;
- *   dL/dz = (sigmoid(z) - y) / n for the batch-mean loss.
+ * (class 0, class 1) while the logits z are [n][1]. A row's sum w = t[0] + t[1]
+ * is the sample's weight (1, or its class weight) and y = t[1] / w its label:
+ *   loss  = w (max(z, 0) - z y + log1p(exp(-|z|)))
+ *         = -w (y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))), never overflowing;
+ *   dL/dz = (w sigmoid(z) - t[1]) / n for the batch mean (Keras's sum_over_batch_size).
  * p = (1 - sigmoid(z), sigmoid(z)): argmax is Keras's threshold, y_pred > 0.5
  * (z = 0 is class 0, the first maximum). Sums run in double. */
 /* nnc:defaults begin */
@@ -32,10 +33,11 @@ NNC_MAYBE_UNUSED static double sigmoid_bce(nnc_real *restrict p, nnc_real *restr
     double loss = 0;
     sigmoid_probs(p, z, n);
     for (long s = 0; s < n; s++) {
-        double zs = z[s], y = t[2 * s + 1];
-        loss += (zs > 0 ? zs : 0) - zs * y + log1p(exp(-fabs(zs)));
+        double zs = z[s], t1 = t[2 * s + 1], w = t[2 * s] + t[2 * s + 1];
+        double y = w > 0 ? t1 / w : 0;
+        loss += w * ((zs > 0 ? zs : 0) - zs * y + log1p(exp(-fabs(zs))));
         if (dz)
-            dz[s] = (nnc_real)((bce_sigmoid(zs) - y) / n);
+            dz[s] = (nnc_real)((w * bce_sigmoid(zs) - t1) / n);
     }
     return loss / n;
 }

@@ -122,10 +122,10 @@ data: {class_names: [a, b, c]}
 layers:
 $TAIL
 EOF2
-check unknown_optimizer 3:12 "unknown optimizer 'adamw' (did you mean 'adam'?)" <<EOF2
+check unknown_optimizer 3:12 "unknown optimizer 'adamx' (did you mean 'adam'?)" <<EOF2
 input: {shape: [28, 28, 1]}
 loss: sparse_categorical_crossentropy
-optimizer: adamw
+optimizer: adamx
 layers:
 $TAIL
 EOF2
@@ -149,6 +149,107 @@ check bad_padding 5:51 "padding: 'vaild' is not one of: valid, same (did you mea
 $BASE
 layers:
   - conv2d: {filters: 8, kernel_size: 3, padding: vaild}
+$TAIL
+EOF2
+
+# optimizers: Keras 3's options, and the rules Keras has for them
+OPT='input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy'
+check two_clips 3:52 "optimizer: adam: global_clipnorm: only one of clipnorm, clipvalue and global_clipnorm may be set (as Keras)" <<EOF2
+$OPT
+optimizer: {adam: {clipnorm: 1.0, global_clipnorm: 2.0}}
+layers:
+$TAIL
+EOF2
+check clip_zero 3:30 "optimizer: sgd: clipvalue: 0 is out of range" <<EOF2
+$OPT
+optimizer: {sgd: {clipvalue: 0}}
+layers:
+$TAIL
+EOF2
+check exclude_no_decay 3:47 "optimizer: adam: exclude_from_weight_decay has no effect without weight_decay" <<EOF2
+$OPT
+optimizer: {adam: {exclude_from_weight_decay: [bias]}}
+layers:
+$TAIL
+EOF2
+check exclude_role 3:49 "optimizer: adamw: exclude_from_weight_decay: 'biases' is not a tensor role (such as kernel, bias, gamma, beta) (did you mean 'bias'?)" <<EOF2
+$OPT
+optimizer: {adamw: {exclude_from_weight_decay: [biases]}}
+layers:
+$TAIL
+EOF2
+check use_ema 3:21 "optimizer: adamw: use_ema is not supported by nnc" <<EOF2
+$OPT
+optimizer: {adamw: {use_ema: true}}
+layers:
+$TAIL
+EOF2
+check amsgrad_sgd 3:19 "optimizer: sgd: unknown key 'amsgrad'" <<EOF2
+$OPT
+optimizer: {sgd: {amsgrad: true}}
+layers:
+$TAIL
+EOF2
+check centred 3:23 "optimizer: rmsprop: unknown key 'centred' (did you mean 'centered'?)" <<EOF2
+$OPT
+optimizer: {rmsprop: {centred: true}}
+layers:
+$TAIL
+EOF2
+check weight_decay_range 3:35 "optimizer: nadam: weight_decay: 2 is out of range" <<EOF2
+$OPT
+optimizer: {nadam: {weight_decay: 2}}
+layers:
+$TAIL
+EOF2
+check label_smoothing_range 2:52 "loss: label_smoothing: 1.5 is out of range" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: {categorical_crossentropy: {label_smoothing: 1.5}}
+layers:
+$TAIL
+EOF2
+check class_weight_index 4:22 "fit: class_weight: class 10 is out of range; the model has 10 classes (0..9)" <<EOF2
+$BASE
+fit: {class_weight: {10: 2.0}}
+layers:
+$TAIL
+EOF2
+check class_weight_no_names 4:22 "fit: class_weight: 'Coat' is not a class index, and the spec has no data: class_names to look a name up in" <<EOF2
+$BASE
+fit: {class_weight: {Coat: 2.0}}
+layers:
+$TAIL
+EOF2
+check class_weight_name 5:22 "fit: class_weight: 'cats' is not one of data: class_names (did you mean 'cat'?)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: binary_crossentropy
+optimizer: adam
+data: {label_mode: binary, class_names: [cat, dog]}
+fit: {class_weight: {cats: 2.0}}
+layers:
+  - flatten
+  - dense: {units: 1, activation: sigmoid}
+EOF2
+check class_weight_twice 4:32 "fit: class_weight: class 1 is given twice (first as 'dog')" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: binary_crossentropy
+data: {class_names: [cat, dog]}
+fit: {class_weight: {dog: 2.0, 1: 3.0}}
+layers:
+  - flatten
+  - dense: {units: 1, activation: sigmoid}
+EOF2
+check class_weight_negative 4:25 "fit: class_weight: 3: -1 is out of range" <<EOF2
+$BASE
+fit: {class_weight: {3: -1}}
+layers:
+$TAIL
+EOF2
+check class_weight_kind 4:21 "fit: class_weight: expected balanced, or a mapping of class names or indices to weights" <<EOF2
+$BASE
+fit: {class_weight: balance}
+layers:
 $TAIL
 EOF2
 

@@ -1,0 +1,31 @@
+/* templates/rmsprop_centered_update.c — Keras RMSprop with centered
+ * (rmsprop.py, RMSprop.update_step): rmsprop_update.c, with the variance
+ * estimate centred by a running mean of the gradient:
+ * a = rho*a + (1-rho)g; d = lr*g/sqrt(v - a^2 + eps). */
+/* nnc:defaults begin */
+#include "prelude.c"
+#ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
+#define COUNT 16
+#define RHO ((nnc_real)0.9)
+#define MOMENTUM ((nnc_real)0)
+#define EPSILON ((nnc_real)1e-7)
+#endif
+/* nnc:defaults end */
+
+static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict v,
+                       nnc_real *restrict mom, nnc_real *restrict a, nnc_real lr, int64_t t)
+{
+    (void)t, (void)mom;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < COUNT; i++) {
+        v[i] = RHO * v[i] + (1 - RHO) * g[i] * g[i];
+        a[i] = RHO * a[i] + (1 - RHO) * g[i];
+        nnc_real d = lr * g[i] / nnc_sqrt(v[i] - a[i] * a[i] + EPSILON);
+        if (MOMENTUM == 0) {
+            w[i] -= d;
+        } else {
+            mom[i] = MOMENTUM * mom[i] + d;
+            w[i] -= mom[i];
+        }
+    }
+}
