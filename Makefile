@@ -248,7 +248,7 @@ test-fuzz: all
 BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
-BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar)
+BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256)
 BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak
 $(BENCH_DIR)/%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)
@@ -269,3 +269,14 @@ bench: all $(BENCH_BINS)
 	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/run.py $(BUILD) $(BENCH_DIR) 2
 .PHONY: bench
 
+# make bench-peers (not part of make test): nnc beside PyTorch 2.x and Keras 3,
+# current releases from PyPI, installed once into a venv for benchmarks only
+# (about 7 GB: PyPI's Linux torch wheel brings the CUDA libraries). Remove
+# $(PEERS_VENV) to install newer releases. A peer that cannot be installed is
+# skipped with the reason printed.
+PEERS_VENV := $(BUILD)/peers-venv
+bench-peers: all $(BENCH_DRIVERS)
+	sh bench/peers_venv.sh $(PEERS_VENV)
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/peers.py $(BENCH_DIR) \
+	  $(PEERS_VENV)/bin/python 2
+.PHONY: bench-peers
