@@ -12,7 +12,7 @@ the rounds' ratios.
 Worker side: `serve(version, prepare)` (no import beyond the standard library,
 so the workers' own interpreters can load this file). Orchestrator side:
 `Peer`, `Nnc` and `rounds`. The protocol, one line each way:
-  prepare KEY MODEL WORK VARIANT THREADS  ->  ok SECONDS_PER_STEP PREPARE_SECONDS
+  prepare KEY MODEL WORK VARIANT THREADS  ->  ok SECONDS_PER_STEP SETUP_SECONDS
   time KEY STEPS THREADS                  ->  ok SECONDS_PER_STEP
 and `skip REASON` instead of `ok` when the variant cannot run."""
 
@@ -35,7 +35,11 @@ class Skip(Exception):
 def serve(version, prepare):
     """Worker main loop. prepare(model, work, variant, threads) returns
     run(steps) -> seconds for `steps` steps, or raises Skip."""
-    out = sys.stdout
+    # The protocol keeps fd 1 to itself: whatever else the peer's libraries
+    # print, from Python or from C, goes to stderr, the log.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     print(f"hello {version}", file=out, flush=True)
     runs = {}
     for line in sys.stdin:
@@ -45,12 +49,13 @@ def serve(version, prepare):
                 t0 = time.perf_counter()
                 run = prepare(cmd[2], cmd[3], cmd[4], int(cmd[5]))
                 run(3)  # warm-up: compiled variants compile (or recompile) here
+                ready = time.perf_counter() - t0
                 n, t = 1, run(1)
                 while t < 0.3:  # a first estimate of one step, for the step count
                     n *= 2
                     t = run(n)
                 runs[cmd[1]] = run
-                reply = f"ok {t / n:.9g} {time.perf_counter() - t0:.1f}"
+                reply = f"ok {t / n:.9g} {ready:.1f}"
             elif cmd[0] == "time":
                 reply = f"ok {runs[cmd[1]](int(cmd[2])) / int(cmd[2]):.9g}"
             else:

@@ -75,12 +75,14 @@ def print_table(results):
         for e in entries[1:]:
             work = label if first else ""
             first = False
+            mine = figure(statistics.median(nnc.times), batch)
             if not e.times:
-                print(f"| {work:<32} | {e.label:<23} | skipped: {harness.one_line(e.skip, 70)}")
+                print(f"| {work:<32} | {e.label:<23} | {mine} | skipped: "
+                      f"{harness.one_line(e.skip, 100)}")
                 continue
             med, lo, hi = harness.ratio(nnc, e)
-            print(f"| {work:<32} | {e.label:<23} | {figure(statistics.median(nnc.times), batch)}"
-                  f" | {figure(statistics.median(e.times), batch)} | {med:6.2f}x | "
+            print(f"| {work:<32} | {e.label:<23} | {mine} | "
+                  f"{figure(statistics.median(e.times), batch)} | {med:6.2f}x | "
                   f"{lo:5.2f}-{hi:5.2f}x |")
 
 
@@ -90,7 +92,8 @@ def print_notes(results):
     for label, e in late:
         print(f"{label}, {e.label}: stopped after {len(e.times)} rounds: "
               f"{harness.one_line(e.skip, 120)}")
-    print("\nseconds before timing (model set-up, warm-up, tracing, compiling):")
+    print("\nseconds from a variant's start to the end of its 3 warm-up steps (tracing and "
+          "compiling included):")
     print(f"  {'':<32}" + "".join(f" {v[2].split(' ', 1)[1]:>14}" for v in VARIANTS))
     for (_, _, label, _, _), entries in results:
         print(f"  {label:<32}" + "".join(
