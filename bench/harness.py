@@ -186,6 +186,8 @@ def rounds(entries, n):
                 continue
             e.times.append(t)
             e.outputs.append(output)
+            # re-sized to the phase: a step count set in a fast phase took 50 s in a slow one
+            e.steps = max(1, round(TARGET_S / t))
 
 
 def ratio(nnc, peer):
