@@ -298,19 +298,42 @@ test-fuzz: all
 .PHONY: test-fuzz
 
 # --- make bench: nnc against PyTorch on this machine (not part of make test) ------
+# BENCH_TARGET is the trainers' --target (host: what nnc picks for this CPU);
+# fma_peak measures the peak of that same target, which run.py reads from the
+# generated C. fma_chains.c gets the kernels' flags; fma_peak.c none, so it can
+# refuse a CPU without their ISA before running any of it.
+BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
-BENCH_BINS := $(BUILD)/bench_fmnist $(BUILD)/bench_fmnist256 $(BUILD)/bench_cifar \
-              $(BUILD)/bench_trainer $(BUILD)/fma_peak
-$(BUILD)/bench_%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
-	$(BUILD)/nnc $< --profile -o $@
-$(BUILD)/bench_fmnist256.c: bench/specs/fmnist_cnn_b256.yaml $(BUILD)/nnc
-	$(BUILD)/nnc $< --profile -o $@
-$(BUILD)/bench_%: $(BUILD)/bench_%.c bench/bench_driver.c
+BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
+BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256)
+BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak
+$(BENCH_DIR)/%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
+$(BENCH_DIR)/%256.c: bench/specs/%_cnn_b256.yaml $(BUILD)/nnc
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
+$(BENCH_DRIVERS): %: %.c bench/bench_driver.c
 	$(BENCH_CC) -DNNC_TRAINER='"../$<"' -o $@ bench/bench_driver.c -lm
-$(BUILD)/bench_trainer: bench/specs/fmnist_cnn.yaml $(BUILD)/nnc $(BUILD)/libnncrt.a
-	$(BUILD)/nnc build $< -o $@
-$(BUILD)/fma_peak: bench/fma_peak.c
-	$(BENCH_CC) -o $@ $<
+$(BENCH_DIR)/trainer: bench/specs/fmnist_cnn.yaml $(BUILD)/nnc $(BUILD)/libnncrt.a
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/nnc build $< --target $(BENCH_TARGET) -o $@
+$(BUILD)/fma_chains.o: bench/fma_chains.c bench/fma_peak.h | $(BUILD)
+	$(BENCH_CC) $(WARN) -c -o $@ $<
+$(BUILD)/fma_peak: bench/fma_peak.c bench/fma_peak.h $(BUILD)/fma_chains.o
+	clang -std=c11 -D_GNU_SOURCE -O2 -fopenmp $(WARN) -o $@ $< $(BUILD)/fma_chains.o
 bench: all $(BENCH_BINS)
-	/usr/bin/python3 bench/run.py $(BUILD) 2
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/run.py $(BUILD) $(BENCH_DIR) 2
 .PHONY: bench
+
+# make bench-peers (not part of make test): nnc beside PyTorch 2.x and Keras 3,
+# current releases from PyPI, installed once into a venv for benchmarks only
+# (about 7 GB: PyPI's Linux torch wheel brings the CUDA libraries). Remove
+# $(PEERS_VENV) to install newer releases. A peer that cannot be installed is
+# skipped with the reason printed.
+PEERS_VENV := $(BUILD)/peers-venv
+bench-peers: all $(BENCH_DRIVERS)
+	sh bench/peers_venv.sh $(PEERS_VENV)
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/peers.py $(BENCH_DIR) \
+	  $(PEERS_VENV)/bin/python 2
+.PHONY: bench-peers

@@ -2,13 +2,16 @@
 """`make bench`: nnc and PyTorch side by side on this machine, one table.
 
 Runs the drivers that `make bench` built (bench_driver.c around trainers made
-with `nnc --profile`), bench/torch_bench.py, and the FMA-peak microbenchmark,
-all in this one command, and prints each figure of issue 3's table with nnc,
-PyTorch and the ratio, plus GFLOP/s per conv layer against the measured peak,
-trainer start-up time, peak memory against the memory plan, and the time of
-`nnc build` for CIFAR-CNN. Medians of RUNS runs: the machine is noisy.
+with `nnc --profile`) and Debian's PyTorch (bench/peer_torch.py under
+/usr/bin/python3) in rounds that alternate the two (bench/harness.py), and
+the FMA-peak microbenchmark of the trainers' --target, all in this one
+command; prints each figure of issue 3's table with nnc, PyTorch (the best of
+its variants in each round) and the ratio (the median of the rounds'), plus
+GFLOP/s per conv layer against the measured peak, trainer start-up time,
+peak memory against the memory plan, and the time of `nnc build` for
+CIFAR-CNN. RUNS rounds: the machine is noisy.
 
-usage: run.py BUILD_DIR [THREADS]"""
+usage: run.py BUILD_DIR BENCH_DIR [THREADS]"""
 
 import os
 import re
@@ -17,9 +20,20 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 RUNS = 5
 HERE = os.path.dirname(os.path.abspath(__file__))
 FMNIST = "/usr/share/datasets/fashion-mnist"
+WORKS = (  # label, nnc driver, mode, batch, threads (0: the command's), PyTorch variants
+    ("FMNIST-CNN training, batch 64", "fmnist", "train", 64, 0, ("eager", "channels_last")),
+    ("CIFAR-CNN training, batch 64", "cifar", "train", 64, 0, ("eager", "channels_last")),
+    ("FMNIST-CNN inference, batch 256", "fmnist256", "infer", 256, 0,
+     ("eager", "channels_last", "script")),
+    ("FMNIST-CNN single image (1 thread)", "fmnist", "latency", 1, 1,
+     ("eager", "channels_last", "script")),
+)
 
 
 def sh(cmd, env=None, timeout=900):
@@ -29,25 +43,32 @@ def sh(cmd, env=None, timeout=900):
     return out.stdout
 
 
-def threads_env(n):
-    env = dict(os.environ)
-    env["OMP_NUM_THREADS"] = str(n)
-    return env
+def layers_of(out):
+    """(name, pass, GFLOP/s, ms per step) of each layer in a driver's output."""
+    times = dict(((n, p), float(t)) for n, p, t in
+                 re.findall(r"^time (\S+) (fwd|bwd) ([\d.]+) ms$", out, re.M))
+    return [(n, p, float(g), times.get((n, p), 0.0)) for n, p, g in
+            re.findall(r"^layer (\S+) (fwd|bwd) ([\d.]+)$", out, re.M)]
 
 
-def driver(build, name, mode, runs, steps, threads):
-    """Median over RUNS processes, each reporting the median of 3 timed runs:
-    a process can land on a slow placement, so one process is not enough."""
-    values, layers = [], []
-    for _ in range(runs):
-        out = sh([f"{build}/bench_{name}", mode, "3", str(steps)], threads_env(threads))
-        values.append(float(out.split()[1]))
-        times = dict(((n, p), float(t)) for n, p, t in
-                     re.findall(r"^time (\S+) (fwd|bwd) ([\d.]+) ms$", out, re.M))
-        layers.append([(n, p, float(g), times.get((n, p), 0.0)) for n, p, g in
-                       re.findall(r"^layer (\S+) (fwd|bwd) ([\d.]+)$", out, re.M)])
-    value = statistics.median(values)
-    return value, layers[values.index(min(values, key=lambda v: abs(v - value)))]
+def time_work(bench, torch, threads, label, driver, mode, batch, work_threads, variants):
+    """nnc's seconds per step and layers (its median round), PyTorch's best
+    variant's per round, and the median and range of the rounds' ratios."""
+    n = work_threads or threads
+    model, work = driver.rstrip("0123456789"), mode
+    nnc = harness.nnc_entry("nnc", f"{bench}/{driver}", mode, n, batch)
+    peers = [harness.peer_entry(torch, v, f"{driver}.{mode}.{v}", model, work, v, n)
+             for v in variants]
+    harness.rounds([nnc] + peers, RUNS)
+    ran = [p for p in peers if len(p.times) == len(nnc.times)]
+    if not ran:
+        sys.exit(f"bench: PyTorch could not run {label}: "
+                 + "; ".join(f"{p.label}: {p.skip}" for p in peers))
+    best = [min(p.times[r] for p in ran) for r in range(len(nnc.times))]
+    ratios = sorted(b / c for b, c in zip(best, nnc.times))
+    mid = nnc.times.index(sorted(nnc.times)[len(nnc.times) // 2])
+    return (statistics.median(nnc.times), layers_of(nnc.outputs[mid]), statistics.median(best),
+            (statistics.median(ratios), ratios[0], ratios[-1]))
 
 
 def wall_ms(cmd, runs):
@@ -59,52 +80,57 @@ def wall_ms(cmd, runs):
     return statistics.median(times)
 
 
-def peak_memory(build):
+def peak_memory(bench):
     """Max RSS of `fit` on 20,000 IDX images against plan + decoded cache.
     os.wait4 gives that one child's usage (RUSAGE_CHILDREN would be the
     largest of all children so far, PyTorch's included)."""
-    proc = subprocess.Popen([f"{build}/bench_trainer", "fit", "--data",
+    proc = subprocess.Popen([f"{bench}/trainer", "fit", "--data",
                              f"{FMNIST}/train-images-idx3-ubyte.gz", "--limit", "20000",
-                             "--epochs", "1", "--weights", f"{build}/bench.safetensors"],
+                             "--epochs", "1", "--weights", f"{bench}/bench.safetensors"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
-        sys.exit("bench: bench_trainer fit failed")
-    summary = sh([f"{build}/bench_trainer", "summary"])
+        sys.exit("bench: trainer fit failed")
+    summary = sh([f"{bench}/trainer", "summary"])
     plan = int(re.search(r"Memory plan: ([\d,]+) bytes", summary).group(1).replace(",", ""))
     return usage.ru_maxrss * 1024, plan, 20000 * 28 * 28
 
 
-def row(work, nnc, torch, unit, higher_better=True):
-    ratio = nnc / torch if higher_better else torch / nnc
-    print(f"| {work:<38} | {nnc:>10.1f} {unit:<6} | {torch:>10.1f} {unit:<6} | {ratio:>6.2f}x |")
+def row(work, nnc, torch, ratio, batch):
+    unit = "us" if batch == 1 else "img/s"
+    value = (lambda t: t * 1e6) if batch == 1 else (lambda t: batch / t)
+    print(f"| {work:<38} | {value(nnc):>10.1f} {unit:<6} | {value(torch):>10.1f} {unit:<6} | "
+          f"{ratio[0]:>6.2f}x | {ratio[1]:5.2f}-{ratio[2]:5.2f}x |")
 
 
 def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    peak = dict(re.findall(r"^fma_peak (\d+) ([\d.]+)$", sh([f"{build}/fma_peak"],
-                                                             threads_env(threads)), re.M))
+    build, bench = sys.argv[1], sys.argv[2]
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    target = harness.nnc_target(f"{bench}/fmnist.c")
+    out = sh([f"{build}/fma_peak", target], harness.threads_env(threads))
+    peak = dict(re.findall(r"^fma_peak (\d+) ([\d.]+)$", out, re.M))
+    isa = re.search(r"^fma_isa \S+ (.*)$", out, re.M).group(1)
     peak_n = float(peak[str(threads)])
-    torch = dict(l.split() for l in sh(["/usr/bin/python3", f"{HERE}/torch_bench.py",
-                                        str(threads)]).splitlines())
-    fm_train, fm_layers = driver(build, "fmnist", "train", RUNS, 30, threads)
-    cf_train, cf_layers = driver(build, "cifar", "train", RUNS, 8, threads)
-    fm_infer, _ = driver(build, "fmnist256", "infer", RUNS, 20, threads)
-    fm_lat, _ = driver(build, "fmnist", "latency", RUNS, 300, 1)
-    print(f"\nnnc vs PyTorch {sys.modules['os'].uname().machine}, {os.cpu_count()} cores, "
-          f"{threads} threads; FMA peak {peak_n:.0f} GFLOP/s ({float(peak['1']):.0f} on one core)")
-    print(f"| {'work':<38} | {'nnc':>17} | {'PyTorch':>17} | {'ratio':>7} |")
-    print(f"|{'-' * 40}|{'-' * 19}|{'-' * 19}|{'-' * 9}|")
-    row("FMNIST-CNN training, batch 64", fm_train, float(torch["fmnist_train"]), "img/s")
-    row("CIFAR-CNN training, batch 64", cf_train, float(torch["cifar_train"]), "img/s")
-    row("FMNIST-CNN inference, batch 256", fm_infer, float(torch["fmnist_infer256"]), "img/s")
-    row("FMNIST-CNN single image (1 thread)", fm_lat, float(torch["fmnist_latency"]), "us",
-        higher_better=False)
+    with open(f"{bench}/torch.log", "w") as log:
+        torch = harness.Peer("torch", ["/usr/bin/python3", f"{HERE}/peer_torch.py"], log)
+        if torch.skip:
+            sys.exit(f"bench: Debian's PyTorch (python3-torch) did not start: {torch.skip}")
+        results = [time_work(bench, torch, threads, *w) for w in WORKS]
+        torch.close()
+    print(f"\nnnc vs {torch.version} {os.uname().machine}, {os.cpu_count()} cores, "
+          f"{threads} threads; FMA peak {peak_n:.0f} GFLOP/s ({target}: {isa}, {threads} "
+          f"threads; {float(peak['1']):.0f} on one)")
+    print(f"{RUNS} rounds alternating nnc and PyTorch (the best of its variants in each round);"
+          f" figures: medians; ratio: median of the rounds' ratios, and their range")
+    print(f"| {'work':<38} | {'nnc':>17} | {'PyTorch':>17} | {'ratio':>7} | {'rounds':>12} |")
+    print(f"|{'-' * 40}|{'-' * 19}|{'-' * 19}|{'-' * 9}|{'-' * 14}|")
+    for (label, _, _, batch, _, _), (nnc, _, best, ratio) in zip(WORKS, results):
+        row(label, nnc, best, ratio, batch)
+    fm_train, fm_layers, cf_layers = 64 / results[0][0], results[0][1], results[1][1]
     print(f"\nFMNIST-CNN training at {fm_train:.0f} img/s = "
           f"{fm_train * 15.4e6 / 1e9:.0f} GFLOP/s, {fm_train * 15.4e6 / 1e9 / peak_n:.0%} of peak")
-    print("GFLOP/s per layer with weights (fwd, bwd, and both: their flops over their time),"
-          " share of the FMA peak:")
+    print(f"GFLOP/s per layer with weights (fwd, bwd, and both: their flops over their time),"
+          f" share of the {target} FMA peak:")
     for model, layers in (("fmnist", fm_layers), ("cifar", cf_layers)):
         both = {}
         for name, pas, g, t in layers:
@@ -114,14 +140,15 @@ def main():
             if pas == "bwd" and tt > 0 and t > 0:
                 g2 = both[name][0] / both[name][1]
                 print(f"  {model:<7} {name:<14} {'fwd+bwd':<7} {g2:7.1f}  {g2 / peak_n:5.0%}")
-    start = wall_ms([f"{build}/bench_trainer", "summary"], 9)
+    start = wall_ms([f"{bench}/trainer", "summary"], 9)
     print(f"\ntrainer start-up (summary, wall): {start:.1f} ms")
-    rss, plan, cache = peak_memory(build)
+    rss, plan, cache = peak_memory(bench)
     print(f"peak RSS during fit on 20,000 images: {rss / 2**20:.1f} MiB = "
           f"{rss / (plan + cache):.2f}x (memory plan {plan / 2**20:.1f} MiB + data cache "
           f"{cache / 2**20:.1f} MiB)")
     t0 = time.perf_counter()
-    sh([f"{build}/nnc", "build", f"{HERE}/specs/cifar_cnn.yaml", "-o", f"{build}/bench_cifar_built"])
+    sh([f"{build}/nnc", "build", f"{HERE}/specs/cifar_cnn.yaml", "--target", target, "-o",
+        f"{bench}/cifar_built"])
     print(f"nnc build of CIFAR-CNN (emit + C compiler): {time.perf_counter() - t0:.1f} s")
 
 

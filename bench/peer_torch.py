@@ -1,0 +1,112 @@
+"""PyTorch worker of bench/harness.py: the FMNIST-CNN and CIFAR-CNN of
+bench/specs in PyTorch, the same batch sizes, data made once in memory
+(synthetic, like nnc's), Adam. Runs under Debian's python3-torch (1.13, for
+`make bench`) and PyPI's 2.x (the venv of `make bench-peers`).
+
+Works: train (optimizer steps at batch 64), infer (forward and softmax at
+batch 256), latency (the same at batch 1). Variants:
+  eager          NCHW, as a model is written
+  channels_last  model and input in NHWC memory order (oneDNN's preferred)
+  script         frozen TorchScript (inference only)
+  compile        torch.compile (Inductor, PyTorch 2), default mode
+
+usage: peer_torch.py   (speaks the protocol of harness.serve on stdin/out)"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Skip, serve  # noqa: E402
+
+try:
+    import time
+
+    import torch
+    import torch.nn as nn
+except Exception as e:  # noqa: BLE001: any import failure is a reason to skip
+    print(f"skip import torch failed: {type(e).__name__}: {e}", flush=True)
+    sys.exit(0)
+
+SHAPES = {"fmnist": (1, 28, 28), "cifar": (3, 32, 32)}
+BATCH = {"train": 64, "infer": 256, "latency": 1}
+
+
+def fmnist_cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def cifar_cnn():
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(4096, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def timer(step, threads):
+    def run(steps):
+        torch.set_num_threads(threads)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        return time.perf_counter() - t0
+    return run
+
+
+def layout(model, x, variant):
+    if variant == "channels_last":
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    if variant == "compile":
+        if not hasattr(torch, "compile"):
+            raise Skip(f"torch.compile needs PyTorch 2 (this is {torch.__version__})")
+        model = torch.compile(model)
+    return model, x
+
+
+def train(make, shape, variant, threads):
+    if variant == "script":
+        raise Skip("TorchScript is for inference here")
+    model = make()
+    x = torch.rand(BATCH["train"], *shape) * 255
+    y = torch.randint(0, 10, (BATCH["train"],))
+    model, x = layout(model, x, variant)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x * (1 / 255)), y).backward()
+        opt.step()
+    return timer(step, threads)
+
+
+def infer(make, shape, batch, variant, threads):
+    model = make().eval()
+    x = torch.rand(batch, *shape) * 255
+    if variant == "script":
+        with torch.no_grad():
+            model = torch.jit.freeze(torch.jit.script(model))
+    model, x = layout(model, x, variant)
+
+    def step():
+        with torch.inference_mode():
+            torch.softmax(model(x * (1 / 255)), 1)
+    return timer(step, threads)
+
+
+def prepare(model, work, variant, threads):
+    torch.manual_seed(0)
+    torch.set_num_threads(threads)
+    make = {"fmnist": fmnist_cnn, "cifar": cifar_cnn}[model]
+    if work == "train":
+        return train(make, SHAPES[model], variant, threads)
+    return infer(make, SHAPES[model], BATCH[work], variant, threads)
+
+
+if __name__ == "__main__":
+    serve(f"PyTorch {torch.__version__}", prepare)
