@@ -342,7 +342,8 @@ static void emit_model_struct(emit_ctx *e)
     c_string_lit(e->out, m->name);
     sb_puts(e->out, ",\n    .spec_file = ");
     c_string_lit(e->out, m->spec_path);
-    sb_printf(e->out, ",\n    .model_hash = \"%s\",\n    .nnc_version = \"" NNC_VERSION "\",\n",
+    sb_printf(e->out, ",\n    .model_hash = \"%s\",\n    .nnc_version = \"" NNC_VERSION "\",\n"
+                      "    .cpu_features = NNC_CPU_FEATURES,\n",
               m->arch_sha256);
     sb_printf(e->out, "    .in_h = %d, .in_w = %d, .in_c = %d,\n", m->input.h, m->input.w,
               m->input.c);
@@ -380,7 +381,15 @@ static void emit_model_struct(emit_ctx *e)
 static void emit_glue(emit_ctx *e)
 {
     sb_puts(e->out, "\n/* ---- libnncrt interface ---- */\n"
-                    "#ifndef NNC_NO_RUNTIME\n#include \"nncrt.h\"\n\n");
+                    "#ifndef NNC_NO_RUNTIME\n#include \"nncrt.h\"\n\n"
+                    "/* what -march gave this file: the runtime checks the CPU has it */\n"
+                    "#define NNC_CPU_FEATURES (\"\" NNC_CPU_AVX512F NNC_CPU_AVX2 NNC_CPU_FMA)\n"
+                    "#if defined(__x86_64__) && defined(__AVX512F__)\n#define NNC_CPU_AVX512F \" avx512f\"\n"
+                    "#else\n#define NNC_CPU_AVX512F \"\"\n#endif\n"
+                    "#if defined(__x86_64__) && defined(__AVX2__)\n#define NNC_CPU_AVX2 \" avx2\"\n"
+                    "#else\n#define NNC_CPU_AVX2 \"\"\n#endif\n"
+                    "#if defined(__x86_64__) && defined(__FMA__)\n#define NNC_CPU_FMA \" fma\"\n"
+                    "#else\n#define NNC_CPU_FMA \"\"\n#endif\n\n");
     emit_tables(e);
     sb_puts(e->out,
         "\n#ifndef NNC_DOUBLE\n"

@@ -141,8 +141,38 @@ void nncrt_command_usage(const nncrt_model *m, const char *prog, const char *cmd
 
 /* The generated code is trusted, but a mismatch here would corrupt memory
    later, so say so now and clearly. */
+/* The CPU has what the trainer was compiled for (x86 only: elsewhere the
+   compiler's -march is the machine's own). */
+static int check_cpu(const nncrt_model *m)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    char f[64];
+    __builtin_cpu_init();
+    for (const char *p = m->cpu_features ? m->cpu_features : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        snprintf(f, sizeof f, "%.*s", (int)n, p);
+        p += n;
+        int have = !strcmp(f, "avx512f") ? __builtin_cpu_supports("avx512f")
+                   : !strcmp(f, "avx2")  ? __builtin_cpu_supports("avx2")
+                   : !strcmp(f, "fma")   ? __builtin_cpu_supports("fma")
+                                         : 1;
+        if (*f && !have)
+            return nncrt_error("this trainer was compiled for a CPU with %s (nnc build uses the "
+                               "build machine's -march=native), and this CPU has not; build it "
+                               "again on this machine", f);
+    }
+#else
+    (void)m;
+#endif
+    return 0;
+}
+
 static int check_model(const nncrt_model *m)
 {
+    if (check_cpu(m) != 0)
+        return -1;
     if (m->abi != NNCRT_ABI)
         return nncrt_error("trainer was generated for runtime ABI %d, this libnncrt is ABI %d; "
                            "regenerate it with the matching nnc", m->abi, NNCRT_ABI);

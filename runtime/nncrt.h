@@ -55,6 +55,10 @@ typedef struct nncrt_model {
     const char *spec_file;            /* path of the spec it was compiled from */
     const char *model_hash;           /* hex sha256 of the architecture: weights check */
     const char *nnc_version;
+    /* Instruction-set extensions the trainer was compiled to use (its -march),
+       space-separated GCC names ("avx2 fma avx512f"), or NULL: the runtime
+       refuses to start on a CPU without them instead of dying of SIGILL. */
+    const char *cpu_features;
 
     int in_h, in_w, in_c;             /* input shape (H, W, C) */
     int num_classes;

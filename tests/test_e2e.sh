@@ -77,6 +77,18 @@ if ./other predict --weights w.safetensors png/Trouser/*.png > "$tmp/out" 2>&1; 
     bad "foreign weights refused"
 elif grep -q "w.safetensors" "$tmp/out"; then ok "foreign weights refused"; else bad "foreign weights refused"; fi
 
+# 7b. a trainer compiled for an instruction set this CPU lacks says so instead of dying of SIGILL
+if grep -qw avx512f /proc/cpuinfo; then
+    echo "     (this CPU has AVX-512: the refusal of a trainer compiled for it is not testable here)"
+else
+    "$NNC" "$ROOT/examples/fashion_mnist.yaml" -o isa.c > "$tmp/out" 2>&1
+    clang -std=c11 -D_GNU_SOURCE -O2 -mavx512f -mavx2 -mfma -fopenmp -I"$ROOT/runtime" isa.c \
+        "$ROOT/$BUILD/libnncrt.a" -lpng -ljpeg -ljansson -lz -lm -o isa > "$tmp/out" 2>&1
+    if ./isa summary > "$tmp/out" 2>&1; then bad "an AVX-512 trainer is refused on this CPU"
+    elif grep -q "compiled for a CPU with avx512f" "$tmp/out"; then ok "an AVX-512 trainer is refused on this CPU, by name"
+    else bad "an AVX-512 trainer is refused on this CPU, by name"; fi
+fi
+
 # 8. an installed nnc builds from another directory, without the source tree
 cd "$ROOT"
 run "make install" make -s install BUILD="$BUILD" PREFIX="$tmp/prefix"
