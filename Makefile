@@ -97,7 +97,7 @@ demo: deps
 # Each suite is a cmocka binary or a script ending in "N passed, N failed";
 # tests/run.sh runs them all and prints the one summary line.
 TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
-GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation \
+GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation gc_bn \
              gc_smooth gc_binary_smooth
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001

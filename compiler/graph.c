@@ -29,6 +29,7 @@ gnode *graph_add_node(model *m, const op_def *op, int index, nnc_loc loc)
     n->loc = loc;
     n->out = -1;
     n->absorbs = n->absorbed_by = -1;
+    n->infer_fold = n->infer_folded = -1;
     n->saved_buf = n->batch_buf = -1;
     return n;
 }

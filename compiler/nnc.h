@@ -161,6 +161,9 @@ typedef struct gnode {
     int mask_in;        /* its backward applies the ReLU mask of input 0's producer */
     int mask_out;       /* its ReLU mask is applied by its one consumer (mask_in) */
     int folded;         /* computed by its producer's kernel (an activation): no code */
+    int infer_fold;     /* -1, or the node before whose kernel and bias take this node's
+                           inference affine (batch normalization): no inference code */
+    int infer_folded;   /* -1, or the node whose inference affine this node's kernel takes */
 } gnode;
 
 /* A value: the output of a node (or the model input), a batch of shape. */
@@ -293,6 +296,13 @@ typedef struct op_def {
     void (*call_bwd)(emit_ctx *e, const gnode *n);
     /* its state update after each optimizer step (moving statistics); NULL: none */
     void (*call_update)(emit_ctx *e, const gnode *n);
+    /* with infer_fold: INTO's kernel and bias with n's inference affine folded in,
+     * into the buffers fk, fb (the trainer, at each inference pass), or from the
+     * trained blocks at export time */
+    void (*call_fold)(emit_ctx *e, const gnode *n, const gnode *into, const char *fk,
+                      const char *fb);
+    void (*fold_consts)(const model *m, const gnode *n, const gnode *into,
+                        const float *params, const float *state, float *fk, float *fb);
     double (*flops)(const model *m, const gnode *n, int pass); /* per sample; NULL: none */
     unsigned acts;      /* ACT_BITs its own kernels apply (other activations get a node) */
     int is_activation;  /* its node applies n->act and nothing else: an activation
@@ -300,6 +310,8 @@ typedef struct op_def {
                            and fusion may fold it into its producer or the loss */
     int view;           /* its output is its input, reinterpreted: no code */
     int applies_mask;   /* its backward can apply the ReLU mask of its input (mask_in) */
+    int takes_fold;     /* at inference its kernel and bias can take the affine of the
+                           node after it (call_fold): it emits a fwd_folded kernel */
 } op_def;
 
 const op_def *op_find(const char *name);
@@ -351,6 +363,8 @@ int check_model(model *m);
 /* ---- fuse.c: the fusion pass (annotations on the graph) --------------------- */
 void fuse_graph(model *m);                  /* after target_set: fusions depend on it */
 void fuse_print(const model *m, FILE *out); /* nnc check -v */
+/* infer_folded: where in the trainer's scratch the folded bias follows the kernel */
+size_t fuse_fold_bias_offset(const gnode *n);
 
 /* ---- plan.c: the static memory plan ---------------------------------------- */
 typedef struct buffer {
@@ -378,6 +392,7 @@ typedef struct plan {
     size_t scratch;     /* floats of kernel scratch */
     size_t bytes;       /* everything: params, grads, optimizer, state, activations, scratch */
     int opt_slots;
+    int infer_only;     /* plan_infer's (the export): no scratch, folded weights are constants */
 } plan;
 
 int plan_build(model *m, plan *p);
@@ -441,6 +456,10 @@ const char *emit_dx(emit_ctx *e, const gnode *n, int i);
  * kernels share one signature. */
 void emit_call_weighted_fwd(emit_ctx *e, const gnode *n);
 void emit_call_weighted_bwd(emit_ctx *e, const gnode *n);
+/* At inference, a node with infer_folded: the folded kernel and bias (the
+ * trainer computes them, the export has them as constants NAME_fk, NAME_fb),
+ * then its fwd_folded kernel, writing the folded node's output. */
+void emit_call_folded_fwd(emit_ctx *e, const gnode *n);
 
 /* ---- loss.c / optimizer.c ---------------------------------------------------- */
 int loss_parse(model *m, const ynode *nd);

@@ -14,11 +14,12 @@
 
 static size_t align_up(size_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
 
-/* The step that writes node n's output: its own, or its absorber's. */
+/* The step that writes node n's output: its own, its absorber's, or that of
+ * the layer it is folded into. */
 static int write_step(const model *m, int node)
 {
     const gnode *n = &m->nodes[node];
-    return n->absorbed_by >= 0 ? n->absorbed_by : node;
+    return n->absorbed_by >= 0 ? n->absorbed_by : n->infer_fold >= 0 ? n->infer_fold : node;
 }
 
 typedef struct blocks {
@@ -51,7 +52,7 @@ static int last_read(const model *m, int r)
     int last = -1;
     for (int i = 0; i < m->num_nodes; i++) {
         const gnode *n = &m->nodes[i];
-        for (int k = 0; k < n->num_in && !n->folded; k++)
+        for (int k = 0; k < n->num_in && !n->folded && n->infer_fold < 0; k++)
             if (value_root(m, n->in[k]) == r)
                 last = i;
     }
@@ -72,7 +73,7 @@ int plan_infer(model *m, plan *p)
         if (n->folded)
             continue;
         int at = write_step(m, i);
-        if (v->view_of < 0 && !v->not_kept) {
+        if (v->view_of < 0 && !v->not_kept && n->infer_folded < 0) { /* folded: writes the next's */
             snprintf(what, sizeof what, "%s output", n->id);
             int k = add_block(&b, p, (size_t)v->shape.h * v->shape.w * v->shape.c, at,
                               last_read(m, n->out), what);
@@ -94,6 +95,7 @@ int plan_infer(model *m, plan *p)
     for (int k = 0; k < b.n; k++)
         snprintf(p->bufs[b.buf[k]].name, sizeof p->bufs[0].name, "(nnc_arena + %zu)", offset[k]);
     p->bytes = arena * sizeof(float);
+    p->infer_only = 1;
     p->dx_region = xcalloc((size_t)m->num_nodes * NODE_MAX_INPUTS, sizeof(int));
     free(offset), free(b.count), free(b.life), free(b.buf);
     return 0;
