@@ -20,22 +20,40 @@
 #endif
 /* nnc:defaults end */
 
+/* Sums over the batch accumulate in double: the statistics and dgamma are
+ * sums that cancel, and this layer is bound by memory, not arithmetic. */
+
 /* part[s][c] = sum over sample s's pixels of f(x - shift[c]) (f: x or x*x) */
-NNC_MAYBE_UNUSED static void batch_normalization_partials(nnc_real *restrict part, const nnc_real *restrict x,
-                                         const nnc_real *restrict shift, int square, int n)
+NNC_MAYBE_UNUSED static void batch_normalization_partials(double *restrict part,
+                                                          const nnc_real *restrict x,
+                                                          const nnc_real *restrict shift,
+                                                          int square, int n)
 {
 #pragma omp parallel for schedule(static)
     for (long s = 0; s < n; s++) {
-        nnc_real *p = part + s * C;
+        double *p = part + s * C;
         for (int c = 0; c < C; c++)
             p[c] = 0;
         for (long i = 0; i < HW; i++) {
             const nnc_real *xp = x + (s * HW + i) * C;
             for (int c = 0; c < C; c++) {
-                nnc_real d = xp[c] - (shift ? shift[c] : 0);
+                double d = (double)xp[c] - (shift ? (double)shift[c] : 0);
                 p[c] += square ? d * d : d;
             }
         }
+    }
+}
+
+/* out[c] = sum of the n rows part[n][C] in row order, over count */
+NNC_MAYBE_UNUSED static void batch_normalization_mean_rows(nnc_real *restrict out,
+                                                           const double *restrict part, long n,
+                                                           double count)
+{
+    for (int c = 0; c < C; c++) {
+        double sum = 0;
+        for (long s = 0; s < n; s++)
+            sum += part[s * C + c];
+        out[c] = (nnc_real)(sum / count);
     }
 }
 
@@ -46,18 +64,14 @@ NNC_MAYBE_UNUSED static void batch_normalization_fwd_train(
     const nnc_real *restrict beta, nnc_real *restrict stats, nnc_real *restrict part, int n)
 {
     nnc_real *mean = stats, *var = stats + C, *inv = stats + 2 * C;
-    nnc_real count = (nnc_real)((long)n * HW);
+    double count = (double)((long)n * HW), *dp = (double *)part;
     (void)gamma, (void)beta;
-    batch_normalization_partials(part, x, NULL, 0, n);
-    nnc_sum_rows(mean, part, n, C);
+    batch_normalization_partials(dp, x, NULL, 0, n);
+    batch_normalization_mean_rows(mean, dp, n, count);
+    batch_normalization_partials(dp, x, mean, 1, n);
+    batch_normalization_mean_rows(var, dp, n, count);
     for (int c = 0; c < C; c++)
-        mean[c] /= count;
-    batch_normalization_partials(part, x, mean, 1, n);
-    nnc_sum_rows(var, part, n, C);
-    for (int c = 0; c < C; c++) {
-        var[c] /= count;
         inv[c] = 1 / nnc_sqrt(var[c] + EPS);
-    }
 #pragma omp parallel for schedule(static)
     for (long s = 0; s < n; s++)
         for (long i = 0; i < HW; i++) {
@@ -117,7 +131,8 @@ NNC_MAYBE_UNUSED static void batch_normalization_fold(
         fb[c] = (bias ? bias[c] : 0) * a[c] + b[c];
 }
 
-/* With xh = (x - mean) * inv, N = n * HW: dbeta = sum dy, dgamma = sum dy xh,
+/* With xh = (x - mean) * inv, N = n * HW: dbeta = sum dy, dgamma = sum dy xh
+ * (as inv sum dy (x - mean)),
  * dx = gamma inv / N (N dy - dbeta - xh dgamma). dy may be overwritten. */
 NNC_MAYBE_UNUSED static void batch_normalization_bwd(
     nnc_real *restrict dx, nnc_real *restrict dgamma, nnc_real *restrict dbeta,
@@ -126,8 +141,8 @@ NNC_MAYBE_UNUSED static void batch_normalization_bwd(
     int n)
 {
     const nnc_real *mean = stats, *inv = stats + 2 * C;
-    nnc_real *pb = part, *pg = part + (long)n * C, sb[C], sg[C];
-    nnc_real count = (nnc_real)((long)n * HW);
+    double *pb = (double *)part, *pg = pb + (long)n * C;
+    nnc_real sb[C], sg[C], count = (nnc_real)((long)n * HW);
     (void)dx, (void)dgamma, (void)dbeta, (void)y, (void)gamma;
     if (MASK_DY)
         for (long i = 0; i < (long)n * HW * C; i++)
@@ -141,13 +156,14 @@ NNC_MAYBE_UNUSED static void batch_normalization_bwd(
             long o = (s * HW + i) * C;
             for (int c = 0; c < C; c++) {
                 pb[s * C + c] += dy[o + c];
-                pg[s * C + c] += dy[o + c] * (x[o + c] - mean[c]) * inv[c];
+                pg[s * C + c] += (double)dy[o + c] * ((double)x[o + c] - mean[c]);
             }
         }
     }
-    nnc_sum_rows(sb, pb, n, C);
-    nnc_sum_rows(sg, pg, n, C);
+    batch_normalization_mean_rows(sb, pb, n, 1);
+    batch_normalization_mean_rows(sg, pg, n, 1);
     for (int c = 0; c < C; c++) {
+        sg[c] *= inv[c];
         if (CENTER)
             dbeta[c] = sb[c];
         if (SCALE)

@@ -66,7 +66,7 @@ static int infer(gnode *n, const model *m, shape3 *out)
     b->imv = k++;
     node_add_tensor(n, "moving_variance", TENSOR_STATE, 1, &c, init_of(b->init[3]), 0, 0);
     n->batch_floats = 3 * (size_t)c; /* mean, variance, 1/sqrt(variance + epsilon) */
-    n->scratch = 2 * (size_t)m->batch_size * c; /* per-sample partial sums */
+    n->scratch = 4 * (size_t)m->batch_size * c; /* per-sample partial sums, in double */
     return 0;
 }
 
@@ -74,7 +74,7 @@ static void emit(emit_ctx *e, const gnode *n)
 {
     const bn_attr *b = n->attr;
     shape3 in = node_in(e->m, n, 0)->shape;
-    subst s[16];
+    subst s[18];
     int k = 0;
     emit_lit_int(&s[k++], "HW", (long)in.h * in.w);
     emit_lit_int(&s[k++], "C", in.c);
@@ -88,6 +88,7 @@ static void emit(emit_ctx *e, const gnode *n)
     emit_lit_int(&s[k++], "MASK_DY", n->act == ACT_RELU && !n->mask_out);
     emit_lit_int(&s[k++], "NEED_DX", node_in(e->m, n, 0)->needs_grad);
     emit_lit_name(&s[k++], "batch_normalization_partials", n, "partials");
+    emit_lit_name(&s[k++], "batch_normalization_mean_rows", n, "mean_rows");
     emit_lit_name(&s[k++], "batch_normalization_fwd_train", n, "fwd_train");
     emit_lit_name(&s[k++], "batch_normalization_affine", n, "affine");
     emit_lit_name(&s[k++], "batch_normalization_fwd_infer", n, "fwd_infer");
