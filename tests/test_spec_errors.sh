@@ -253,5 +253,44 @@ layers:
 $TAIL
 EOF2
 
+# batch_normalization: the last axis only, Keras's ranges and initializers
+check bn_axis 5:33 "batch_normalization #1: axis 1: only the last axis (-1, or 3 for input (h, w, 1)) is supported" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {axis: 1}
+$TAIL
+EOF2
+check bn_axis_flat 6:33 "batch_normalization #2: axis 2: only the last axis (-1, or 1 for input (784)) is supported" <<EOF2
+$BASE
+layers:
+  - flatten
+  - batch_normalization: {axis: 2}
+  - dense: {units: 10, activation: softmax}
+EOF2
+check bn_momentum 5:37 "batch_normalization #1: momentum: 1.5 is out of range, expected 0..1" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {momentum: 1.5}
+$TAIL
+EOF2
+check bn_epsilon 5:36 "batch_normalization #1: epsilon: 0 is out of range" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {epsilon: 0}
+$TAIL
+EOF2
+check bn_initializer 5:46 "batch_normalization #1: gamma_initializer: 'glorot_uniform' is not one of: zeros, ones" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {gamma_initializer: glorot_uniform}
+$TAIL
+EOF2
+check bn_unknown_key 5:27 "batch_normalization #1: unknown key 'axes' (did you mean 'axis'?)" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {axes: -1}
+$TAIL
+EOF2
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -20,6 +20,7 @@ static const char *const inits[] = {"zeros", "ones", NULL};
 
 typedef struct bn_attr {
     long axis;
+    nnc_loc axis_loc; /* the axis: key's value, or the item */
     double momentum, epsilon;
     int center, scale;
     int init[4];      /* gamma, beta, moving_mean, moving_variance: 0 zeros, 1 ones */
@@ -38,6 +39,8 @@ static int parse(gnode *n, attrs *a)
         attrs_enum(a, "moving_mean_initializer", inits, 0, &b->init[2]) ||
         attrs_enum(a, "moving_variance_initializer", inits, 1, &b->init[3]))
         return -1;
+    const ynode *ax = attrs_get(a, "axis");
+    b->axis_loc = ax ? ax->loc : n->loc;
     return 0;
 }
 
@@ -49,7 +52,7 @@ static int infer(gnode *n, const model *m, shape3 *out)
     shape3 in = node_in(m, n, 0)->shape;
     int rank = in.flat ? 1 : 3; /* axes after the batch's */
     if (b->axis != -1 && b->axis != rank) {
-        diag_error(n->loc, "%s: axis %ld: only the last axis (-1, or %d for input %s%d%s) is "
+        diag_error(b->axis_loc, "%s: axis %ld: only the last axis (-1, or %d for input %s%d%s) is "
                            "supported", n->ctx, b->axis, rank, in.flat ? "(" : "(h, w, ",
                    in.c, ")");
         return -1;
