@@ -19,7 +19,7 @@ static int infer(gnode *n, const model *m, shape3 *out)
 static void emit(emit_ctx *e, const gnode *n)
 {
     shape3 in = node_in(e->m, n, 0)->shape;
-    subst s[7];
+    subst s[9];
     emit_lit_int(&s[0], "COUNT", (long)in.h * in.w * in.c);
     emit_lit_int(&s[1], "K", n->num_in);
     emit_lit_int(&s[2], "PRODUCT", 1);
@@ -27,8 +27,10 @@ static void emit(emit_ctx *e, const gnode *n)
     emit_lit_name(&s[4], "merge_bwd", n, "bwd");
     emit_lit_name(&s[5], "merge_two", n, "two"); /* static helpers: one set per node */
     emit_lit_name(&s[6], "merge_acc", n, "acc");
-    emit_comment_loc(e, n, "");
-    template_emit(e->out, "merge", s, 7);
+    emit_lit_int(&s[7], "RELU", n->act == ACT_RELU);
+    emit_lit_int(&s[8], "MASK_DY", n->act == ACT_RELU && !n->mask_out);
+    emit_comment_loc(e, n, n->act == ACT_RELU ? "relu" : "");
+    template_emit(e->out, "merge", s, 9);
 }
 
 static void call_fwd(emit_ctx *e, const gnode *n, int mode)
@@ -45,7 +47,7 @@ static void call_bwd(emit_ctx *e, const gnode *n)
     merge_put_dx(e, n);
     sb_printf(e->out, ", %s, ", emit_grad(e, n->out));
     merge_put_inputs(e, n);
-    sb_puts(e->out, ", n);\n");
+    sb_printf(e->out, ", %s, n);\n", emit_act(e, n->out));
 }
 
 const op_def op_multiply = {
