@@ -312,6 +312,16 @@ static void emit_tables(emit_ctx *e)
         sb_puts(e->out, ", ");
     }
     sb_printf(e->out, "NULL};\n#define NNC_TENSORS %d\n", nt);
+    if (graph_is_chain(m))
+        return; /* a chain has no "Connected to" column (and its C stays as it was) */
+    sb_puts(e->out, "\n/* what each layer reads: summary's \"Connected to\" */\n"
+                    "static const char *const nnc_layer_inputs[] = {\n");
+    for (int i = 0; i < m->num_nodes; i++) {
+        char *from = graph_inputs_str(m, &m->nodes[i]);
+        sb_printf(e->out, "    \"%s\",\n", from); /* generated ids: no user text */
+        free(from);
+    }
+    sb_puts(e->out, "};\n");
 }
 
 static void put_opt_string(strbuf *out, const char *s)
@@ -373,6 +383,8 @@ static void emit_model_struct(emit_ctx *e)
     class_weight_emit_fields(e);
     emit_data_options(e);
     augment_emit_fields(e);
+    if (!graph_is_chain(m))
+        sb_puts(e->out, "    .layer_inputs = nnc_layer_inputs,\n");
     sb_puts(e->out, "};\n");
 }
 

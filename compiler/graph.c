@@ -79,6 +79,30 @@ int node_has_bwd(const model *m, const gnode *n)
     return 0;
 }
 
+int graph_chained(const model *m, int i)
+{
+    const gnode *n = &m->nodes[i];
+    return n->num_in == 1 && n->in[0] == (i ? m->nodes[i - 1].out : m->input_value);
+}
+
+int graph_is_chain(const model *m)
+{
+    for (int i = 0; i < m->num_nodes; i++)
+        if (!graph_chained(m, i))
+            return 0;
+    return 1;
+}
+
+char *graph_inputs_str(const model *m, const gnode *n)
+{
+    strbuf sb = {0};
+    for (int k = 0; k < n->num_in; k++) {
+        int p = m->values[n->in[k]].producer;
+        sb_printf(&sb, "%s%s", k ? ", " : "", p < 0 ? "input" : m->nodes[p].id);
+    }
+    return sb.data ? sb.data : xstrdup("");
+}
+
 void graph_free(model *m)
 {
     for (int i = 0; i < m->num_nodes; i++) {

@@ -276,6 +276,11 @@ const gvalue *node_out(const model *m, const gnode *n);
 int value_root(const model *m, int v);   /* through views to the value that owns the buffer */
 int node_has_bwd(const model *m, const gnode *n); /* trainable tensors, or an input needs grad */
 int node_trainable(const gnode *n);      /* has trainable tensors */
+/* Node i's one input is the previous node's output (or the model input's) */
+int graph_chained(const model *m, int i);
+int graph_is_chain(const model *m);      /* every node is chained: no "Connected to" */
+/* "l02_conv2d, l03_conv2d": the makers of node n's inputs ("input" for the model's) */
+char *graph_inputs_str(const model *m, const gnode *n);
 void graph_free(model *m);
 
 /* ---- ops/: one file per op kind, one row each in ops/optable.c -------------- */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNCRT_ABI 3
+#define NNCRT_ABI 4
 
 /* The key of a training batch: the trainer's random draws (dropout masks) are
  * a function of (seed, epoch, sample id), not of threads, batch order or
@@ -140,6 +140,9 @@ typedef struct nncrt_model {
        are n_samples / (n_classes * count) of the training subset. */
     const float *class_weight;
     int class_weight_balanced;
+    /* layer_inputs[num_layers]: "l02_conv2d, l03_conv2d", the layers each one
+       reads (summary's "Connected to"); NULL when the model is a chain. */
+    const char *const *layer_inputs;
 } nncrt_model;
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */

@@ -94,5 +94,38 @@ else
     else diff board.cls host.cls > out; bad "Cortex-M4 (QEMU mps2-an386) prints the host's classes for 100 images"; fi
 fi
 
+
+# a graph that is not a chain: a small residual network (conv2d, add, average
+# pooling, concatenate, global average pooling, dense), through fit with
+# validation, evaluate (twice: the same output), predict and the export
+RS="$ROOT/tests/specs/export_residual.yaml"
+mkdir graph && cd graph # its own classifier.h, which tests/test_export.c includes
+"$NNC" build "$RS" -o res > out 2>&1 || bad "nnc build (residual)"
+run "residual: fit 2,000 images with validation" ./res fit --data "$FM/train-images-idx3-ubyte.gz" \
+    --limit 2000 --epochs 1 --val "$FM/t10k-images-idx3-ubyte.gz" --weights rw.safetensors
+if grep -q "val_accuracy" "$tmp/out"; then ok "residual: validation ran"; else bad "residual: validation ran"; fi
+./res evaluate --data "$FM/t10k-images-idx3-ubyte.gz" --limit 300 --weights rw.safetensors > ev1 2>&1
+./res evaluate --data "$FM/t10k-images-idx3-ubyte.gz" --limit 300 --weights rw.safetensors > ev2 2>&1
+if grep -q "300 samples - loss" ev1 && cmp -s ev1 ev2; then ok "residual: evaluate, twice the same"
+else cp ev1 "$tmp/out"; bad "residual: evaluate, twice the same"; fi
+run "residual: predict PNG files" sh -c "./res predict --weights rw.safetensors ../png/*/*.png | grep -c ': ' | grep -qx 6"
+run "residual: summary has Connected to" sh -c "./res summary | grep -q 'l05_add (add).*l02_conv2d, l04_conv2d'"
+run "residual: nnc --predict" "$NNC" "$RS" --predict --weights rw.safetensors --prefix exp -o classifier.c
+run "residual: gcc $C99: portable kernels" gcc $C99 -c classifier.c -o res_cls.o
+run "residual: gcc $C99: SIMD kernels (EXP_SIMD)" gcc $C99 -march=native -DEXP_SIMD -c classifier.c -o res_simd.o
+"$NNC" "$RS" -o res_src.c > out 2>&1
+cc -std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-math-errno -I"$ROOT/runtime" \
+    -DNNC_NO_MAIN -c res_src.c -o res_trainer.o
+for v in res_cls:1e-5 res_simd:0; do
+    obj=${v%%:*} tol=${v#*:}
+    cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$ROOT/runtime" -I. \
+        "$ROOT/tests/test_export.c" $obj.o res_trainer.o $RT -lpthread -o test_$obj > out 2>&1 ||
+        bad "build test_export ($obj)"
+    run "residual: $obj against the trainer's predict, 1,000 images, tolerance $tol" \
+        ./test_$obj rw.safetensors "$FM/t10k-images-idx3-ubyte.gz" 1000 $tol
+    sed 's/^/     /' out
+done
+cd "$tmp"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

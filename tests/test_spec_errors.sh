@@ -292,5 +292,123 @@ layers:
 $TAIL
 EOF2
 
+# --- the graph: names, inputs, shapes of merged values ---
+check input_unknown 8:22 "layer 2: inputs: no layer before this one is named 'conv_b' (did you mean 'conv_a'?)" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: conv_a
+  - add:
+    inputs: [conv_a, conv_b]
+$TAIL
+EOF2
+check add_shapes 9:5 "add #3: inputs (26, 26, 32) and (26, 26, 64) differ" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 32, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 64, kernel_size: 1}
+    name: b
+  - add:
+    inputs: [a, b]
+$TAIL
+EOF2
+check multiply_shapes 9:5 "multiply #3: inputs (26, 26, 8) and (24, 24, 8) differ" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: b
+  - multiply:
+    inputs: [a, b]
+$TAIL
+EOF2
+check concatenate_hw 9:5 "concatenate #3: inputs (26, 26, 8) and (24, 24, 4) differ in height and width" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 4, kernel_size: 3}
+    name: b
+  - concatenate:
+    inputs: [a, b]
+$TAIL
+EOF2
+check concatenate_axis 9:25 "concatenate #3: axis 1: only the channel axis (axis: -1, the default) is supported" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 4, kernel_size: 1}
+    name: b
+  - concatenate: {axis: 1}
+    inputs: [a, b]
+$TAIL
+EOF2
+check output_unused 7:5 "conv2d #2: its output is not used by any later layer" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 4, kernel_size: 1}
+  - conv2d: {filters: 4, kernel_size: 1}
+    inputs: a
+$TAIL
+EOF2
+check forward_reference 7:13 "layer 1: inputs: 'b' is layer 2 (line 9), which comes later; an input must come before the layer that uses it" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+    inputs: b
+  - conv2d: {filters: 8, kernel_size: 1}
+    name: b
+  - add:
+    inputs: [a, b]
+$TAIL
+EOF2
+check cycle 8:14 "layer 2: inputs: 'r' is layer 2 (line 7), which comes here" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+  - add:
+    name: r
+    inputs: [r, input]
+$TAIL
+EOF2
+check two_inputs_for_one 10:13 "max_pooling2d #3: takes 1 input, given 2" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 8, kernel_size: 1}
+    name: b
+  - max_pooling2d:
+    inputs: [a, b]
+$TAIL
+EOF2
+check add_one_input 6:5 "add #2: takes 2 to 16 inputs, given 1 (list them with inputs: [a, b])" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+  - add
+$TAIL
+EOF2
+check global_pool_flat 7:5 "global_average_pooling2d #3: expects an image (height, width, channels) but gets a flat vector of 10 values" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: 10
+  - global_average_pooling2d
+  - dense: {units: 10, activation: softmax}
+EOF2
+check average_pool_too_big 5:5 "average_pooling2d #1: pool_size 30x30 does not fit input 28x28x1 with padding valid" <<EOF2
+$BASE
+layers:
+  - average_pooling2d: 30
+$TAIL
+EOF2
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
