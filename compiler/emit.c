@@ -130,6 +130,7 @@ static void emit_forward(emit_ctx *e, int mode)
               mode == MODE_TRAIN ? "train" : "infer");
     if (m->profile)
         sb_puts(e->out, "    double t;\n");
+    e->mode = mode;
     for (int i = 0; i < m->num_nodes; i++) {
         const gnode *n = &m->nodes[i];
         if (n->folded)
@@ -139,6 +140,7 @@ static void emit_forward(emit_ctx *e, int mode)
         n->op->call_fwd(e, n, mode);
         prof_end(e, n, 0);
     }
+    e->mode = MODE_TRAIN;
     sb_puts(e->out, "}\n");
 }
 
@@ -184,6 +186,9 @@ static void emit_steps(emit_ctx *e)
 {
     const model *m = e->m;
     const char *logits = emit_act(e, m->logits_value), *dlogits = emit_grad(e, m->logits_value);
+    e->mode = MODE_INFER; /* the logits as the inference pass leaves them */
+    const char *ilogits = emit_act(e, m->logits_value);
+    e->mode = MODE_TRAIN;
     sb_printf(e->out, "\n"
         "/* Forward, loss and backward for n <= %d samples; returns the mean loss. */\n"
         "static double nnc_compute_grads(const nnc_real *x, const nnc_real *t, int n)\n{\n"
@@ -216,7 +221,7 @@ static void emit_steps(emit_ctx *e)
         "    }\n}\n\n"
         "static void nnc_opt_reset(void)\n{\n"
         "    memset(nnc_opt, 0, sizeof nnc_opt);\n    nnc_opt_init_slots();\n    nnc_step = 0;\n}\n",
-        m->batch_size, dlogits, logits, logits, logits, logits);
+        m->batch_size, dlogits, logits, logits, ilogits, ilogits);
 }
 
 /* After each optimizer step: the state updates of the nodes that have one
@@ -422,7 +427,7 @@ static void emit_glue(emit_ctx *e)
 char *emit_trainer(const model *m, const plan *p)
 {
     strbuf out = {0};
-    emit_ctx e = {&out, m, p};
+    emit_ctx e = {&out, m, p, MODE_TRAIN};
     emit_header(&e);
     emit_plan(&e);
     if (m->profile)

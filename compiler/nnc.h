@@ -271,6 +271,8 @@ void graph_connect(model *m);            /* consumers, from every node's inputs 
 const gvalue *node_in(const model *m, const gnode *n, int i);
 const gvalue *node_out(const model *m, const gnode *n);
 int value_root(const model *m, int v);   /* through views to the value that owns the buffer */
+/* ... and, as the inference forward pass sees it, through infer_identity nodes too */
+int value_root_infer(const model *m, int v);
 int node_has_bwd(const model *m, const gnode *n); /* trainable tensors, or an input needs grad */
 int node_trainable(const gnode *n);      /* has trainable tensors */
 void graph_free(model *m);
@@ -300,6 +302,8 @@ typedef struct op_def {
                            and fusion may fold it into its producer or the loss */
     int view;           /* its output is its input, reinterpreted: no code */
     int applies_mask;   /* its backward can apply the ReLU mask of its input (mask_in) */
+    int infer_identity; /* outside fit its output is its input (dropout): in MODE_INFER a
+                           view, no code and no buffer */
 } op_def;
 
 const op_def *op_find(const char *name);
@@ -420,6 +424,7 @@ struct emit_ctx {
     strbuf *out;
     const model *m;
     const plan *p;
+    int mode; /* MODE_*: the forward pass being emitted (emit_act resolves views by it) */
 };
 char *emit_trainer(const model *m, const plan *p); /* the whole C file */
 /* The spec line a node came from, its shapes and WHAT, as a comment. */
