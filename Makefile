@@ -130,6 +130,10 @@ $(BUILD)/test_reference_%_float: tests/test_reference.c tests/fixture.c $(BUILD)
 $(BUILD)/test_reference_%_double: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_scalar_%.c
 	$(TEST_CC) -DNNC_DOUBLE -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_scalar_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
 
+# Keras initializers' statistics, as emitted for tests/specs/init_stats.yaml
+$(BUILD)/test_init: tests/test_init.c $(BUILD)/gen/init_stats.c
+	$(TEST_CC) -DNNC_TRAINER='"../$(BUILD)/gen/init_stats.c"' -o $@ $< -lcmocka -lm
+
 # ops against PyTorch: tests/specs/ref_NAME.yaml, its fixture by
 # tests/fixtures/make_op_reference.py from tests/fixtures/opref/NAME.py
 OPREF := $(patsubst tests/fixtures/opref/%.py,%,$(filter-out %/__init__.py %/common.py,$(wildcard tests/fixtures/opref/*.py)))
@@ -186,7 +190,7 @@ COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_float) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_double) \
                   $(OPREF:%=$(BUILD)/test_opref_%_float) $(OPREF:%=$(BUILD)/test_opref_%_double) \
-                  $(OPT_TESTS)
+                  $(OPT_TESTS) $(BUILD)/test_init
 
 # --- runtime tests (runtime owner) -------------------------------------------
 # make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI

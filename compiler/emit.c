@@ -71,6 +71,12 @@ static void emit_kernels(emit_ctx *e)
     optimizer_emit(e);
     sb_puts(e->out, "\n");
     template_emit(e->out, "init", NULL, 0);
+    int scaling = 0; /* the other random initializers, when a tensor uses one */
+    for (int i = 0; i < m->num_nodes; i++)
+        for (int k = 0; k < m->nodes[i].num_t; k++)
+            scaling |= m->nodes[i].t[k].init > INIT_ONES;
+    if (scaling)
+        template_emit(e->out, "init_scaling", NULL, 0);
 }
 
 /* The spec line a call came from, on the line before it. */

@@ -322,6 +322,9 @@ int node_needs_image(const gnode *n, const model *m); /* error unless input 0 is
  * n->act_alpha; an activation the op's kernels cannot apply gets a node */
 int parse_activation(gnode *n, attrs *a);
 double act_default_alpha(int act);
+/* kernel_initializer / bias_initializer: a Keras name into *init (INIT_*) */
+int parse_initializer(gnode *n, attrs *a, const char *key, int def, int *init);
+const char *init_name(int init);
 const char *act_name(int act);
 
 /* ---- spec.c: node tree → model ------------------------------------------- */
