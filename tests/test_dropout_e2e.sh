@@ -152,6 +152,23 @@ if [ -s p1.json ] && [ "$(wc -l < p1.json)" -eq 8 ]; then ok "predict: 8 results
 run "predict: the same output twice" cmp p1.json p2.json
 run "predict: the same with a trainer of another rate (no dropout)" cmp p1.json p9.json
 
+# the exported classifier: no dropout code; C99 under gcc and clang; equal to
+# the trainer's predict on 500 test images
+run "nnc --predict" "$NNC" drop.yaml --predict --weights t1.st --prefix exp -o classifier.c
+if grep -q "dropout_fwd\|dropout_bwd" classifier.c; then bad "export: no dropout kernels"
+else ok "export: no dropout kernels (a view)"; fi
+C99="-std=c99 -pedantic -Wall -Wextra -Werror -O2"
+for cc in gcc clang; do
+    run "$cc $C99: the exported classifier" $cc $C99 -c classifier.c -o cls_$cc.o
+done
+cc -std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-math-errno -I"$ROOT/runtime" \
+    -DNNC_NO_MAIN -c drop.c -o trainer.o > out 2>&1 || bad "compile the trainer"
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$ROOT/runtime" -I. "$ROOT/tests/test_export.c" \
+    cls_gcc.o trainer.o "$ROOT/$BUILD/libnncrt.a" -lpng -ljpeg -ljansson -lz -lm -fopenmp \
+    -lpthread -o test_export > out 2>&1 || bad "build test_export"
+run "export against the trainer's predict, 500 images, tolerance 1e-5" \
+    ./test_export t1.st "$TEST" 500 1e-5
+
 # 4. the keras.io MNIST convnet on 10,000 Fashion-MNIST images, 3 epochs:
 # 0.8105 test accuracy on the first 2,000 test images measured (0.80 to 0.81
 # over seeds 1337, 1, 2); asserted >= 0.77
