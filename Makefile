@@ -98,7 +98,7 @@ demo: deps
 # tests/run.sh runs them all and prints the one summary line.
 TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
 GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation gc_bn \
-             gc_smooth gc_binary_smooth gc_merge gc_pool_avg
+             gc_smooth gc_binary_smooth gc_merge gc_pool_avg gc_dropout
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001
 REF_LR_sgd := 0.01
@@ -129,6 +129,10 @@ $(BUILD)/test_reference_%_float: tests/test_reference.c tests/fixture.c $(BUILD)
 
 $(BUILD)/test_reference_%_double: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_scalar_%.c
 	$(TEST_CC) -DNNC_DOUBLE -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_scalar_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
+
+# Keras initializers' statistics, as emitted for tests/specs/init_stats.yaml
+$(BUILD)/test_init: tests/test_init.c $(BUILD)/gen/init_stats.c
+	$(TEST_CC) -DNNC_TRAINER='"../$(BUILD)/gen/init_stats.c"' -o $@ $< -lcmocka -lm
 
 # ops against PyTorch: tests/specs/ref_NAME.yaml, its fixture by
 # tests/fixtures/make_op_reference.py from tests/fixtures/opref/NAME.py
@@ -186,7 +190,7 @@ COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_float) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_double) \
                   $(OPREF:%=$(BUILD)/test_opref_%_float) $(OPREF:%=$(BUILD)/test_opref_%_double) \
-                  $(OPT_TESTS)
+                  $(OPT_TESTS) $(BUILD)/test_init
 
 # --- runtime tests (runtime owner) -------------------------------------------
 # make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI
@@ -277,6 +281,7 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
               "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
               "sh tests/test_bn_e2e.sh $(BUILD)" \
+              "sh tests/test_dropout_e2e.sh $(BUILD)" \
               "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.

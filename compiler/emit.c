@@ -71,6 +71,12 @@ static void emit_kernels(emit_ctx *e)
     optimizer_emit(e);
     sb_puts(e->out, "\n");
     template_emit(e->out, "init", NULL, 0);
+    int scaling = 0; /* the other random initializers, when a tensor uses one */
+    for (int i = 0; i < m->num_nodes; i++)
+        for (int k = 0; k < m->nodes[i].num_t; k++)
+            scaling |= m->nodes[i].t[k].init > INIT_ONES;
+    if (scaling)
+        template_emit(e->out, "init_scaling", NULL, 0);
 }
 
 /* The spec line a call came from, on the line before it. */
@@ -130,6 +136,7 @@ static void emit_forward(emit_ctx *e, int mode)
               mode == MODE_TRAIN ? "train" : "infer");
     if (m->profile)
         sb_puts(e->out, "    double t;\n");
+    e->mode = mode;
     for (int i = 0; i < m->num_nodes; i++) {
         const gnode *n = &m->nodes[i];
         if (n->folded)
@@ -139,6 +146,7 @@ static void emit_forward(emit_ctx *e, int mode)
         n->op->call_fwd(e, n, mode);
         prof_end(e, n, 0);
     }
+    e->mode = MODE_TRAIN;
     sb_puts(e->out, "}\n");
 }
 
@@ -184,6 +192,9 @@ static void emit_steps(emit_ctx *e)
 {
     const model *m = e->m;
     const char *logits = emit_act(e, m->logits_value), *dlogits = emit_grad(e, m->logits_value);
+    e->mode = MODE_INFER; /* the logits as the inference pass leaves them */
+    const char *ilogits = emit_act(e, m->logits_value);
+    e->mode = MODE_TRAIN;
     sb_printf(e->out, "\n"
         "/* Forward, loss and backward for n <= %d samples; returns the mean loss. */\n"
         "static double nnc_compute_grads(const nnc_real *x, const nnc_real *t, int n)\n{\n"
@@ -216,7 +227,7 @@ static void emit_steps(emit_ctx *e)
         "    }\n}\n\n"
         "static void nnc_opt_reset(void)\n{\n"
         "    memset(nnc_opt, 0, sizeof nnc_opt);\n    nnc_opt_init_slots();\n    nnc_step = 0;\n}\n",
-        m->batch_size, dlogits, logits, logits, logits, logits);
+        m->batch_size, dlogits, logits, logits, ilogits, ilogits);
 }
 
 /* After each optimizer step: the state updates of the nodes that have one
@@ -434,7 +445,7 @@ static void emit_glue(emit_ctx *e)
 char *emit_trainer(const model *m, const plan *p)
 {
     strbuf out = {0};
-    emit_ctx e = {&out, m, p};
+    emit_ctx e = {&out, m, p, MODE_TRAIN};
     emit_header(&e);
     emit_plan(&e);
     if (m->profile)

@@ -50,7 +50,7 @@ static char *slot(void)
 
 const char *emit_act(emit_ctx *e, int value)
 {
-    int r = value_root(e->m, value);
+    int r = e->mode == MODE_INFER ? value_root_infer(e->m, value) : value_root(e->m, value);
     const gvalue *v = &e->m->values[r];
     if (r == e->m->input_value)
         return "x";

@@ -81,7 +81,7 @@ static int emit_variant(model *m, const char *target, strbuf *out, size_t *arena
     fuse_graph(m);
     plan p;
     plan_infer(m, &p);
-    emit_ctx e = {out, m, &p};
+    emit_ctx e = {out, m, &p, MODE_INFER};
     if (m->vw) {
         subst s;
         emit_lit_int(&s, "VW", m->vw);

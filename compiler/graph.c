@@ -61,6 +61,17 @@ int value_root(const model *m, int v)
     return v;
 }
 
+int value_root_infer(const model *m, int v)
+{
+    for (;;) {
+        v = value_root(m, v);
+        int p = v >= 0 ? m->values[v].producer : -1;
+        if (p < 0 || !m->nodes[p].op->infer_identity)
+            return v;
+        v = m->nodes[p].in[0];
+    }
+}
+
 int node_trainable(const gnode *n)
 {
     for (int k = 0; k < n->num_t; k++)

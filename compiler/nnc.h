@@ -274,6 +274,8 @@ void graph_connect(model *m);            /* consumers, from every node's inputs 
 const gvalue *node_in(const model *m, const gnode *n, int i);
 const gvalue *node_out(const model *m, const gnode *n);
 int value_root(const model *m, int v);   /* through views to the value that owns the buffer */
+/* ... and, as the inference forward pass sees it, through infer_identity nodes too */
+int value_root_infer(const model *m, int v);
 int node_has_bwd(const model *m, const gnode *n); /* trainable tensors, or an input needs grad */
 int node_trainable(const gnode *n);      /* has trainable tensors */
 /* Node i's one input is the previous node's output (or the model input's) */
@@ -317,6 +319,8 @@ typedef struct op_def {
     int applies_mask;   /* its backward can apply the ReLU mask of its input (mask_in) */
     int takes_fold;     /* at inference its kernel and bias can take the affine of the
                            node after it (call_fold): it emits a fwd_folded kernel */
+    int infer_identity; /* outside fit its output is its input (dropout): in MODE_INFER a
+                           view, no code and no buffer */
 } op_def;
 
 const op_def *op_find(const char *name);
@@ -335,6 +339,9 @@ int node_needs_image(const gnode *n, const model *m); /* error unless input 0 is
  * n->act_alpha; an activation the op's kernels cannot apply gets a node */
 int parse_activation(gnode *n, attrs *a);
 double act_default_alpha(int act);
+/* kernel_initializer / bias_initializer: a Keras name into *init (INIT_*) */
+int parse_initializer(gnode *n, attrs *a, const char *key, int def, int *init);
+const char *init_name(int init);
 const char *act_name(int act);
 
 /* ---- spec.c: node tree → model ------------------------------------------- */
@@ -440,6 +447,7 @@ struct emit_ctx {
     strbuf *out;
     const model *m;
     const plan *p;
+    int mode; /* MODE_*: the forward pass being emitted (emit_act resolves views by it) */
 };
 char *emit_trainer(const model *m, const plan *p); /* the whole C file */
 /* The spec line a node came from, its shapes and WHAT, as a comment. */

@@ -53,10 +53,10 @@ static int last_read(const model *m, int r)
     for (int i = 0; i < m->num_nodes; i++) {
         const gnode *n = &m->nodes[i];
         for (int k = 0; k < n->num_in && !n->folded && n->infer_fold < 0; k++)
-            if (value_root(m, n->in[k]) == r)
+            if (value_root_infer(m, n->in[k]) == r)
                 last = i;
     }
-    return r == value_root(m, m->logits_value) ? m->num_nodes : last;
+    return r == value_root_infer(m, m->logits_value) ? m->num_nodes : last;
 }
 
 int plan_infer(model *m, plan *p)
@@ -70,7 +70,7 @@ int plan_infer(model *m, plan *p)
         gnode *n = &m->nodes[i];
         gvalue *v = &m->values[n->out];
         n->saved_buf = n->batch_buf = -1;
-        if (n->folded)
+        if (n->folded || n->op->infer_identity) /* (dropout: its input, at inference) */
             continue;
         int at = write_step(m, i);
         if (v->view_of < 0 && !v->not_kept && n->infer_folded < 0) { /* folded: writes the next's */

@@ -252,6 +252,62 @@ fit: {class_weight: balance}
 layers:
 $TAIL
 EOF2
+# dropout, spatial_dropout2d, initializers
+check dropout_rate_one 5:14 "dropout #1: rate must be in [0, 1) (the fraction dropped), found 1" <<EOF2
+$BASE
+layers:
+  - dropout: 1.0
+$TAIL
+EOF2
+check dropout_rate_negative 5:21 "dropout #1: rate must be in [0, 1) (the fraction dropped), found -0.25" <<EOF2
+$BASE
+layers:
+  - dropout: {rate: -0.25}
+$TAIL
+EOF2
+check dropout_no_rate 5:5 "dropout #1: missing 'rate', the fraction of inputs to drop (e.g. '- dropout: 0.5')" <<EOF2
+$BASE
+layers:
+  - dropout
+$TAIL
+EOF2
+check dropout_noise_shape 5:39 "dropout #1: noise_shape is not supported (only null, one draw per value); for one draw per channel use spatial_dropout2d" <<EOF2
+$BASE
+layers:
+  - dropout: {rate: 0.5, noise_shape: [1, 1, 32]}
+$TAIL
+EOF2
+check dropout_unknown_key 5:26 "dropout #1: unknown key 'seeed' (did you mean 'seed'?)" <<EOF2
+$BASE
+layers:
+  - dropout: {rate: 0.5, seeed: 3}
+$TAIL
+EOF2
+check spatial_dropout_channels_first 5:49 "spatial_dropout2d #1: data_format: only channels_last (nnc's layout) is supported" <<EOF2
+$BASE
+layers:
+  - spatial_dropout2d: {rate: 0.2, data_format: channels_first}
+$TAIL
+EOF2
+check spatial_dropout_flat 6:5 "spatial_dropout2d #2: expects an image (height, width, channels) but gets a flat vector of 784 values" <<EOF2
+$BASE
+layers:
+  - flatten
+  - spatial_dropout2d: 0.2
+  - dense: {units: 10, activation: softmax}
+EOF2
+check initializer_unknown 5:62 "conv2d #1: kernel_initializer: 'he_normall' is not one of: zeros, glorot_uniform, ones, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform (did you mean 'he_normal'?)" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 4, kernel_size: 3, kernel_initializer: he_normall}
+$TAIL
+EOF2
+check initializer_unsupported 6:42 "dense #2: bias_initializer: 'orthogonal' is not one of" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: {units: 10, bias_initializer: orthogonal, activation: softmax}
+EOF2
 
 # batch_normalization: the last axis only, Keras's ranges and initializers
 check bn_axis 5:33 "batch_normalization #1: axis 1: only the last axis (-1, or 3 for input (h, w, 1)) is supported" <<EOF2

@@ -4,12 +4,14 @@
 
 typedef struct conv2d_attr {
     int filters, kernel[2], strides[2], padding, use_bias;
+    int kernel_init, bias_init; /* INIT_* */
     int pad_top, pad_left; /* infer */
 } conv2d_attr;
 
 static const char *const positional[] = {"filters", "kernel_size", "strides", "padding", NULL};
 static const char *const keys[] = {"filters", "kernel_size", "strides", "padding",
-                                   "activation", "use_bias", NULL};
+                                   "activation", "use_bias", "kernel_initializer",
+                                   "bias_initializer", NULL};
 static const char *const paddings[] = {"valid", "same", NULL};
 
 static int parse(gnode *n, attrs *a)
@@ -25,6 +27,8 @@ static int parse(gnode *n, attrs *a)
         attrs_pair(a, "kernel_size", 0, 1, 64, k) || attrs_pair(a, "strides", 1, 1, 64, s) ||
         attrs_enum(a, "padding", paddings, PAD_VALID, &c->padding) ||
         attrs_bool(a, "use_bias", 1, &c->use_bias) ||
+        parse_initializer(n, a, "kernel_initializer", INIT_GLOROT_UNIFORM, &c->kernel_init) ||
+        parse_initializer(n, a, "bias_initializer", INIT_ZEROS, &c->bias_init) ||
         parse_activation(n, a))
         return -1;
     c->filters = (int)filters;
@@ -60,10 +64,11 @@ static int infer(gnode *n, const model *m, shape3 *out)
     *out = (shape3){oh, ow, c->filters, 0};
     int ks[4] = {c->kernel[0], c->kernel[1], in.c, c->filters};
     int rf = c->kernel[0] * c->kernel[1];
-    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 4, ks, INIT_GLOROT_UNIFORM, rf * in.c,
+    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 4, ks, c->kernel_init, rf * in.c,
                     rf * c->filters);
-    if (c->use_bias)
-        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &c->filters, INIT_ZEROS, 0, 0);
+    if (c->use_bias) /* Keras's fans of a vector: its length, both */
+        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &c->filters, c->bias_init, c->filters,
+                        c->filters);
     /* scratch: the kernel (transposed, or dw's partial sums), or first the
      * bias gradient's per-sample sums; then (SIMD) the sample groups' copies
      * of dw */

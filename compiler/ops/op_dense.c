@@ -11,10 +11,12 @@
 #define DENSE_KC 512
 
 static const char *const positional[] = {"units", "activation", NULL};
-static const char *const keys[] = {"units", "activation", "use_bias", NULL};
+static const char *const keys[] = {"units", "activation", "use_bias", "kernel_initializer",
+                                   "bias_initializer", NULL};
 
 typedef struct dense_attr {
     int units, use_bias;
+    int kernel_init, bias_init; /* INIT_* */
 } dense_attr;
 
 /* What the emitters read, in one place: the node's sizes, attributes and annotations. */
@@ -40,6 +42,8 @@ static int parse(gnode *n, attrs *a)
     }
     if (attrs_int(a, "units", 0, 1, 1 << 20, &units) ||
         attrs_bool(a, "use_bias", 1, &d->use_bias) ||
+        parse_initializer(n, a, "kernel_initializer", INIT_GLOROT_UNIFORM, &d->kernel_init) ||
+        parse_initializer(n, a, "bias_initializer", INIT_ZEROS, &d->bias_init) ||
         parse_activation(n, a))
         return -1;
     d->units = (int)units;
@@ -57,9 +61,10 @@ static int infer(gnode *n, const model *m, shape3 *out)
     }
     *out = (shape3){1, 1, d->units, 1};
     int ks[2] = {in.c, d->units};
-    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 2, ks, INIT_GLOROT_UNIFORM, in.c, d->units);
-    if (d->use_bias)
-        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &d->units, INIT_ZEROS, 0, 0);
+    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 2, ks, d->kernel_init, in.c, d->units);
+    if (d->use_bias) /* Keras's fans of a vector: its length, both */
+        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &d->units, d->bias_init, d->units,
+                        d->units);
     /* the scalar dx transposes the kernel; the SIMD dw packs the inputs in
      * row blocks, the SIMD dx transposes dy padded to whole vectors */
     size_t B = (size_t)m->batch_size, i = (size_t)in.c, o = (size_t)d->units;
