@@ -118,7 +118,7 @@ def print_table(results):
             med, lo, hi = harness.ratio(simd, e)
             vsp = harness.ratio(portable, e)[0] if portable.times else float("nan")
             print(f"| {work:<24} | {e.label:<23} | {mine} | {med:13.2f}x | "
-                  f"{lo:5.2f}-{hi:5.2f}x | {vsp:10.2f}x |")
+                  f"{f'{lo:5.2f}-{hi:5.2f}x':>13} | {vsp:10.2f}x |")
 
 
 def main():
