@@ -343,3 +343,37 @@ bench-peers: all $(BENCH_DRIVERS)
 	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/peers.py $(BENCH_DIR) \
 	  $(PEERS_VENV)/bin/python 2
 .PHONY: bench-peers
+
+# make bench-export (not part of make test): FMNIST-CNN exported by nnc --predict
+# (SIMD and portable kernels, -O3 -march=native) beside ONNX Runtime (PyPI, in a
+# benchmark-only venv), Debian's PyTorch and the trainer's own predict, single
+# image and batch 256, one thread, alternating rounds (bench/export/run.py).
+# The weights: examples/fashion_mnist.yaml trained for one epoch on 3,000 images.
+BEX      := $(BUILD)/bench-export
+BEX_CC   ?= gcc
+BEX_OPT  := -std=c99 -O3 -march=native -Wall -Wextra -Werror
+BEX_VENV := $(BUILD)/export-venv
+$(BEX)/trainer: examples/fashion_mnist.yaml $(BUILD)/nnc $(BUILD)/libnncrt.a
+	@mkdir -p $(BEX)
+	$(BUILD)/nnc build $< -o $@
+$(BEX)/w.safetensors: $(BEX)/trainer
+	$< fit --data $(FMNIST)/train-images-idx3-ubyte.gz --limit 3000 --epochs 1 \
+	  --val $(FMNIST)/t10k-images-idx3-ubyte.gz --weights $@
+$(BEX)/classifier.c: $(BEX)/w.safetensors $(BUILD)/nnc
+	$(BUILD)/nnc examples/fashion_mnist.yaml --predict --weights $< --prefix cls -o $@
+$(BEX)/cls_simd: bench/export/driver.c $(BEX)/classifier.c
+	$(BEX_CC) $(BEX_OPT) -DCLS_SIMD -I$(BEX) -o $@ $< $(BEX)/classifier.c -lm
+$(BEX)/cls_portable: bench/export/driver.c $(BEX)/classifier.c
+	$(BEX_CC) $(BEX_OPT) -I$(BEX) -o $@ $< $(BEX)/classifier.c -lm
+$(BEX)/trainer256.c: examples/fashion_mnist.yaml $(BUILD)/nnc
+	@mkdir -p $(BEX)
+	sed 's/batch_size: 32/batch_size: 256/' $< > $(BEX)/fashion_mnist_b256.yaml
+	$(BUILD)/nnc $(BEX)/fashion_mnist_b256.yaml -o $@
+$(BEX)/trainer256: bench/export/trainer_driver.c $(BEX)/trainer256.c $(BUILD)/libnncrt.a
+	$(CC) -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime \
+	  -DNNC_NO_MAIN -o $@ $< $(BEX)/trainer256.c $(RT_LINK)
+bench-export: $(BEX)/cls_simd $(BEX)/cls_portable $(BEX)/trainer256
+	sh bench/export/venv.sh $(BEX_VENV)
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/export/run.py $(BEX) \
+	  $(BEX_VENV)/bin/python $(FMNIST)
+.PHONY: bench-export

@@ -319,15 +319,26 @@ int export_classifier(model *m, const export_opts *o)
     return rc;
 }
 
-size_t export_arena_bytes(model *m)
+/* The arena as the header declares it (the larger of the two variants') and,
+ * into peak when given, what is alive at once at the peak of that variant's
+ * plan (for nnc check, beside the trainer's plan). */
+size_t export_arena_bytes(model *m, strbuf *peak)
 {
-    strbuf sink = {0};
-    size_t arena = 0;
+    const char *variants[2] = {"scalar", m->vw ? m->target : NULL};
+    strbuf sink = {0}, text[2] = {{0}, {0}};
+    size_t arena[2] = {0, 0};
     int batch = m->batch_size;
     m->batch_size = 1;
-    if (emit_variant(m, "scalar", &sink, &arena))
-        arena = 0;
+    for (int k = 0; k < 2 && variants[k]; k++) {
+        if (emit_variant(m, variants[k], &sink, &arena[k]))
+            arena[k] = 0;
+        else if (peak)
+            plan_infer_peak(m, &text[k]); /* m is still as emit_variant left it */
+    }
+    int most = arena[1] > arena[0];
+    if (peak && text[most].len)
+        sb_printf(peak, "%s kernels' plan: %s", variants[most], text[most].data);
     m->batch_size = batch;
-    sb_free(&sink);
-    return arena * sizeof(float);
+    sb_free(&sink), sb_free(&text[0]), sb_free(&text[1]);
+    return arena[most] * sizeof(float);
 }

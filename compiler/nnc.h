@@ -420,6 +420,8 @@ size_t plan_pack(int n, const size_t *count, const plan_life *lf, size_t *offset
  * classifier: every buffer an offset into one arena, by liveness over the
  * inference forward pass. */
 int plan_infer(model *m, plan *p);
+/* Its peak: the most bytes alive at once, and which blocks, into out. */
+size_t plan_infer_peak(model *m, strbuf *out);
 /* The value whose gradient node n's backward reads (its own output's, or that
  * of a node whose input gradient it computes), and whether it writes input k's. */
 int plan_dy_value(const model *m, const gnode *n);
@@ -511,7 +513,8 @@ typedef struct export_weights {
     int num_class_names;
 } export_weights;
 int export_classifier(model *m, const export_opts *o); /* writes nothing on error */
-size_t export_arena_bytes(model *m);                   /* the portable variant's arena */
+/* the arena the header declares; peak (or NULL) gets what is alive at its peak */
+size_t export_arena_bytes(model *m, strbuf *peak);
 int export_load_weights(const model *m, const char *path, export_weights *w);
 void export_weights_free(export_weights *w);
 

@@ -7,7 +7,8 @@
 # 1e-5 (the SIMD variant to the bit), also from two threads with two arenas;
 # on an emulated Cortex-M4 (QEMU mps2-an386) it prints the host's classes for
 # 100 images; weights of another model are refused with both hashes and no
-# file is written; examples/embed builds and classifies PNG files.
+# file is written; examples/embed builds and classifies PNG files; the arena
+# is no larger than the two largest live activations plus scratch.
 set -u
 BUILD=${1:?usage: test_export.sh BUILD_DIR}
 ROOT=$(pwd)
@@ -28,6 +29,25 @@ run "fit 3,000 images" ./trainer fit --data "$FM/train-images-idx3-ubyte.gz" --l
     --epochs 1 --val "$FM/t10k-images-idx3-ubyte.gz" --weights w.safetensors
 run "nnc --predict" "$NNC" "$ROOT/examples/fashion_mnist.yaml" --predict --weights w.safetensors \
     --prefix exp -o classifier.c
+# the arena: no larger than the two largest activations alive at once (in this
+# chain of layers, one layer's input and output: the largest neighbouring pair of
+# nnc check's layer table, 4 bytes a float) plus scratch (max pooling's window
+# positions, a byte an output, 64-byte aligned), and the header says the same
+"$NNC" check "$ROOT/examples/fashion_mnist.yaml" > check.out 2>&1
+bound=$(awk -F'[()]' '/^l[0-9]+_/ { split($4, d, ", "); n = 1; for (i = 2; i in d; i++) n *= d[i];
+        if (k++ && prev + n * 4 > pair) pair = prev + n * 4; prev = n * 4
+        if ($0 ~ /max_pooling2d/) s += int((n + 63) / 64) * 64 }
+        END { print pair + s }' check.out)
+arena=$(sed -n 's/^Export (--predict): RAM \([0-9]*\) bytes.*/\1/p' check.out)
+header=$(sed -n 's/^#define EXP_ARENA_BYTES \([0-9]*\)$/\1/p' classifier.h)
+sed -n '/^Memory plan/,/arena:/p' check.out | sed 's/^/     /'
+echo "     bound: the two largest live activations plus scratch, $bound bytes"
+if [ -n "$arena" ] && [ -n "$bound" ] && [ "$arena" = "$header" ] && [ "$arena" -le "$bound" ] &&
+   grep -q '^  arena: .* alive at once' check.out; then
+    ok "FMNIST-CNN arena ($arena bytes) within the two largest live activations plus scratch ($bound), as the header says"
+else
+    bad "FMNIST-CNN arena (${arena:-?} bytes, header ${header:-?}) within the two largest live activations plus scratch (${bound:-?})"
+fi
 for cc in gcc clang; do
     run "$cc $C99: portable kernels" $cc $C99 -c classifier.c -o cls_$cc.o
     run "$cc $C99: SIMD kernels (EXP_SIMD)" $cc $C99 -march=native -DEXP_SIMD -c classifier.c \
