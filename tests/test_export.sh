@@ -143,7 +143,7 @@ for v in res_cls:1e-5 res_simd:0; do
         bad "build test_export ($obj)"
     run "residual: $obj against the trainer's predict, 1,000 images, tolerance $tol" \
         ./test_$obj rw.safetensors "$FM/t10k-images-idx3-ubyte.gz" 1000 $tol
-    sed 's/^/     /' out
+    sed 's/^/     /' "$tmp/out"
 done
 cd "$tmp"
 
