@@ -226,7 +226,8 @@ typedef struct model {
     int loss, from_logits;
     nnc_loc loss_loc;
     int optimizer;
-    double lr, momentum, beta1, beta2, epsilon, rho;
+    double lr, momentum, beta1, beta2, epsilon, rho; /* lr: a schedule's value at step 0 */
+    struct lr_sched *lr_schedule; /* learning_rate as a schedule (schedule.c); NULL: constant */
     int nesterov;
     int amsgrad, centered;       /* adam/adamw; rmsprop */
     double initial_accumulator;  /* adagrad */
@@ -465,6 +466,23 @@ const char *optimizer_slot_names(const model *m); /* Keras's names, "momentum,ve
  * rule) and nnc_opt_init_slots() (slots that do not start at zero). */
 void optimizer_emit(emit_ctx *e);
 void optimizer_free(model *m);
+
+/* ---- schedule.c: learning_rate as a Keras schedule ---- */
+typedef struct lr_sched {
+    int kind;             /* the runtime's NNCRT_LR_* */
+    nnc_loc loc;          /* the schedule's name */
+    double initial, decay_steps, decay_rate, end_lr, power, alpha;
+    double warmup_target, warmup_steps, t_mul, m_mul;
+    int staircase, cycle, has_warmup_target;
+    int num_boundaries;
+    long *boundaries;     /* piecewise_constant_decay */
+    double *values;
+} lr_sched;
+int schedule_parse(model *m, const ynode *nd, const char *ctx); /* nd: {NAME: {...}} */
+const char *schedule_name(const model *m);  /* NULL for a constant learning rate */
+void schedule_emit_table(emit_ctx *e);      /* nnc_lr_schedule, when there is one */
+void schedule_emit_fields(emit_ctx *e);     /* .lr_schedule of nncrt_model */
+void schedule_free(model *m);
 
 /* ---- export.c / export_weights.c: nnc --predict, the classifier for other programs ---- */
 typedef struct export_opts {

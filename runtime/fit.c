@@ -205,7 +205,8 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         for (int i = 0; i < n; i++)
             c->batch.ids[i] = c->order[at + (size_t)i];
         nncrt_batch_key key = { c->seed, epoch, c->batch.ids };
-        double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, &key, c->batch.probs);
+        float lr = (float)nncrt_learning_rate(m, c->lr, *m->opt_step);   /* schedule.c */
+        double loss = m->train_step(c->batch.x, c->batch.y, n, lr, &key, c->batch.probs);
         if (check_loss(c, loss, epoch, s, steps, p) != 0)
             return -1;
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);

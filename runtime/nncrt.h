@@ -140,7 +140,42 @@ typedef struct nncrt_model {
        are n_samples / (n_classes * count) of the training subset. */
     const float *class_weight;
     int class_weight_balanced;
+    /* optimizer learning_rate: a schedule (keras.optimizers.schedules), or
+       NULL for the constant learning_rate above. */
+    const struct nncrt_lr_schedule *lr_schedule;
 } nncrt_model;
+
+/* nncrt_lr_schedule.kind: Keras 3's schedule classes */
+enum {
+    NNCRT_LR_EXPONENTIAL_DECAY = 1, NNCRT_LR_PIECEWISE_CONSTANT_DECAY, NNCRT_LR_INVERSE_TIME_DECAY,
+    NNCRT_LR_POLYNOMIAL_DECAY, NNCRT_LR_COSINE_DECAY, NNCRT_LR_COSINE_DECAY_RESTARTS,
+};
+
+/* A learning-rate schedule with Keras's arguments; a field a kind does not
+   take is 0. runtime/schedule.c evaluates it for an optimizer step. */
+typedef struct nncrt_lr_schedule {
+    int kind;                         /* NNCRT_LR_* */
+    const char *name;                 /* "cosine_decay" */
+    double initial_learning_rate;
+    double decay_steps;               /* cosine_decay_restarts: first_decay_steps */
+    double decay_rate;                /* exponential_decay, inverse_time_decay */
+    int staircase;                    /* bool: exponential_decay, inverse_time_decay */
+    double end_learning_rate, power;  /* polynomial_decay */
+    int cycle;                        /* bool: polynomial_decay */
+    double alpha;                     /* cosine_decay(_restarts) */
+    int has_warmup_target;            /* cosine_decay: warmup_target given */
+    double warmup_target, warmup_steps;
+    double t_mul, m_mul;              /* cosine_decay_restarts */
+    int num_boundaries;               /* piecewise_constant_decay */
+    const int64_t *boundaries;        /* [num_boundaries], increasing */
+    const double *values;             /* [num_boundaries + 1] */
+} nncrt_lr_schedule;
+
+/* The learning rate of the optimizer step that follows `iterations` steps
+   (Keras: optimizer.learning_rate, schedule(optimizer.iterations)): the
+   schedule's value, or `constant` without one. */
+double nncrt_learning_rate(const nncrt_model *m, double constant, int64_t iterations);
+double nncrt_lr_schedule_eval(const nncrt_lr_schedule *s, int64_t step);
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */
 enum { NNCRT_INTERP_BILINEAR = 0, NNCRT_INTERP_NEAREST = 1, NNCRT_INTERP_AREA = 2 };

@@ -138,7 +138,13 @@ static int apply(const nncrt_model *m, int id, const char *arg, nncrt_opts *o)
     case OPT_THREADS: rc = nncrt_parse_int("threads", arg, 1, 4096, &v); o->threads = (int)v; break;
     case OPT_TOP: rc = nncrt_parse_int("top", arg, 1, m->num_classes, &v); o->top = (int)v; break;
     case OPT_SEED: rc = nncrt_parse_u64("seed", arg, &o->seed); o->has_seed = true; break;
-    case OPT_LR: rc = nncrt_parse_positive("lr", arg, 1000, &o->lr); break;
+    case OPT_LR:
+        if (m->lr_schedule)   /* Keras too refuses to set a rate that a schedule gives */
+            return nncrt_error("--lr: the spec's learning_rate is a %s schedule, which gives "
+                               "the rate of every step; change it in %s and recompile",
+                               m->lr_schedule->name, m->spec_file ? m->spec_file : "the spec");
+        rc = nncrt_parse_positive("lr", arg, 1000, &o->lr);
+        break;
     case OPT_BATCH: rc = parse_batch_size(m, arg); break;
     default: rc = -1; break;
     }
