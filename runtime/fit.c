@@ -221,7 +221,8 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 static int save_epoch(fit_ctx *c, int epoch, const double *val)
 {
     nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
-                      nncrt_metrics_accuracy(&c->tm), val);
+                      nncrt_metrics_accuracy(&c->tm), val,
+                      nncrt_learning_rate(c->m, c->lr, *c->m->opt_step));
     nncrt_weights_meta meta = {
         .epoch = epoch + 1, .seed = c->seed, .train_samples = c->ntrain,
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
@@ -254,6 +255,7 @@ static int run_epochs(fit_ctx *c)
             val[0] = nncrt_metrics_loss(&c->vm);
             val[1] = nncrt_metrics_accuracy(&c->vm);
         }
+        p.lr = nncrt_learning_rate(c->m, c->lr, *c->m->opt_step);
         nncrt_progress_done(&p, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm),
                             c->nval ? val : NULL);
         if (!isfinite(nncrt_metrics_loss(&c->tm)))

@@ -22,6 +22,7 @@ void nncrt_progress_epoch(nncrt_progress *p, FILE *out, int epoch, int epochs, i
     p->steps = steps;
     p->t0 = nncrt_now();
     p->last_draw = 0;
+    p->lr = NAN;
     fprintf(out, "Epoch %d/%d\n", epoch, epochs);
     fflush(out);
 }
@@ -98,6 +99,8 @@ void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const doubl
         print_metric(p->out, "val_loss", val[0]);
         print_metric(p->out, "val_accuracy", val[1]);
     }
+    if (!isnan(p->lr))
+        print_metric(p->out, "learning_rate", p->lr);
     fputs(p->tty ? "\x1b[K\n" : "\n", p->out);
     fflush(p->out);
 }

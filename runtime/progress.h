@@ -12,6 +12,7 @@ typedef struct nncrt_progress {
     bool tty;
     int steps;
     double t0, last_draw;
+    double lr;          /* the learning rate after the epoch, for its final line; NAN: none */
 } nncrt_progress;
 
 /* Prints "Epoch i/N" and starts the clock for an epoch of `steps` batches. */

@@ -253,5 +253,91 @@ layers:
 $TAIL
 EOF2
 
+# learning_rate schedules (compiler/schedule.c)
+check sched_unknown 3:35 "optimizer: sgd: learning_rate: unknown schedule 'cosine_decays' (did you mean 'cosine_decay'?); supported: exponential_decay, piecewise_constant_decay, inverse_time_decay, polynomial_decay, cosine_decay, cosine_decay_restarts" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decays: {initial_learning_rate: 0.1, decay_steps: 10}}}}
+layers:
+$TAIL
+EOF2
+check sched_required 3:35 "optimizer: sgd: learning_rate: cosine_decay: initial_learning_rate is required (Keras has no default for it)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: {decay_steps: 10}}}}
+layers:
+$TAIL
+EOF2
+check sched_steps 3:96 "optimizer: sgd: learning_rate: exponential_decay: decay_steps: 0 is out of range, expected 1..2147483647" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {exponential_decay: {initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 0.5}}}}
+layers:
+$TAIL
+EOF2
+check sched_unknown_key 3:100 "optimizer: adam: learning_rate: polynomial_decay: unknown key 'end_lr'; expected one of: initial_learning_rate, decay_steps, end_learning_rate, power, cycle" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {adam: {learning_rate: {polynomial_decay: {initial_learning_rate: 0.1, decay_steps: 10, end_lr: 0.01}}}}
+layers:
+$TAIL
+EOF2
+check sched_values 3:92 "optimizer: sgd: learning_rate: piecewise_constant_decay: values: expected a list of 3 learning rates (one more than the boundaries)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {piecewise_constant_decay: {boundaries: [10, 20], values: [0.1, 0.01]}}}}
+layers:
+$TAIL
+EOF2
+check sched_boundaries 3:79 "optimizer: sgd: learning_rate: piecewise_constant_decay: boundaries: 10 does not come after 20; boundaries must increase" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {piecewise_constant_decay: {boundaries: [20, 10], values: [0.1, 0.01, 0.001]}}}}
+layers:
+$TAIL
+EOF2
+check sched_boundary_int 3:75 "optimizer: sgd: learning_rate: piecewise_constant_decay: boundaries: expected an integer, found '2.5'" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {piecewise_constant_decay: {boundaries: [2.5], values: [0.1, 0.01]}}}}
+layers:
+$TAIL
+EOF2
+check sched_warmup 3:111 "optimizer: adamw: learning_rate: cosine_decay: warmup_steps has no effect without warmup_target (the learning rate the warm-up reaches)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {adamw: {learning_rate: {cosine_decay: {initial_learning_rate: 0.0, decay_steps: 10, warmup_steps: 5}}}}
+layers:
+$TAIL
+EOF2
+check sched_t_mul 3:117 "optimizer: sgd: learning_rate: cosine_decay_restarts: t_mul: 0.5 is out of range, expected 1..1000" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay_restarts: {initial_learning_rate: 0.1, first_decay_steps: 10, t_mul: 0.5}}}}
+layers:
+$TAIL
+EOF2
+check sched_args 3:49 "optimizer: sgd: learning_rate: cosine_decay: expected a mapping of its arguments, e.g. {initial_learning_rate: 0.001, decay_steps: 1000}" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: 0.1}}}
+layers:
+$TAIL
+EOF2
+check sched_two 3:34 "optimizer: sgd: learning_rate: expected a number or one schedule, e.g. {cosine_decay: {initial_learning_rate: 0.001, decay_steps: 1000}}" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: {initial_learning_rate: 0.1, decay_steps: 10}, exponential_decay: {}}}}
+layers:
+$TAIL
+EOF2
+check sched_name 3:50 "optimizer: sgd: learning_rate: cosine_decay: name is not supported by nnc" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: {name: cd, initial_learning_rate: 0.1, decay_steps: 10}}}}
+layers:
+$TAIL
+EOF2
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
