@@ -88,6 +88,10 @@ int attrs_bool(attrs *a, const char *key, int def, int *out);
 int attrs_enum(attrs *a, const char *key, const char *const *choices, int def, int *out);
 int attrs_string(attrs *a, const char *key, const char *def, const char **out);
 int attrs_finish(attrs *a, const char *const *known);
+/* An item's short form (`dense: 10`, `random_zoom: [0.1, 0.2]`) as the mapping of
+ * its positional parameters pos; NULL after an error. */
+ynode *positional_args(const char *const *pos, const ynode *args, const char *ctx);
+void positional_free(ynode *map);
 int node_int(const ynode *nd, const char *ctx, long min, long max, long *out);
 int node_real(const ynode *nd, const char *ctx, double min, double max, double *out);
 

@@ -339,5 +339,56 @@ layers:
 $TAIL
 EOF2
 
+# Short forms of layers (the op table's positional parameters): wrong types,
+# and the same C as the long forms but for the spec's name and hash.
+check short_dense_type 6:12 "dense #2: units: expected an integer, found 'ten'" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: ten
+EOF2
+check short_pool_type 5:20 "max_pooling2d #1: pool_size: expected an integer, found 'two'" <<EOF2
+$BASE
+layers:
+  - max_pooling2d: two
+$TAIL
+EOF2
+check short_empty 6:12 "dense #2: expected the value of units, activation, or a mapping of parameters, found an empty list" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: []
+EOF2
+cat > "$dir/short_long.yaml" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+  - activation: {activation: relu}
+  - max_pooling2d: {pool_size: 2}
+  - conv2d: {filters: 4, kernel_size: 3, strides: 1, padding: same}
+  - flatten
+  - dense: {units: 10, activation: softmax}
+EOF2
+cat > "$dir/short_short.yaml" <<EOF2
+$BASE
+layers:
+  - conv2d: [8, 3]
+  - activation: relu
+  - max_pooling2d: 2
+  - conv2d: [4, 3, 1, same]
+  - flatten
+  - dense: [10, softmax]
+EOF2
+strip() { sed -e 1,2d -e "s/$2/M/g" "$1"; }
+if "$NNC" "$dir/short_long.yaml" -o "$dir/short_long.c" >/dev/null 2>&1 &&
+    "$NNC" "$dir/short_short.yaml" -o "$dir/short_short.c" >/dev/null 2>&1 &&
+    [ "$(strip "$dir/short_long.c" short_long)" = "$(strip "$dir/short_short.c" short_short)" ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL short forms of layers: not the C of the long forms"
+    diff "$dir/short_long.c" "$dir/short_short.c" | head -10
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
