@@ -372,6 +372,7 @@ static void emit_model_struct(emit_ctx *e)
     sb_printf(e->out, "    .optimizer_slots = \"%s\",\n", optimizer_slot_names(m));
     class_weight_emit_fields(e);
     schedule_emit_fields(e);
+    fit_options_emit_fields(e);
     emit_data_options(e);
     augment_emit_fields(e);
     sb_puts(e->out, "};\n");

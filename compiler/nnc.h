@@ -252,6 +252,7 @@ typedef struct model {
     double *class_weight;        /* [num_classes] once resolved; NULL: none */
     /* fit */
     int epochs, batch_size, shuffle;
+    int validation_freq, steps_per_epoch, verbose; /* 0: Keras's default (fit_options.c) */
     /* augment: (augment.c); empty when the spec has none */
     augment_op *augment;
     int num_augment;
@@ -470,6 +471,10 @@ const char *optimizer_slot_names(const model *m); /* Keras's names, "momentum,ve
  * rule) and nnc_opt_init_slots() (slots that do not start at zero). */
 void optimizer_emit(emit_ctx *e);
 void optimizer_free(model *m);
+
+/* ---- fit_options.c: fit's validation_freq, steps_per_epoch, verbose ---- */
+int fit_options_parse(model *m, attrs *a);
+void fit_options_emit_fields(emit_ctx *e); /* only the ones given */
 
 /* ---- schedule.c: learning_rate as a Keras schedule ---- */
 typedef struct lr_sched {

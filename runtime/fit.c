@@ -10,6 +10,7 @@
 
 #include "atomic_file.h"
 #include "commands.h"
+#include "fit_options.h"
 #include "history.h"
 #include "progress.h"
 #include "rng.h"
@@ -187,7 +188,7 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 {
     const nncrt_model *m = c->m;
     size_t bs = (size_t)m->batch_size;
-    int steps = (int)((c->ntrain + bs - 1) / bs);
+    int steps = nncrt_fit_steps(m, c->o, (int)((c->ntrain + bs - 1) / bs));
     memcpy(c->order, c->tidx, c->ntrain * sizeof *c->order);
     if (m->shuffle) {
         nncrt_rng r;
@@ -249,7 +250,8 @@ static int run_epochs(fit_ctx *c)
         if (train_epoch(c, e, &p) != 0)
             return -1;
         double val[2];
-        if (c->nval) {
+        bool validate = c->nval && nncrt_fit_validates(c->m, c->o, e);
+        if (validate) {
             nncrt_metrics_reset(&c->vm);
             nncrt_eval_indices(c->m, c->vds, c->vidx, c->nval, &c->batch, &c->vm);
             val[0] = nncrt_metrics_loss(&c->vm);
@@ -257,10 +259,10 @@ static int run_epochs(fit_ctx *c)
         }
         p.lr = nncrt_learning_rate(c->m, c->lr, *c->m->opt_step);
         nncrt_progress_done(&p, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm),
-                            c->nval ? val : NULL);
+                            validate ? val : NULL);
         if (!isfinite(nncrt_metrics_loss(&c->tm)))
             nncrt_warn("epoch %d: the loss is not finite; training diverged (try a lower --lr)", e + 1);
-        if (save_epoch(c, e, c->nval ? val : NULL) != 0)
+        if (save_epoch(c, e, validate ? val : NULL) != 0)
             return -1;
     }
     fputs("Weights saved to ", stdout);
@@ -290,6 +292,7 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
 {
     fit_ctx c = { .m = m, .o = o };
     resolve_options(&c);
+    nncrt_fit_apply_verbose(m, o);
     int rc = prepare_output(&c);
     if (rc == 0)
         rc = start_state(&c);

@@ -143,7 +143,16 @@ typedef struct nncrt_model {
     /* optimizer learning_rate: a schedule (keras.optimizers.schedules), or
        NULL for the constant learning_rate above. */
     const struct nncrt_lr_schedule *lr_schedule;
+    /* fit: options as Keras's fit() takes them; 0: not given (Keras's
+       default: validate every epoch, every batch, verbose "auto"). */
+    int validation_freq;              /* validate after epochs e % freq == 0 */
+    int steps_per_epoch;              /* at most this many batches an epoch */
+    int verbose;                      /* NNCRT_VERBOSE_* */
 } nncrt_model;
+
+/* nncrt_model.verbose, fit --verbose: Keras's 0, 1, 2 plus one; AUTO is 1 */
+enum { NNCRT_VERBOSE_AUTO = 0, NNCRT_VERBOSE_SILENT = 1, NNCRT_VERBOSE_BAR = 2,
+       NNCRT_VERBOSE_LINE = 3 };
 
 /* nncrt_lr_schedule.kind: Keras 3's schedule classes */
 enum {

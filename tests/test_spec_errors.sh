@@ -390,5 +390,31 @@ else
     diff "$dir/short_long.c" "$dir/short_short.c" | head -10
 fi
 
+# fit options (compiler/fit_options.c)
+check fit_verbose 4:16 "fit: verbose: 3 is out of range, expected 0..2" <<EOF2
+$BASE
+fit: {verbose: 3}
+layers:
+$TAIL
+EOF2
+check fit_validation_freq 4:24 "fit: validation_freq: 0 is out of range, expected 1..1000000" <<EOF2
+$BASE
+fit: {validation_freq: 0}
+layers:
+$TAIL
+EOF2
+check fit_steps_per_epoch 4:24 "fit: steps_per_epoch: expected an integer, found 'many'" <<EOF2
+$BASE
+fit: {steps_per_epoch: many}
+layers:
+$TAIL
+EOF2
+check fit_initial_epoch 4:22 "fit: initial_epoch is not supported by nnc: fit --resume continues after the epoch the weights file records" <<EOF2
+$BASE
+fit: {initial_epoch: 2}
+layers:
+$TAIL
+EOF2
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
