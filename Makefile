@@ -170,6 +170,13 @@ $(BUILD)/test_optim_%_float: tests/test_optim.c tests/fixture.c $(BUILD)/gen/opt
 $(BUILD)/test_optim_%_double: tests/test_optim.c tests/fixture.c $(BUILD)/gen/opt_%.c tests/fixtures/optim_ref.safetensors
 	$(TEST_CC) -DNNC_DOUBLE -DVARIANT='"$*"' -DNNC_TRAINER='"../$(BUILD)/gen/opt_$*.c"' -o $@ tests/test_optim.c tests/fixture.c -lcmocka -lm
 OPT_TESTS := $(OPT_VARIANTS:%=$(BUILD)/test_optim_%_float) $(OPT_VARIANTS:%=$(BUILD)/test_optim_%_double)
+# learning-rate schedules against Keras 3: tests/specs/sched_VARIANT.yaml and
+# tests/fixtures/schedule_ref.safetensors, by tests/fixtures/make_schedule_reference.py;
+# the float build only (the runtime's schedule is in the runtime part of the trainer)
+SCHED_VARIANTS := $(patsubst tests/specs/sched_%.yaml,%,$(wildcard tests/specs/sched_*.yaml))
+$(BUILD)/test_sched_%: tests/test_optim.c tests/fixture.c runtime/schedule.c $(BUILD)/gen/sched_%.c tests/fixtures/schedule_ref.safetensors
+	$(TEST_CC) -DSCHEDULE -DVARIANT='"$*"' -DNNC_TRAINER='"../$(BUILD)/gen/sched_$*.c"' -o $@ tests/test_optim.c tests/fixture.c runtime/schedule.c -lcmocka -lm
+OPT_TESTS += $(SCHED_VARIANTS:%=$(BUILD)/test_sched_%)
 # label_smoothing and class-weighted targets against Keras 3 (the same script)
 LOSS_REF_DEPS := tests/test_loss_ref.c tests/fixture.c templates/softmax_xent.c templates/sigmoid_bce.c \
                  templates/label_smoothing.c templates/prelude.c tests/fixtures/loss_ref.safetensors
@@ -282,6 +289,7 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
               "sh tests/test_bn_e2e.sh $(BUILD)" \
               "sh tests/test_dropout_e2e.sh $(BUILD)" \
+              "sh tests/test_schedule_e2e.sh $(BUILD)" "sh tests/test_fit_options.sh $(BUILD)" \
               "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.

@@ -226,3 +226,54 @@ int attrs_finish(attrs *a, const char *const *known)
     }
     return a->failed ? -1 : 0;
 }
+
+/* `dense: 10`, `conv2d: [32, 3]`, `random_rotation: [-0.1, 0.2]`: the values
+ * of an item's positional arguments (Keras's call order, pos), as the mapping
+ * its parser reads. With one positional argument the whole value is it (a
+ * list too: random_rotation's [lower, upper]); with more, a list gives the
+ * first ones in order. The items stay owned by the spec's tree; free with
+ * positional_free. NULL after an error. */
+ynode *positional_args(const char *const *pos, const ynode *args, const char *ctx)
+{
+    int npos = 0;
+    while (pos && pos[npos])
+        npos++;
+    int spread = args->kind == NODE_SEQ && npos > 1;
+    int count = spread ? args->n : 1;
+    if (count > npos || (args->kind == NODE_SEQ && count == 0)) {
+        strbuf names = {0};
+        for (int k = 0; k < npos; k++)
+            sb_printf(&names, "%s%s", k ? ", " : "", pos[k]);
+        if (npos && count)
+            diag_error(args->loc, "%s: takes at most %d value%s without names (%s), found %d",
+                       ctx, npos, npos == 1 ? "" : "s", names.data, count);
+        else if (npos)
+            diag_error(args->loc, "%s: expected the value of %s, or a mapping of "
+                                  "parameters, found an empty list", ctx, names.data);
+        sb_free(&names);
+        if (!npos)
+            diag_error(args->loc, "%s: expected a mapping of attributes, found %s", ctx,
+                       node_kind_name(args->kind));
+        return NULL;
+    }
+    ynode *map = xcalloc(1, sizeof *map);
+    map->kind = NODE_MAP;
+    map->loc = args->loc;
+    map->n = count;
+    map->items = xcalloc((size_t)count, sizeof *map->items);
+    map->keys = xcalloc((size_t)count, sizeof *map->keys);
+    map->key_locs = xcalloc((size_t)count, sizeof *map->key_locs);
+    for (int k = 0; k < count; k++) {
+        map->items[k] = spread ? args->items[k] : (ynode *)args;
+        map->keys[k] = (char *)pos[k];
+        map->key_locs[k] = map->items[k]->loc;
+    }
+    return map;
+}
+
+void positional_free(ynode *map)
+{
+    if (!map)
+        return;
+    free(map->items), free(map->keys), free(map->key_locs), free(map);
+}

@@ -119,25 +119,13 @@ static int read_fill(attrs *a, augment_op *op)
     return 0;
 }
 
-static int parse_flip(augment_op *op, attrs *a, const ynode *scalar)
+static int parse_flip(augment_op *op, attrs *a)
 {
     static const char *const modes[] = {"horizontal", "vertical", "horizontal_and_vertical",
                                         NULL};
     int mode = 2; /* Keras's default */
-    if (!scalar) {
-        if (attrs_enum(a, "mode", modes, 2, &mode))
-            return -1;
-    } else { /* the short form: - random_flip: horizontal */
-        for (mode = 0; modes[mode] && strcmp(scalar->text, modes[mode]); mode++)
-            ;
-        if (!modes[mode]) {
-            const char *near = diag_closest(scalar->text, modes, 3);
-            diag_error(scalar->loc, "%s: '%s' is not one of: horizontal, vertical, "
-                                    "horizontal_and_vertical%s%s%s", a->ctx, scalar->text,
-                       near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-            return -1;
-        }
-    }
+    if (attrs_enum(a, "mode", modes, 2, &mode))
+        return -1;
     op->flip_h = mode != 1;
     op->flip_v = mode != 0;
     return 0;
@@ -177,11 +165,11 @@ static int parse_crop(augment_op *op, attrs *a)
     return 0;
 }
 
-static int parse_params(augment_op *op, attrs *a, const ynode *scalar)
+static int parse_params(augment_op *op, attrs *a)
 {
     switch (op->kind) {
     case AUG_FLIP:
-        return parse_flip(op, a, scalar);
+        return parse_flip(op, a);
     case AUG_ROTATION: case AUG_ZOOM: case AUG_TRANSLATION:
         return parse_affine(op, a);
     case AUG_CROP:
@@ -203,6 +191,19 @@ static const char *const *keys_of(int kind)
     static const char *const crop[] = {"height", "width", NULL};
     static const char *const color[] = {"factor", "value_range", NULL};
     static const char *const *const table[] = {flip, rot, two, two, crop, color, color};
+    return table[kind];
+}
+
+/* Keras's positional parameters, in call order: `random_rotation: 0.1` is
+ * factor 0.1, `random_translation: [0.1, 0.2]` height 0.1 and width 0.2. */
+static const char *const *positional_of(int kind)
+{
+    static const char *const flip[] = {"mode", NULL};
+    static const char *const factor[] = {"factor", NULL};
+    static const char *const two[] = {"height_factor", "width_factor", NULL};
+    static const char *const crop[] = {"height", "width", NULL};
+    static const char *const color[] = {"factor", "value_range", NULL};
+    static const char *const *const table[] = {flip, factor, two, two, crop, factor, color};
     return table[kind];
 }
 
@@ -250,20 +251,17 @@ static int parse_item(const ynode *item, augment_op *op)
     if ((op->kind = find_kind(kind, op->loc, op->index)) < 0)
         return -1;
     snprintf(op->ctx, sizeof op->ctx, "augment: %s #%d", kind, op->index);
-    const ynode *scalar = NULL;
-    if (args && args->kind == NODE_SCALAR && op->kind == AUG_FLIP) {
-        scalar = args, args = NULL;
-    } else if (args && args->kind != NODE_MAP && args->kind != NODE_NULL) {
-        diag_error(args->loc, "%s: expected a mapping of parameters, e.g. {%s: ...}, found %s",
-                   op->ctx, keys_of(op->kind)[0], node_kind_name(args->kind));
+    ynode *pos = NULL;
+    if (args && args->kind != NODE_MAP && args->kind != NODE_NULL &&
+        !(pos = positional_args(positional_of(op->kind), args, op->ctx)))
         return -1;
-    }
     attrs a;
-    attrs_init(&a, args, op->ctx);
-    int rc = reject_seed(&a) | parse_params(op, &a, scalar);
-    return attrs_finish(&a, keys_of(op->kind)) | rc;
+    attrs_init(&a, pos ? pos : args, op->ctx);
+    int rc = reject_seed(&a) | parse_params(op, &a);
+    rc = attrs_finish(&a, keys_of(op->kind)) | rc;
+    positional_free(pos);
+    return rc;
 }
-
 int augment_parse(model *m, const ynode *nd)
 {
     if (nd->kind != NODE_SEQ) {

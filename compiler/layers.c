@@ -160,50 +160,6 @@ static int read_inputs(model *m, const item_names *nm, int i, const ynode *input
     return 0;
 }
 
-/* `dense: 10` or `conv2d: [32, 3]`: the values of the op's positional
- * arguments, as the mapping the op's parser reads. The items stay owned by
- * the spec's tree; free with free_positional. */
-static ynode *positional_map(const gnode *n, const ynode *args)
-{
-    const char *const *pos = n->op->positional;
-    int count = args->kind == NODE_SEQ ? args->n : 1, npos = 0;
-    while (pos && pos[npos])
-        npos++;
-    if (count > npos) {
-        strbuf names = {0};
-        for (int k = 0; k < npos; k++)
-            sb_printf(&names, "%s%s", k ? ", " : "", pos[k]);
-        if (npos)
-            diag_error(args->loc, "%s: takes at most %d value%s without names (%s), found %d",
-                       n->ctx, npos, npos == 1 ? "" : "s", names.data, count);
-        sb_free(&names);
-        if (!npos)
-            diag_error(args->loc, "%s: expected a mapping of attributes, found %s", n->ctx,
-                       node_kind_name(args->kind));
-        return NULL;
-    }
-    ynode *map = xcalloc(1, sizeof *map);
-    map->kind = NODE_MAP;
-    map->loc = args->loc;
-    map->n = count;
-    map->items = xcalloc((size_t)count, sizeof *map->items);
-    map->keys = xcalloc((size_t)count, sizeof *map->keys);
-    map->key_locs = xcalloc((size_t)count, sizeof *map->key_locs);
-    for (int k = 0; k < count; k++) {
-        map->items[k] = args->kind == NODE_SEQ ? args->items[k] : (ynode *)args;
-        map->keys[k] = (char *)pos[k];
-        map->key_locs[k] = map->items[k]->loc;
-    }
-    return map;
-}
-
-static void free_positional(ynode *map)
-{
-    if (!map)
-        return;
-    free(map->items), free(map->keys), free(map->key_locs), free(map);
-}
-
 /* An activation: option the op's kernels cannot apply (conv2d's gelu), or a
  * softmax or sigmoid before the last layer (on the last one it is fused with
  * the loss), is applied by an activation node after it. */
@@ -257,13 +213,13 @@ static int parse_item(model *m, item_names *nm, const ynode *item, int i)
         return -1;
     ynode *pos = NULL;
     if (args && args->kind != NODE_MAP && args->kind != NODE_NULL &&
-        !(pos = positional_map(n, args)))
+        !(pos = positional_args(n->op->positional, args, n->ctx)))
         return -1;
     attrs a;
     attrs_init(&a, pos ? pos : args, n->ctx);
     int rc = op->parse(n, &a); /* unknown keys are reported even then: often the cause */
     rc = attrs_finish(&a, op->keys) | rc;
-    free_positional(pos);
+    positional_free(pos);
     int out = graph_add_value(m, (shape3){0, 0, 0, 0}, self);
     m->nodes[self].out = out;
     nm->value[i] = needs_act_node(&m->nodes[self], i == nm->n - 1) ? add_act_node(m, self) : out;

@@ -88,6 +88,10 @@ int attrs_bool(attrs *a, const char *key, int def, int *out);
 int attrs_enum(attrs *a, const char *key, const char *const *choices, int def, int *out);
 int attrs_string(attrs *a, const char *key, const char *def, const char **out);
 int attrs_finish(attrs *a, const char *const *known);
+/* An item's short form (`dense: 10`, `random_zoom: [0.1, 0.2]`) as the mapping of
+ * its positional parameters pos; NULL after an error. */
+ynode *positional_args(const char *const *pos, const ynode *args, const char *ctx);
+void positional_free(ynode *map);
 int node_int(const ynode *nd, const char *ctx, long min, long max, long *out);
 int node_real(const ynode *nd, const char *ctx, double min, double max, double *out);
 
@@ -229,7 +233,8 @@ typedef struct model {
     int loss, from_logits;
     nnc_loc loss_loc;
     int optimizer;
-    double lr, momentum, beta1, beta2, epsilon, rho;
+    double lr, momentum, beta1, beta2, epsilon, rho; /* lr: a schedule's value at step 0 */
+    struct lr_sched *lr_schedule; /* learning_rate as a schedule (schedule.c); NULL: constant */
     int nesterov;
     int amsgrad, centered;       /* adam/adamw; rmsprop */
     double initial_accumulator;  /* adagrad */
@@ -250,6 +255,7 @@ typedef struct model {
     double *class_weight;        /* [num_classes] once resolved; NULL: none */
     /* fit */
     int epochs, batch_size, shuffle;
+    int validation_freq, steps_per_epoch, verbose; /* 0: Keras's default (fit_options.c) */
     /* augment: (augment.c); empty when the spec has none */
     augment_op *augment;
     int num_augment;
@@ -499,6 +505,27 @@ const char *optimizer_slot_names(const model *m); /* Keras's names, "momentum,ve
  * rule) and nnc_opt_init_slots() (slots that do not start at zero). */
 void optimizer_emit(emit_ctx *e);
 void optimizer_free(model *m);
+
+/* ---- fit_options.c: fit's validation_freq, steps_per_epoch, verbose ---- */
+int fit_options_parse(model *m, attrs *a);
+void fit_options_emit_fields(emit_ctx *e); /* only the ones given */
+
+/* ---- schedule.c: learning_rate as a Keras schedule ---- */
+typedef struct lr_sched {
+    int kind;             /* the runtime's NNCRT_LR_* */
+    nnc_loc loc;          /* the schedule's name */
+    double initial, decay_steps, decay_rate, end_lr, power, alpha;
+    double warmup_target, warmup_steps, t_mul, m_mul;
+    int staircase, cycle, has_warmup_target;
+    int num_boundaries;
+    long *boundaries;     /* piecewise_constant_decay */
+    double *values;
+} lr_sched;
+int schedule_parse(model *m, const ynode *nd, const char *ctx); /* nd: {NAME: {...}} */
+const char *schedule_name(const model *m);  /* NULL for a constant learning rate */
+void schedule_emit_table(emit_ctx *e);      /* nnc_lr_schedule, when there is one */
+void schedule_emit_fields(emit_ctx *e);     /* .lr_schedule of nncrt_model */
+void schedule_free(model *m);
 
 /* ---- export.c / export_weights.c: nnc --predict, the classifier for other programs ---- */
 typedef struct export_opts {

@@ -147,7 +147,14 @@ static int parse_args(model *m, attrs *a)
     static const double lr_default[] = {[OPT_SGD] = 0.01, [OPT_ADAM] = 0.001,
                                         [OPT_RMSPROP] = 0.001, [OPT_ADAMW] = 0.001,
                                         [OPT_ADAGRAD] = 0.001, [OPT_NADAM] = 0.001};
-    int rc = attrs_real(a, "learning_rate", lr_default[m->optimizer], 1e-12, 1e3, &m->lr);
+    const ynode *lr = attrs_get(a, "learning_rate");
+    int rc;
+    if (lr && lr->kind == NODE_MAP) {
+        rc = schedule_parse(m, lr, a->ctx);
+        m->lr = m->lr_schedule ? m->lr_schedule->initial : 0;
+    } else {
+        rc = attrs_real(a, "learning_rate", lr_default[m->optimizer], 1e-12, 1e3, &m->lr);
+    }
     rc |= parse_rule(m, a);
     rc |= parse_common(m, a);
     return attrs_finish(a, opt_keys[m->optimizer]) | rc;
@@ -258,6 +265,7 @@ int optimizer_slots(const model *m)
 
 void optimizer_free(model *m)
 {
+    schedule_free(m);
     for (int i = 0; i < m->num_wd_exclude; i++)
         free(m->wd_exclude[i]);
     free(m->wd_exclude);

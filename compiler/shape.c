@@ -140,7 +140,10 @@ void shape_print_table(const model *m, FILE *out)
         print_count(out, m->num_state);
         fputs("\n", out);
     }
-    fprintf(out, "Loss: %s, optimizer: %s (learning_rate %g), batch size %d, %d classes\n",
-            loss_name(m->loss), optimizer_name(m->optimizer), m->lr, m->batch_size,
+    char lr[64];
+    snprintf(lr, sizeof lr, m->lr_schedule ? "%s from %g" : "%.0s%g",
+             m->lr_schedule ? schedule_name(m) : "", m->lr);
+    fprintf(out, "Loss: %s, optimizer: %s (learning_rate %s), batch size %d, %d classes\n",
+            loss_name(m->loss), optimizer_name(m->optimizer), lr, m->batch_size,
             m->num_classes);
 }

@@ -14,7 +14,8 @@ static const char *const data_keys[] = {"train", "validation", "validation_split
                                         "pad_to_aspect_ratio", "follow_links", NULL};
 #define SPEC_MAX_BYTES (1024 * 1024) /* larger files are refused before reading */
 
-static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", "class_weight", NULL};
+static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", "class_weight",
+                                       "validation_freq", "steps_per_epoch", "verbose", NULL};
 
 static int name_char(char c, int first)
 {
@@ -210,6 +211,7 @@ static int parse_fit(model *m, const ynode *nd)
              attrs_int(&a, "batch_size", 32, 1, 65536, &batch) |
              attrs_bool(&a, "shuffle", 1, &m->shuffle);
     rc |= class_weight_parse(m, attrs_get(&a, "class_weight"));
+    rc |= fit_options_parse(m, &a);
     m->epochs = (int)epochs;
     m->batch_size = (int)batch;
     return attrs_finish(&a, fit_keys) | rc;

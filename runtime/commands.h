@@ -29,6 +29,9 @@ typedef struct nncrt_opts {
     const char *out;        /* augment-preview: the PNG to write */
     char **files;           /* predict: the images */
     int nfiles;
+    int validation_freq;    /* fit: 0: the spec's */
+    int steps_per_epoch;    /* fit: 0: the spec's */
+    int verbose;            /* fit: NNCRT_VERBOSE_*; 0: the spec's */
 } nncrt_opts;
 
 int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o);

@@ -10,6 +10,7 @@
 
 #include "atomic_file.h"
 #include "commands.h"
+#include "fit_options.h"
 #include "history.h"
 #include "progress.h"
 #include "rng.h"
@@ -187,7 +188,7 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 {
     const nncrt_model *m = c->m;
     size_t bs = (size_t)m->batch_size;
-    int steps = (int)((c->ntrain + bs - 1) / bs);
+    int steps = nncrt_fit_steps(m, c->o, (int)((c->ntrain + bs - 1) / bs));
     memcpy(c->order, c->tidx, c->ntrain * sizeof *c->order);
     if (m->shuffle) {
         nncrt_rng r;
@@ -205,7 +206,8 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         for (int i = 0; i < n; i++)
             c->batch.ids[i] = c->order[at + (size_t)i];
         nncrt_batch_key key = { c->seed, epoch, c->batch.ids };
-        double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, &key, c->batch.probs);
+        float lr = (float)nncrt_learning_rate(m, c->lr, *m->opt_step);   /* schedule.c */
+        double loss = m->train_step(c->batch.x, c->batch.y, n, lr, &key, c->batch.probs);
         if (check_loss(c, loss, epoch, s, steps, p) != 0)
             return -1;
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
@@ -220,7 +222,8 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 static int save_epoch(fit_ctx *c, int epoch, const double *val)
 {
     nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
-                      nncrt_metrics_accuracy(&c->tm), val);
+                      nncrt_metrics_accuracy(&c->tm), val,
+                      nncrt_learning_rate(c->m, c->lr, *c->m->opt_step));
     nncrt_weights_meta meta = {
         .epoch = epoch + 1, .seed = c->seed, .train_samples = c->ntrain,
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
@@ -247,17 +250,19 @@ static int run_epochs(fit_ctx *c)
         if (train_epoch(c, e, &p) != 0)
             return -1;
         double val[2];
-        if (c->nval) {
+        bool validate = c->nval && nncrt_fit_validates(c->m, c->o, e);
+        if (validate) {
             nncrt_metrics_reset(&c->vm);
             nncrt_eval_indices(c->m, c->vds, c->vidx, c->nval, &c->batch, &c->vm);
             val[0] = nncrt_metrics_loss(&c->vm);
             val[1] = nncrt_metrics_accuracy(&c->vm);
         }
+        p.lr = nncrt_learning_rate(c->m, c->lr, *c->m->opt_step);
         nncrt_progress_done(&p, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm),
-                            c->nval ? val : NULL);
+                            validate ? val : NULL);
         if (!isfinite(nncrt_metrics_loss(&c->tm)))
             nncrt_warn("epoch %d: the loss is not finite; training diverged (try a lower --lr)", e + 1);
-        if (save_epoch(c, e, c->nval ? val : NULL) != 0)
+        if (save_epoch(c, e, validate ? val : NULL) != 0)
             return -1;
     }
     fputs("Weights saved to ", stdout);
@@ -287,6 +292,7 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
 {
     fit_ctx c = { .m = m, .o = o };
     resolve_options(&c);
+    nncrt_fit_apply_verbose(m, o);
     int rc = prepare_output(&c);
     if (rc == 0)
         rc = start_state(&c);

@@ -60,7 +60,9 @@ static void add_value(nncrt_buf *b, double v)
         nncrt_buf_printf(b, ",%.8g", v);
 }
 
-static void add_row(nncrt_buf *b, int epoch, double loss, double acc, const double *val)
+/* lr: NAN for a row of a record without the column (written empty). */
+static void add_row(nncrt_buf *b, int epoch, double loss, double acc, const double *val,
+                    double lr)
 {
     nncrt_buf_printf(b, "%d", epoch);
     add_value(b, loss);
@@ -68,15 +70,20 @@ static void add_row(nncrt_buf *b, int epoch, double loss, double acc, const doub
     if (val) {
         add_value(b, val[0]);
         add_value(b, val[1]);
-        nncrt_buf_add(b, "\n", 1);
     } else {
-        nncrt_buf_printf(b, ",,\n");
+        nncrt_buf_printf(b, ",,");
     }
+    if (isnan(lr))
+        nncrt_buf_add(b, ",", 1);
+    else
+        nncrt_buf_printf(b, ",%.8g", lr);
+    nncrt_buf_add(b, "\n", 1);
 }
 
-void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val)
+void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val,
+                       double lr)
 {
-    add_row(&h->rows, epoch, loss, acc, val);
+    add_row(&h->rows, epoch, loss, acc, val, lr);
 }
 
 char *nncrt_history_csv(const nncrt_history *h)
@@ -109,11 +116,11 @@ static int parse_number(const char *s, size_t n, double *v)
 
 /* Row line[0..len) (no newline) of epoch `epoch`, appended to out as
    add_row writes it. */
-static int parse_row(const char *line, size_t len, int epoch, nncrt_buf *out)
+static int parse_row(const char *line, size_t len, int epoch, size_t nf, nncrt_buf *out)
 {
-    const char *field[5];
-    size_t flen[5], k = 0;
-    for (const char *p = line, *end = line + len; k < 5; k++) {
+    const char *field[6];
+    size_t flen[6], k = 0;
+    for (const char *p = line, *end = line + len; k < nf; k++) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
         field[k] = p;
         flen[k] = (size_t)((comma ? comma : end) - p);
@@ -125,35 +132,38 @@ static int parse_row(const char *line, size_t len, int epoch, nncrt_buf *out)
     }
     char num[16];
     int nl = snprintf(num, sizeof num, "%d", epoch);
-    if (k != 5 || field[4] + flen[4] != line + len || flen[0] != (size_t)nl ||
+    if (k != nf || field[nf - 1] + flen[nf - 1] != line + len || flen[0] != (size_t)nl ||
         memcmp(field[0], num, flen[0]) != 0)
         return -1;
-    double loss, acc, val[2];
+    double loss, acc, val[2], lr = NAN;
     bool has_val = flen[3] || flen[4];
     if (parse_number(field[1], flen[1], &loss) != 0 || parse_number(field[2], flen[2], &acc) != 0 ||
         (has_val && (parse_number(field[3], flen[3], &val[0]) != 0 ||
-                     parse_number(field[4], flen[4], &val[1]) != 0)))
+                     parse_number(field[4], flen[4], &val[1]) != 0)) ||
+        (nf == 6 && flen[5] && parse_number(field[5], flen[5], &lr) != 0))
         return -1;
-    add_row(out, epoch, loss, acc, has_val ? val : NULL);
+    add_row(out, epoch, loss, acc, has_val ? val : NULL, lr);
     return 0;
 }
 
 int nncrt_history_parse(const char *text, int epochs, char **csv, char *err, size_t errlen)
 {
-    size_t hl = strlen(NNCRT_HISTORY_HEADER);
+    size_t hl = strlen(NNCRT_HISTORY_HEADER), nf = 6;
     *csv = NULL;
-    if (strncmp(text, NNCRT_HISTORY_HEADER, hl) != 0) {
+    if (strncmp(text, NNCRT_HISTORY_HEADER_V1, strlen(NNCRT_HISTORY_HEADER_V1)) == 0)
+        hl = strlen(NNCRT_HISTORY_HEADER_V1), nf = 5;
+    else if (strncmp(text, NNCRT_HISTORY_HEADER, hl) != 0) {
         snprintf(err, errlen, "does not start with the header line %.*s", (int)hl - 1,
                  NNCRT_HISTORY_HEADER);
         return -1;
     }
     nncrt_buf out = { 0 };
-    nncrt_buf_add(&out, NNCRT_HISTORY_HEADER, hl);
+    nncrt_buf_add(&out, NNCRT_HISTORY_HEADER, strlen(NNCRT_HISTORY_HEADER));
     const char *p = text + hl;
     int epoch = 0;
     while (*p) {
         const char *nl = strchr(p, '\n');
-        if (epoch == epochs || !nl || parse_row(p, (size_t)(nl - p), epoch + 1, &out) != 0)
+        if (epoch == epochs || !nl || parse_row(p, (size_t)(nl - p), epoch + 1, nf, &out) != 0)
             break;
         epoch++;
         p = nl + 1;
@@ -165,7 +175,7 @@ int nncrt_history_parse(const char *text, int epochs, char **csv, char *err, siz
             snprintf(err, errlen, "has more rows than the %d epochs", epochs);
         else
             snprintf(err, errlen, "row %d is not a row of epoch %d (epoch,loss,accuracy,"
-                     "val_loss,val_accuracy)", epoch + 1, epoch + 1);
+                     "val_loss,val_accuracy%s)", epoch + 1, epoch + 1, nf == 6 ? ",learning_rate" : "");
         nncrt_buf_free(&out);
         return -1;
     }

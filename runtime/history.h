@@ -1,5 +1,5 @@
 /* history.h — the training history CSV written beside the weights
- * (<weights stem>.history.csv: epoch,loss,accuracy,val_loss,val_accuracy;
+ * (<weights stem>.history.csv: epoch,loss,accuracy,val_loss,val_accuracy,learning_rate;
  * epochs counted from 1 like the "Epoch i/N" lines).
  *
  * The weights file is the record: every save stores the rows of all its
@@ -14,7 +14,10 @@
 
 #include "util.h"
 
-#define NNCRT_HISTORY_HEADER "epoch,loss,accuracy,val_loss,val_accuracy\n"
+#define NNCRT_HISTORY_HEADER "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate\n"
+/* the record of weights saved before the learning_rate column: read, and
+   rewritten with that column empty */
+#define NNCRT_HISTORY_HEADER_V1 "epoch,loss,accuracy,val_loss,val_accuracy\n"
 
 typedef struct nncrt_history {
     char *path;
@@ -28,8 +31,11 @@ char *nncrt_history_path(const char *weights_path);
    kept. Writes nothing. */
 void nncrt_history_open(nncrt_history *h, const char *weights_path, const char *csv,
                         int keep_epochs);
-/* Appends the row of one epoch; val is {val_loss, val_accuracy} or NULL. */
-void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val);
+/* Appends the row of one epoch; val is {val_loss, val_accuracy} or NULL; lr
+   the optimizer's learning rate after the epoch (Keras's
+   optimizer.learning_rate then: a schedule's value for the next step). */
+void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val,
+                       double lr);
 /* The CSV text, header included (caller frees). */
 char *nncrt_history_csv(const nncrt_history *h);
 /* Rewrites the CSV file atomically. */

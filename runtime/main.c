@@ -68,6 +68,12 @@ static void fit_usage(const nncrt_model *m, FILE *out)
     fprintf(out, "  --no-stop-on-nan  go on when a batch loss is NaN or infinite (by default fit\n"
                  "                    stops there, exit status 1, and the weights file keeps the\n"
                  "                    last epoch saved; weights that are not finite are never saved)\n");
+    fprintf(out, "  --validation-freq N  validate after every N-th epoch (default %d)\n",
+            m->validation_freq ? m->validation_freq : 1);
+    fprintf(out, "  --steps-per-epoch N  at most N batches an epoch (default %s)\n",
+            m->steps_per_epoch ? "the spec's" : "all");
+    fprintf(out, "  --verbose V       0 silent, 1 progress bar, 2 one line per epoch (default %d)\n",
+            m->verbose ? m->verbose - 1 : 1);
     data_options_note(m, out);
 }
 

@@ -143,7 +143,51 @@ typedef struct nncrt_model {
     /* layer_inputs[num_layers]: "l02_conv2d, l03_conv2d", the layers each one
        reads (summary's "Connected to"); NULL when the model is a chain. */
     const char *const *layer_inputs;
+    /* optimizer learning_rate: a schedule (keras.optimizers.schedules), or
+       NULL for the constant learning_rate above. */
+    const struct nncrt_lr_schedule *lr_schedule;
+    /* fit: options as Keras's fit() takes them; 0: not given (Keras's
+       default: validate every epoch, every batch, verbose "auto"). */
+    int validation_freq;              /* validate after epochs e % freq == 0 */
+    int steps_per_epoch;              /* at most this many batches an epoch */
+    int verbose;                      /* NNCRT_VERBOSE_* */
 } nncrt_model;
+
+/* nncrt_model.verbose, fit --verbose: Keras's 0, 1, 2 plus one; AUTO is 1 */
+enum { NNCRT_VERBOSE_AUTO = 0, NNCRT_VERBOSE_SILENT = 1, NNCRT_VERBOSE_BAR = 2,
+       NNCRT_VERBOSE_LINE = 3 };
+
+/* nncrt_lr_schedule.kind: Keras 3's schedule classes */
+enum {
+    NNCRT_LR_EXPONENTIAL_DECAY = 1, NNCRT_LR_PIECEWISE_CONSTANT_DECAY, NNCRT_LR_INVERSE_TIME_DECAY,
+    NNCRT_LR_POLYNOMIAL_DECAY, NNCRT_LR_COSINE_DECAY, NNCRT_LR_COSINE_DECAY_RESTARTS,
+};
+
+/* A learning-rate schedule with Keras's arguments; a field a kind does not
+   take is 0. runtime/schedule.c evaluates it for an optimizer step. */
+typedef struct nncrt_lr_schedule {
+    int kind;                         /* NNCRT_LR_* */
+    const char *name;                 /* "cosine_decay" */
+    double initial_learning_rate;
+    double decay_steps;               /* cosine_decay_restarts: first_decay_steps */
+    double decay_rate;                /* exponential_decay, inverse_time_decay */
+    int staircase;                    /* bool: exponential_decay, inverse_time_decay */
+    double end_learning_rate, power;  /* polynomial_decay */
+    int cycle;                        /* bool: polynomial_decay */
+    double alpha;                     /* cosine_decay(_restarts) */
+    int has_warmup_target;            /* cosine_decay: warmup_target given */
+    double warmup_target, warmup_steps;
+    double t_mul, m_mul;              /* cosine_decay_restarts */
+    int num_boundaries;               /* piecewise_constant_decay */
+    const int64_t *boundaries;        /* [num_boundaries], increasing */
+    const double *values;             /* [num_boundaries + 1] */
+} nncrt_lr_schedule;
+
+/* The learning rate of the optimizer step that follows `iterations` steps
+   (Keras: optimizer.learning_rate, schedule(optimizer.iterations)): the
+   schedule's value, or `constant` without one. */
+double nncrt_learning_rate(const nncrt_model *m, double constant, int64_t iterations);
+double nncrt_lr_schedule_eval(const nncrt_lr_schedule *s, int64_t step);
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */
 enum { NNCRT_INTERP_BILINEAR = 0, NNCRT_INTERP_NEAREST = 1, NNCRT_INTERP_AREA = 2 };

@@ -13,7 +13,7 @@ enum {
     OPT_DATA = 256, OPT_VAL, OPT_EPOCHS, OPT_LIMIT, OPT_WEIGHTS, OPT_INIT, OPT_RESUME,
     OPT_LR, OPT_SEED, OPT_THREADS, OPT_BATCH, OPT_JSON, OPT_TOP,
     OPT_CACHE, OPT_STRICT, OPT_NO_STOP_NAN,
-    OPT_N, OPT_OUT,
+    OPT_N, OPT_OUT, OPT_VAL_FREQ, OPT_STEPS, OPT_VERBOSE,
 };
 
 #define OPT(name, arg, id) { name, arg, NULL, id }
@@ -25,7 +25,10 @@ static const struct option fit_options[] = {
     OPT("seed", required_argument, OPT_SEED), OPT("threads", required_argument, OPT_THREADS),
     OPT("batch-size", required_argument, OPT_BATCH), OPT("help", no_argument, 'h'),
     OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT),
-    OPT("no-stop-on-nan", no_argument, OPT_NO_STOP_NAN), { 0 },
+    OPT("no-stop-on-nan", no_argument, OPT_NO_STOP_NAN),
+    OPT("validation-freq", required_argument, OPT_VAL_FREQ),
+    OPT("steps-per-epoch", required_argument, OPT_STEPS),
+    OPT("verbose", required_argument, OPT_VERBOSE), { 0 },
 };
 static const struct option evaluate_options[] = {
     OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT),
@@ -138,8 +141,17 @@ static int apply(const nncrt_model *m, int id, const char *arg, nncrt_opts *o)
     case OPT_THREADS: rc = nncrt_parse_int("threads", arg, 1, 4096, &v); o->threads = (int)v; break;
     case OPT_TOP: rc = nncrt_parse_int("top", arg, 1, m->num_classes, &v); o->top = (int)v; break;
     case OPT_SEED: rc = nncrt_parse_u64("seed", arg, &o->seed); o->has_seed = true; break;
-    case OPT_LR: rc = nncrt_parse_positive("lr", arg, 1000, &o->lr); break;
+    case OPT_LR:
+        if (m->lr_schedule)   /* Keras too refuses to set a rate that a schedule gives */
+            return nncrt_error("--lr: the spec's learning_rate is a %s schedule, which gives "
+                               "the rate of every step; change it in %s and recompile",
+                               m->lr_schedule->name, m->spec_file ? m->spec_file : "the spec");
+        rc = nncrt_parse_positive("lr", arg, 1000, &o->lr);
+        break;
     case OPT_BATCH: rc = parse_batch_size(m, arg); break;
+    case OPT_VAL_FREQ: rc = nncrt_parse_int("validation-freq", arg, 1, 1000000, &v); o->validation_freq = (int)v; break;
+    case OPT_STEPS: rc = nncrt_parse_int("steps-per-epoch", arg, 1, INT32_MAX, &v); o->steps_per_epoch = (int)v; break;
+    case OPT_VERBOSE: rc = nncrt_parse_int("verbose", arg, 0, 2, &v); o->verbose = (int)v + 1; break;
     default: rc = -1; break;
     }
     return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nncrt.h"
 #include "util.h"
 
 #define BAR_WIDTH 30
@@ -15,13 +16,23 @@ void nncrt_format_value(char *buf, size_t len, double v)
     snprintf(buf, len, fabs(v) > 1e-3 ? "%.4f" : "%.4e", v);
 }
 
+static int verbose_mode = NNCRT_VERBOSE_AUTO;
+
+void nncrt_progress_verbose(int verbose)
+{
+    verbose_mode = verbose;
+}
+
 void nncrt_progress_epoch(nncrt_progress *p, FILE *out, int epoch, int epochs, int steps)
 {
-    p->out = out;
-    p->tty = isatty(fileno(out));
+    p->out = verbose_mode == NNCRT_VERBOSE_SILENT ? NULL : out;
+    p->tty = p->out && verbose_mode != NNCRT_VERBOSE_LINE && isatty(fileno(out));
     p->steps = steps;
     p->t0 = nncrt_now();
     p->last_draw = 0;
+    p->lr = NAN;
+    if (!p->out)
+        return;
     fprintf(out, "Epoch %d/%d\n", epoch, epochs);
     fflush(out);
 }
@@ -56,7 +67,7 @@ static void print_duration(FILE *out, double s)
 void nncrt_progress_step(nncrt_progress *p, int step, double loss, double acc)
 {
     double now = nncrt_now();
-    if (!p->tty || (now - p->last_draw < REDRAW_SECONDS && step < p->steps))
+    if (!p->out || !p->tty || (now - p->last_draw < REDRAW_SECONDS && step < p->steps))
         return;
     p->last_draw = now;
     fprintf(p->out, "\r%d/%d ", step, p->steps);
@@ -82,6 +93,8 @@ static void print_step_time(FILE *out, double per_step)
 void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const double *val)
 {
     double elapsed = nncrt_now() - p->t0;
+    if (!p->out)
+        return;
     if (p->tty) {
         fprintf(p->out, "\r%d/%d ", p->steps, p->steps);
         print_bar(p->out, p->steps, p->steps);
@@ -98,6 +111,8 @@ void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const doubl
         print_metric(p->out, "val_loss", val[0]);
         print_metric(p->out, "val_accuracy", val[1]);
     }
+    if (!isnan(p->lr))
+        print_metric(p->out, "learning_rate", p->lr);
     fputs(p->tty ? "\x1b[K\n" : "\n", p->out);
     fflush(p->out);
 }

@@ -12,8 +12,12 @@ typedef struct nncrt_progress {
     bool tty;
     int steps;
     double t0, last_draw;
+    double lr;          /* the learning rate after the epoch, for its final line; NAN: none */
 } nncrt_progress;
 
+/* NNCRT_VERBOSE_*: SILENT prints nothing, LINE one plain line per epoch
+   even on a terminal, AUTO and BAR the bar on a terminal. */
+void nncrt_progress_verbose(int verbose);
 /* Prints "Epoch i/N" and starts the clock for an epoch of `steps` batches. */
 void nncrt_progress_epoch(nncrt_progress *p, FILE *out, int epoch, int epochs, int steps);
 /* After batch `step` (1-based) with the running loss and accuracy. */

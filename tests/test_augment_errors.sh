@@ -35,7 +35,7 @@ augment:
   - random_shear: {x_factor: 0.2}
 $TAIL
 EOF
-check flip_mode 4:18 "random_flip #1: 'horizontl' is not one of: horizontal, vertical, horizontal_and_vertical (did you mean 'horizontal'?)" <<EOF
+check flip_mode 4:18 "random_flip #1: mode: 'horizontl' is not one of: horizontal, vertical, horizontal_and_vertical (did you mean 'horizontal'?)" <<EOF
 $HEAD
 augment:
   - random_flip: horizontl
@@ -120,12 +120,73 @@ augment:
   - random_brightness: {factor: 0.2, value_range: [1, 0]}
 $TAIL
 EOF
-check params_scalar 4:18 "random_zoom #1: expected a mapping of parameters, e.g. {height_factor: ...}" <<EOF
+check short_too_many 4:25 "random_translation #1: takes at most 2 values without names (height_factor, width_factor), found 3" <<EOF
 $HEAD
 augment:
-  - random_zoom: 0.1
+  - random_translation: [0.1, 0.1, 0.2]
 $TAIL
 EOF
+check short_type 4:22 "random_rotation #1: factor: expected a number, found 'left'" <<EOF
+$HEAD
+augment:
+  - random_rotation: left
+$TAIL
+EOF
+check short_factor_list 4:22 "random_rotation #1: factor: expected a number or a list [lower, upper], found 3 items" <<EOF
+$HEAD
+augment:
+  - random_rotation: [0.1, 0.2, 0.3]
+$TAIL
+EOF
+check short_empty 4:22 "random_contrast #1: factor: expected a number or a list [lower, upper], found 0 items" <<EOF
+$HEAD
+augment:
+  - random_contrast: []
+$TAIL
+EOF
+check short_crop_type 4:19 "random_crop #1: height: expected an integer, found '0.5'" <<EOF
+$HEAD
+augment:
+  - random_crop: [0.5, 24]
+$TAIL
+EOF
+
+# Short forms (Keras's positional arguments, from the augmentation table) give
+# the same C as the long forms, but for the spec's name and hash.
+cat > "$dir/aug_long.yaml" <<EOF
+$HEAD
+augment:
+  - random_flip: {mode: horizontal}
+  - random_rotation: {factor: [-0.1, 0.2]}
+  - random_zoom: {height_factor: 0.1}
+  - random_zoom: {height_factor: 0.1, width_factor: 0.2}
+  - random_translation: {height_factor: 0.1, width_factor: 0.1}
+  - random_contrast: {factor: 0.2}
+  - random_brightness: {factor: 0.1}
+$TAIL
+EOF
+cat > "$dir/aug_short.yaml" <<EOF
+$HEAD
+augment:
+  - random_flip: horizontal
+  - random_rotation: [-0.1, 0.2]
+  - random_zoom: 0.1
+  - random_zoom: [0.1, 0.2]
+  - random_translation: [0.1, 0.1]
+  - random_contrast: 0.2
+  - random_brightness: 0.1
+$TAIL
+EOF
+strip() { sed -e 1,2d -e "s/$2/M/g" "$1"; }
+if "$NNC" "$dir/aug_long.yaml" -o "$dir/aug_long.c" >/dev/null 2>&1 &&
+    "$NNC" "$dir/aug_short.yaml" -o "$dir/aug_short.c" >/dev/null 2>&1 &&
+    [ "$(strip "$dir/aug_long.c" aug_long)" = "$(strip "$dir/aug_short.c" aug_short)" ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL short forms: not the C of the long forms"
+    diff "$dir/aug_long.c" "$dir/aug_short.c" | head -10
+fi
 check crop_size 4:5 "random_crop #1: the crop 24x24 must equal the input shape 28x28" <<EOF
 $HEAD
 augment:

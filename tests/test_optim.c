@@ -25,7 +25,12 @@
 #include NNC_TRAINER
 #include "fixture.h"
 
+#ifdef SCHEDULE   /* learning_rate is a schedule: tests/fixtures/make_schedule_reference.py */
+#define FIXTURE "tests/fixtures/schedule_ref.safetensors"
+#define LR_STEPS 40
+#else
 #define FIXTURE "tests/fixtures/optim_ref.safetensors"
+#endif
 #define STEPS 5
 #ifdef NNC_DOUBLE
 #define PRECISION "double"
@@ -127,7 +132,11 @@ static void test_five_steps_match_keras(void **state)
             for (size_t j = 0; j < nnc_tensors[i].count; j++)
                 nnc_grads[nnc_tensors[i].offset + j] = (nnc_real)read_f32(g, j);
         }
+#ifdef SCHEDULE   /* the rate runtime/fit.c passes: schedule(iterations before the step) */
+        nnc_apply_update((nnc_real)(float)nncrt_learning_rate(&nnc_model, NNC_LR, nnc_step));
+#else
         nnc_apply_update((nnc_real)NNC_LR);
+#endif
         for (int i = 0; i < NNC_TENSORS; i++, compared++) {
             double w = compare(s, &nnc_tensors[i], nnc_params + nnc_tensors[i].offset);
             worst = w > worst ? w : worst;
@@ -139,6 +148,38 @@ static void test_five_steps_match_keras(void **state)
                   "(allowed %.0e)\n",
                   VARIANT " " PRECISION, STEPS, NNC_TENSORS, worst, TOL);
 }
+
+#ifdef SCHEDULE
+/* runtime/schedule.c's rate of steps 0..LR_STEPS-1 against Keras's schedule
+   in float64 to 1e-6 relative (the decays agree exactly, the cosine
+   schedules to about 1e-7: Keras's cosine path rounds part of its arithmetic
+   to float32 even with floatx float64) and in float32 to 1e-5 (Keras's own
+   float32 error reaches 1.5e-6 after a few restarts of m_mul^i). */
+static void test_rates_match_keras(void **state)
+{
+    (void)state;
+    char name[128];
+    snprintf(name, sizeof name, "f64.%s.lr", VARIANT);
+    const void *want = tensor(name, LR_STEPS * sizeof(double));
+    snprintf(name, sizeof name, "f32.%s.lr", VARIANT);
+    const void *want32 = tensor(name, LR_STEPS * sizeof(float));
+    double worst = 0, worst32 = 0;
+    assert_non_null(nnc_model.lr_schedule);
+    for (int s = 0; s < LR_STEPS; s++) {
+        double got = nncrt_learning_rate(&nnc_model, -1, s), k = read_f64(want, s);
+        double err = fabs(got - k) / fmax(fabs(k), 1e-12);
+        double err32 = fabs(got - read_f32(want32, s)) / fmax(fabs(k), 1e-12);
+        if (err > 1e-6 || err32 > 1e-5)
+            print_error("step %d: nnc %.17g, keras float64 %.17g, float32 %.9g\n", s, got, k,
+                        read_f32(want32, s));
+        worst = fmax(worst, err), worst32 = fmax(worst32, err32);
+    }
+    assert_true(worst <= 1e-6);
+    assert_true(worst32 <= 1e-5);
+    print_message("%-32s %d steps: worst rate error against Keras float64 %.2e, float32 "
+                  "%.2e\n", VARIANT, LR_STEPS, worst, worst32);
+}
+#endif
 
 static int open_fixture(void **state)
 {
@@ -161,6 +202,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_five_steps_match_keras),
+#ifdef SCHEDULE
+        cmocka_unit_test(test_rates_match_keras),
+#endif
     };
     return cmocka_run_group_tests_name("optimizer " VARIANT " " PRECISION, tests, open_fixture,
                                        close_fixture);

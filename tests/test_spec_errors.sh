@@ -466,5 +466,168 @@ layers:
 $TAIL
 EOF2
 
+# learning_rate schedules (compiler/schedule.c)
+check sched_unknown 3:35 "optimizer: sgd: learning_rate: unknown schedule 'cosine_decays' (did you mean 'cosine_decay'?); supported: exponential_decay, piecewise_constant_decay, inverse_time_decay, polynomial_decay, cosine_decay, cosine_decay_restarts" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decays: {initial_learning_rate: 0.1, decay_steps: 10}}}}
+layers:
+$TAIL
+EOF2
+check sched_required 3:35 "optimizer: sgd: learning_rate: cosine_decay: initial_learning_rate is required (Keras has no default for it)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: {decay_steps: 10}}}}
+layers:
+$TAIL
+EOF2
+check sched_steps 3:96 "optimizer: sgd: learning_rate: exponential_decay: decay_steps: 0 is out of range, expected 1..2147483647" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {exponential_decay: {initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 0.5}}}}
+layers:
+$TAIL
+EOF2
+check sched_unknown_key 3:100 "optimizer: adam: learning_rate: polynomial_decay: unknown key 'end_lr'; expected one of: initial_learning_rate, decay_steps, end_learning_rate, power, cycle" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {adam: {learning_rate: {polynomial_decay: {initial_learning_rate: 0.1, decay_steps: 10, end_lr: 0.01}}}}
+layers:
+$TAIL
+EOF2
+check sched_values 3:92 "optimizer: sgd: learning_rate: piecewise_constant_decay: values: expected a list of 3 learning rates (one more than the boundaries)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {piecewise_constant_decay: {boundaries: [10, 20], values: [0.1, 0.01]}}}}
+layers:
+$TAIL
+EOF2
+check sched_boundaries 3:79 "optimizer: sgd: learning_rate: piecewise_constant_decay: boundaries: 10 does not come after 20; boundaries must increase" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {piecewise_constant_decay: {boundaries: [20, 10], values: [0.1, 0.01, 0.001]}}}}
+layers:
+$TAIL
+EOF2
+check sched_boundary_int 3:75 "optimizer: sgd: learning_rate: piecewise_constant_decay: boundaries: expected an integer, found '2.5'" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {piecewise_constant_decay: {boundaries: [2.5], values: [0.1, 0.01]}}}}
+layers:
+$TAIL
+EOF2
+check sched_warmup 3:111 "optimizer: adamw: learning_rate: cosine_decay: warmup_steps has no effect without warmup_target (the learning rate the warm-up reaches)" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {adamw: {learning_rate: {cosine_decay: {initial_learning_rate: 0.0, decay_steps: 10, warmup_steps: 5}}}}
+layers:
+$TAIL
+EOF2
+check sched_t_mul 3:117 "optimizer: sgd: learning_rate: cosine_decay_restarts: t_mul: 0.5 is out of range, expected 1..1000" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay_restarts: {initial_learning_rate: 0.1, first_decay_steps: 10, t_mul: 0.5}}}}
+layers:
+$TAIL
+EOF2
+check sched_args 3:49 "optimizer: sgd: learning_rate: cosine_decay: expected a mapping of its arguments, e.g. {initial_learning_rate: 0.001, decay_steps: 1000}" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: 0.1}}}
+layers:
+$TAIL
+EOF2
+check sched_two 3:34 "optimizer: sgd: learning_rate: expected a number or one schedule, e.g. {cosine_decay: {initial_learning_rate: 0.001, decay_steps: 1000}}" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: {initial_learning_rate: 0.1, decay_steps: 10}, exponential_decay: {}}}}
+layers:
+$TAIL
+EOF2
+check sched_name 3:50 "optimizer: sgd: learning_rate: cosine_decay: name is not supported by nnc" <<EOF2
+input: {shape: [28, 28, 1]}
+loss: sparse_categorical_crossentropy
+optimizer: {sgd: {learning_rate: {cosine_decay: {name: cd, initial_learning_rate: 0.1, decay_steps: 10}}}}
+layers:
+$TAIL
+EOF2
+
+# Short forms of layers (the op table's positional parameters): wrong types,
+# and the same C as the long forms but for the spec's name and hash.
+check short_dense_type 6:12 "dense #2: units: expected an integer, found 'ten'" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: ten
+EOF2
+check short_pool_type 5:20 "max_pooling2d #1: pool_size: expected an integer, found 'two'" <<EOF2
+$BASE
+layers:
+  - max_pooling2d: two
+$TAIL
+EOF2
+check short_empty 6:12 "dense #2: expected the value of units, activation, or a mapping of parameters, found an empty list" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: []
+EOF2
+cat > "$dir/short_long.yaml" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+  - activation: {activation: relu}
+  - max_pooling2d: {pool_size: 2}
+  - conv2d: {filters: 4, kernel_size: 3, strides: 1, padding: same}
+  - flatten
+  - dense: {units: 10, activation: softmax}
+EOF2
+cat > "$dir/short_short.yaml" <<EOF2
+$BASE
+layers:
+  - conv2d: [8, 3]
+  - activation: relu
+  - max_pooling2d: 2
+  - conv2d: [4, 3, 1, same]
+  - flatten
+  - dense: [10, softmax]
+EOF2
+strip() { sed -e 1,2d -e "s/$2/M/g" "$1"; }
+if "$NNC" "$dir/short_long.yaml" -o "$dir/short_long.c" >/dev/null 2>&1 &&
+    "$NNC" "$dir/short_short.yaml" -o "$dir/short_short.c" >/dev/null 2>&1 &&
+    [ "$(strip "$dir/short_long.c" short_long)" = "$(strip "$dir/short_short.c" short_short)" ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL short forms of layers: not the C of the long forms"
+    diff "$dir/short_long.c" "$dir/short_short.c" | head -10
+fi
+
+# fit options (compiler/fit_options.c)
+check fit_verbose 4:16 "fit: verbose: 3 is out of range, expected 0..2" <<EOF2
+$BASE
+fit: {verbose: 3}
+layers:
+$TAIL
+EOF2
+check fit_validation_freq 4:24 "fit: validation_freq: 0 is out of range, expected 1..1000000" <<EOF2
+$BASE
+fit: {validation_freq: 0}
+layers:
+$TAIL
+EOF2
+check fit_steps_per_epoch 4:24 "fit: steps_per_epoch: expected an integer, found 'many'" <<EOF2
+$BASE
+fit: {steps_per_epoch: many}
+layers:
+$TAIL
+EOF2
+check fit_initial_epoch 4:22 "fit: initial_epoch is not supported by nnc: fit --resume continues after the epoch the weights file records" <<EOF2
+$BASE
+fit: {initial_epoch: 2}
+layers:
+$TAIL
+EOF2
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
