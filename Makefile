@@ -98,7 +98,7 @@ demo: deps
 # tests/run.sh runs them all and prints the one summary line.
 TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
 GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation \
-             gc_smooth gc_binary_smooth
+             gc_smooth gc_binary_smooth gc_depthwise gc_separable gc_conv_groups
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001
 REF_LR_sgd := 0.01

@@ -6,10 +6,12 @@
 
 extern const op_def op_rescaling, op_conv2d, op_max_pooling2d, op_flatten, op_dense,
     op_activation, op_relu, op_leaky_relu, op_elu, op_softmax;
+extern const op_def op_depthwise_conv2d, op_separable_conv2d;
 
 const op_def *const op_table[] = {&op_rescaling, &op_conv2d, &op_max_pooling2d, &op_flatten,
                                   &op_dense, &op_activation, &op_relu, &op_leaky_relu, &op_elu,
-                                  &op_softmax};
+                                  &op_softmax,
+                                  &op_depthwise_conv2d, &op_separable_conv2d};
 const int op_count = sizeof op_table / sizeof op_table[0];
 
 const op_def *op_find(const char *name)
