@@ -305,8 +305,8 @@ test-fuzz: all
 BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
-BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256)
-BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak
+BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256 sepchain)
+BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak $(BUILD)/triad
 $(BENCH_DIR)/%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
@@ -322,6 +322,8 @@ $(BUILD)/fma_chains.o: bench/fma_chains.c bench/fma_peak.h | $(BUILD)
 	$(BENCH_CC) $(WARN) -c -o $@ $<
 $(BUILD)/fma_peak: bench/fma_peak.c bench/fma_peak.h $(BUILD)/fma_chains.o
 	clang -std=c11 -D_GNU_SOURCE -O2 -fopenmp $(WARN) -o $@ $< $(BUILD)/fma_chains.o
+$(BUILD)/triad: bench/triad.c | $(BUILD)
+	clang -std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp $(WARN) -o $@ $<
 bench: all $(BENCH_BINS)
 	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/run.py $(BUILD) $(BENCH_DIR) 2
 .PHONY: bench
