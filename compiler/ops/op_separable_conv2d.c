@@ -55,7 +55,7 @@ static int infer(gnode *n, const model *m, shape3 *out)
     size_t rows = (size_t)m->batch_size * mid.h * mid.w;
     n->saved_bytes = (size_t)mid.h * mid.w * mid.c * sizeof(float);
     n->scratch = dense_scratch(mid.c, c->filters, rows) + rows * mid.c +
-                 dwconv_scratch(m, &c->d, mid);
+                 (size_t)mid.c * c->filters + dwconv_scratch(m, &c->d, mid);
     return 0;
 }
 
@@ -72,8 +72,9 @@ static void emit(emit_ctx *e, const gnode *nd)
              c->d.dilation[1], mid.c, out.c);
     emit_comment_loc(e, nd, what);
     dwconv_emit(e, nd, &c->d, "dw_", in->shape, mid, 0, 0, 0, in->needs_grad);
-    dense_emit_kernels(e, nd, "pw", mid.c, c->filters, c->use_bias, 1, nd->act, nd->mask_out);
-    subst s[10];
+    dense_emit_kernels(e, nd, "pw", mid.c, c->filters, c->use_bias, 0, nd->act, nd->mask_out);
+    dense_emit_kernels(e, nd, "pwt", c->filters, mid.c, 0, 0, ACT_LINEAR, 0);
+    subst s[12];
     int n = 0;
     emit_lit_int(&s[n++], "P", (long)(mid.h * mid.w)), emit_lit_int(&s[n++], "CM", mid.c);
     emit_lit_int(&s[n++], "PWS", (long)dense_scratch(mid.c, c->filters, rows));
@@ -84,6 +85,8 @@ static void emit(emit_ctx *e, const gnode *nd)
     emit_lit_name(&s[n++], "sep_dw_bwd", nd, "dw_bwd");
     emit_lit_name(&s[n++], "sep_pw_fwd", nd, "pw_fwd");
     emit_lit_name(&s[n++], "sep_pw_bwd", nd, "pw_bwd");
+    emit_lit_name(&s[n++], "sep_pwt_fwd", nd, "pwt_fwd");
+    emit_lit_int(&s[n++], "F", c->filters);
     template_emit(e->out, "separable_conv2d", s, n);
 }
 
