@@ -127,12 +127,16 @@ static void conv2d_dg_dw(nnc_real *restrict dw, nnc_real *restrict db, nnc_real 
     }
 }
 
-/* dx[n][IH][IW][IC] gathered from every output pixel whose window covers it;
- * with MASK_DX 0 where x (a ReLU's output) is not positive. */
+/* dx[n][IH][IW][IC] gathered from every output pixel whose window covers it,
+ * through wt = the kernel transposed to (KH,KW,OC,IC/G), so the inner loop
+ * runs over a group's input channels; with MASK_DX 0 where x (a ReLU's
+ * output) is not positive. */
 static void conv2d_dg_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
-                         const nnc_real *restrict x, const nnc_real *restrict w, int n)
+                         const nnc_real *restrict x, const nnc_real *restrict w,
+                         nnc_real *restrict wt, int n)
 {
     (void)x;
+    nnc_transpose_taps(wt, w, KH * KW, ICG, OC);
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)n * IH; row++) {
         long s = row / IH;
@@ -150,15 +154,14 @@ static void conv2d_dg_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
                     if (tw < 0 || tw % SW || tw / SW >= OW)
                         continue;
                     const nnc_real *gp = dy + ((s * OH + th / SH) * OW + tw / SW) * OC;
-                    const nnc_real *wp = w + (long)(kh * KW + kw) * ICG * OC;
-                    for (int g = 0; g < G; g++)
-                        for (int ci = 0; ci < ICG; ci++) {
-                            const nnc_real *wr = wp + (long)ci * OC + g * OCG, *gg = gp + g * OCG;
-                            nnc_real a = 0;
-                            for (int co = 0; co < OCG; co++)
-                                a += gg[co] * wr[co];
-                            acc[g * ICG + ci] += a;
-                        }
+                    const nnc_real *wp = wt + (long)(kh * KW + kw) * OC * ICG;
+                    for (int co = 0; co < OC; co++) {
+                        nnc_real gv = gp[co];
+                        const nnc_real *wr = wp + (long)co * ICG;
+                        nnc_real *a = acc + co / OCG * ICG;
+                        for (int ci = 0; ci < ICG; ci++)
+                            a[ci] += gv * wr[ci];
+                    }
                 }
             }
             long at = ((s * IH + ih) * IW + iw) * IC;
@@ -169,7 +172,7 @@ static void conv2d_dg_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
 }
 
 /* Backward: dy is overwritten with the gradient before the activation;
- * scratch: n * (KSZ + OC) floats. */
+ * scratch: n * (KSZ + OC) floats of dw's partials, then KSZ of wt. */
 NNC_MAYBE_UNUSED static void conv2d_dg_bwd(nnc_real *restrict dx, nnc_real *restrict dw,
                                            nnc_real *restrict db, nnc_real *restrict dy,
                                            const nnc_real *restrict x,
@@ -183,7 +186,7 @@ NNC_MAYBE_UNUSED static void conv2d_dg_bwd(nnc_real *restrict dx, nnc_real *rest
             dy[i] = y[i] <= 0 ? 0 : dy[i];
     conv2d_dg_dw(dw, db, scratch, dy, x, n);
     if (NEED_DX)
-        conv2d_dg_dx(dx, dy, x, w, n);
+        conv2d_dg_dx(dx, dy, x, w, scratch + (long)n * (KSZ + OC), n);
 }
 #undef ICG
 #undef OCG

@@ -95,8 +95,9 @@ static int infer(gnode *n, const model *m, shape3 *out)
                     rf * c->filters);
     if (c->use_bias)
         node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &c->filters, INIT_ZEROS, 0, 0);
-    if (is_dg(n)) { /* per-sample partials of dw and db */
-        n->scratch = (size_t)m->batch_size * (n->t[0].count + (size_t)c->filters);
+    if (is_dg(n)) { /* per-sample partials of dw and db, then the transposed kernel */
+        n->scratch = (size_t)(m->batch_size + 1) * n->t[0].count +
+                     (size_t)m->batch_size * c->filters;
         return 0;
     }
     /* scratch: the kernel (transposed, or dw's partial sums), or first the
