@@ -14,11 +14,13 @@
 #define PWS 100    /* floats of the pointwise kernels' scratch */
 #define MIDB 360   /* floats of a batch of mid (its gradient's room in scratch) */
 #endif
-#define sep_dw_fwd(y, x, w, b, n) (void)0
-#define sep_dw_bwd(dx, dw, db, dy, x, y, w, s, n) (void)0
-#define sep_pw_fwd(y, x, w, b, n) (void)0
-#define sep_pw_bwd(dx, dw, db, dy, x, y, w, s, n) (void)0
-#define sep_pwt_fwd(y, x, w, b, n) (void)0
+/* stand-ins for the depthwise and dense kernels: use every argument */
+#define sep_use5(a, b, c, d, e) ((void)(a), (void)(b), (void)(c), (void)(d), (void)(e))
+#define sep_dw_fwd(y, x, w, b, n) sep_use5(y, x, w, b, n)
+#define sep_dw_bwd(dx, dw, db, dy, x, y, w, s, n) (sep_use5(dx, dw, db, dy, x), sep_use5(y, w, s, n, 0))
+#define sep_pw_fwd(y, x, w, b, n) sep_use5(y, x, w, b, n)
+#define sep_pw_bwd(dx, dw, db, dy, x, y, w, s, n) (sep_use5(dx, dw, db, dy, x), sep_use5(y, w, s, n, 0))
+#define sep_pwt_fwd(y, x, w, b, n) sep_use5(y, x, w, b, n)
 #define F 4        /* filters */
 /* nnc:defaults end */
 
