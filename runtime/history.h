@@ -10,6 +10,7 @@
 #ifndef NNCRT_HISTORY_H
 #define NNCRT_HISTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -18,6 +19,7 @@
 
 typedef struct nncrt_history {
     char *path;
+    char *header;       /* "epoch,loss,...\n": NNCRT_HISTORY_HEADER, or more columns */
     nncrt_buf rows;     /* data rows, without the header */
 } nncrt_history;
 
@@ -28,6 +30,17 @@ char *nncrt_history_path(const char *weights_path);
    kept. Writes nothing. */
 void nncrt_history_open(nncrt_history *h, const char *weights_path, const char *csv,
                         int keep_epochs);
+/* nncrt_history_open with the columns of header (fit_logs.c's, one line
+   beginning "epoch,"; NULL: NNCRT_HISTORY_HEADER). */
+void nncrt_history_open_cols(nncrt_history *h, const char *weights_path, const char *header,
+                             const char *csv, int keep_epochs);
+/* Appends the row of one epoch: the n values after "epoch", each empty
+   where has[i] is false. */
+void nncrt_history_add_values(nncrt_history *h, int epoch, const double *v, const bool *has, int n);
+/* nncrt_history_parse for the columns of header: the validation columns
+   (val_*) are all empty or all numbers, the others numbers. */
+int nncrt_history_parse_cols(const char *text, const char *header, int epochs, char **csv,
+                             char *err, size_t errlen);
 /* Appends the row of one epoch; val is {val_loss, val_accuracy} or NULL. */
 void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val);
 /* The CSV text, header included (caller frees). */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fit_logs.h"
 #include "util.h"
 
 #define BAR_WIDTH 30
@@ -79,7 +80,7 @@ static void print_step_time(FILE *out, double per_step)
         fprintf(out, "%.0fus/step", per_step * 1e6);
 }
 
-void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const double *val)
+static void done_start(nncrt_progress *p)
 {
     double elapsed = nncrt_now() - p->t0;
     if (p->tty) {
@@ -92,12 +93,25 @@ void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const doubl
     print_duration(p->out, elapsed);
     fputs(" - ", p->out);
     print_step_time(p->out, p->steps ? elapsed / p->steps : 0);
+}
+
+void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const double *val)
+{
+    done_start(p);
     print_metric(p->out, "loss", loss);
     print_metric(p->out, "accuracy", acc);
     if (val) {
         print_metric(p->out, "val_loss", val[0]);
         print_metric(p->out, "val_accuracy", val[1]);
     }
+    fputs(p->tty ? "\x1b[K\n" : "\n", p->out);
+    fflush(p->out);
+}
+
+void nncrt_progress_done_logs(nncrt_progress *p, const nncrt_logs *logs)
+{
+    done_start(p);
+    nncrt_logs_print(logs, 0, p->out);
     fputs(p->tty ? "\x1b[K\n" : "\n", p->out);
     fflush(p->out);
 }
