@@ -371,6 +371,7 @@ static void emit_model_struct(emit_ctx *e)
                     "    .predict = rt_predict,\n");
     sb_printf(e->out, "    .optimizer_slots = \"%s\",\n", optimizer_slot_names(m));
     class_weight_emit_fields(e);
+    fit_spec_emit_fields(e);
     emit_data_options(e);
     augment_emit_fields(e);
     sb_puts(e->out, "};\n");
@@ -413,6 +414,7 @@ static void emit_glue(emit_ctx *e)
         "    nnc_predict_real(x, n);\n"
         "    memcpy(probs, nnc_probs, sizeof *probs * (size_t)n * NNC_CLASSES);\n}\n");
     class_weight_emit_table(e);
+    fit_spec_emit_tables(e);
     emit_model_struct(e);
     sb_puts(e->out, "\n#ifndef NNC_NO_MAIN\nint main(int argc, char **argv)\n{\n"
                     "    return nncrt_main(&nnc_model, argc, argv);\n}\n#endif\n"
