@@ -277,6 +277,7 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
             return -1;
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
+        nncrt_interrupt_test_hook(epoch + 1, s + 1);
         if (nncrt_interrupted())
             return save_interrupted(c, epoch, s + 1, p);
     }

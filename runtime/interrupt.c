@@ -2,6 +2,8 @@
 #include "interrupt.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t received;
@@ -37,4 +39,13 @@ void nncrt_interrupt_remove(void)
 int nncrt_interrupted(void)
 {
     return received;
+}
+
+void nncrt_interrupt_test_hook(int epoch, int batch)
+{
+    const char *at = getenv("NNCRT_RAISE_AT");
+    int e, b, sig;
+    if (at && sscanf(at, "%d:%d:%d", &e, &b, &sig) == 3 && e == epoch && b == batch &&
+        (sig == SIGINT || sig == SIGTERM))
+        raise(sig);
 }
