@@ -117,7 +117,8 @@ int build_trainer(const char *c_path_in, const char *out_path_in, const char *cc
     for (char *t = extra_copy ? strtok_r(extra_copy, " ", &save) : NULL; t && n < 20;
          t = strtok_r(NULL, " ", &save))
         argv[n++] = t;
-    const char *tail[] = {"-o", out_path, c_path, lib, "-lpng", "-ljpeg", "-ljansson", "-lz", "-lm", NULL};
+    const char *tail[] = {"-o", out_path, c_path, lib, "-lpng", "-ljpeg", "-ljansson", "-lcairo", "-lz", "-lm",
+                          NULL};
     for (int i = 0; tail[i] || (argv[n] = NULL); i++)
         argv[n++] = tail[i];
     if (verbose) {

@@ -75,6 +75,20 @@ check "restore_best_weights: the weights are epoch $best's" cmp f.json b.json
 check "--resume after the early stop has nothing to do" ./es fit $D --weights es.safetensors --resume
 grep -q "stopped early" out && ok "--resume says it stopped early" || bad "--resume says it stopped early"
 
+# ---- pictures: valid PNGs of the expected size ---------------------------------
+# pngsize FILE: "WIDTHxHEIGHT" from the signature and the IHDR chunk
+pngsize() {
+    [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = 89504e470d0a1a0a ] || { echo "not a PNG"; return; }
+    od -An -tu1 -j16 -N8 "$1" | awk '{printf "%dx%d", (($1*256+$2)*256+$3)*256+$4, (($5*256+$6)*256+$7)*256+$8}'
+}
+check "plot" ./es plot --out hist.png --weights es.safetensors
+[ "$(pngsize hist.png)" = 1500x450 ] && ok "plot: a 1500x450 PNG" || bad "plot: hist.png is $(pngsize hist.png)"
+check "evaluate --plot" ./es evaluate $D --weights es.safetensors --plot cm.png
+[ "$(pngsize cm.png)" = 680x680 ] && ok "evaluate --plot: a 680x680 PNG for 10 classes" ||
+    bad "evaluate --plot: cm.png is $(pngsize cm.png)"
+./es plot --out x.png --weights missing.safetensors > out 2>&1 &&
+    bad "plot of a missing weights file succeeded" || ok "plot of a missing weights file fails"
+
 # ---- reduce_lr_on_plateau ---------------------------------------------------
 spec rl "" "{sgd: {learning_rate: 0.8}}" "[{reduce_lr_on_plateau: {factor: 0.5, patience: 1, min_delta: 0.01}}]"
 check "fit with reduce_lr_on_plateau" ./rl fit $D --weights rl.safetensors --epochs 8
