@@ -81,7 +81,7 @@ int metrics_parse(model *m, const ynode *nd)
             if (!strcmp(name, known[j]))
                 k = j;
         if (k < 0) {
-            const char *near = name ? diag_closest(name, known, 3) : NULL;
+            const char *near = name ? diag_closest(name, known, 8) : NULL;
             diag_error(it->loc, "metrics: '%s' is not supported; use accuracy, "
                        "sparse_top_k_categorical_accuracy, precision, recall, f1_score or auc%s%s%s",
                        name ? name : node_kind_name(it->kind), near ? " (did you mean '" : "",
@@ -329,7 +329,7 @@ int callbacks_parse(model *m, const ynode *nd)
             if (!strcmp(name, cb_names[j]))
                 k = j;
         if (k < 0) {
-            const char *near = name ? diag_closest(name, cb_names, 3) : NULL;
+            const char *near = name ? diag_closest(name, cb_names, CB_KINDS) : NULL;
             diag_error(it->loc, "fit: callbacks: '%s' is not supported; use early_stopping, "
                        "model_checkpoint, reduce_lr_on_plateau, csv_logger, terminate_on_nan or "
                        "learning_rate_scheduler%s%s%s", name ? name : node_kind_name(it->kind),
