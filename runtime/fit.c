@@ -40,6 +40,7 @@ typedef struct fit_ctx {
     nncrt_logs logs;            /* the epoch's values by Keras's names */
     nncrt_callbacks cb;         /* fit: callbacks: and their state */
     int start_step;             /* batches of epoch `start` done before an interrupt */
+    bool start_hist_fresh;      /* --resume of a file whose history has other columns */
 } fit_ctx;
 
 static void resolve_options(fit_ctx *c)
@@ -99,7 +100,7 @@ static int start_state(fit_ctx *c)
     if (c->meta.fit_state) {
         nncrt_fit_state fs;
         if (nncrt_fit_state_load(c->meta.fit_state, &fs, &c->tm, &c->cb) != 0)
-            return nncrt_error("%s: metadata fit_state is not a state of this trainer's fit", from);
+            return nncrt_error("%s: metadata fit_state is not a state of this trainer's fit (saved with other callbacks?); start from these weights with --init instead of --resume", from);
         c->start_step = fs.step;
         if (c->o->lr <= 0)
             c->lr = fs.lr;   /* the rate callbacks left */
@@ -119,7 +120,24 @@ static int start_history(fit_ctx *c)
 {
     const char *record = c->o->resume ? c->meta.history : NULL;
     char *header = nncrt_logs_header(&c->logs);
-    nncrt_history_open_cols(&c->hist, c->weights, header, record, c->start);
+    if (record && strncmp(record, header, strlen(header)) != 0) {
+        nncrt_warn("%s: its history has other columns than this trainer's (%.*s); the history "
+                   "file starts again", c->weights, (int)strlen(header) - 1, header);
+        record = NULL;
+        c->start_hist_fresh = true;
+    }
+    nncrt_history_open_cols(&c->hist, c->weights, header, record,
+                            c->start_hist_fresh ? 0 : c->start);
+    if (c->start_hist_fresh) {   /* the epochs before, as rows of nan: the record stays whole */
+        double *v = nncrt_xcalloc((size_t)c->logs.n + 1, sizeof *v);
+        bool *has = nncrt_xcalloc((size_t)c->logs.n + 1, sizeof *has);
+        for (int i = 0; i < c->logs.n; i++)
+            v[i] = NAN, has[i] = true;
+        for (int e = 0; e < c->start; e++)
+            nncrt_history_add_values(&c->hist, e + 1, v, has, c->logs.n);
+        free(v);
+        free(has);
+    }
     free(header);
     return c->o->resume ? nncrt_history_write(&c->hist) : 0;
 }

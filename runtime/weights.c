@@ -358,6 +358,14 @@ static int read_meta(const nncrt_model *m, const char *path, const nncrt_st_file
     const char *hist = nncrt_st_meta(f, "history");
     char err[160];
     char *header = nncrt_history_header(m);
+    size_t hl = hist ? strcspn(hist, "\n") : 0;
+    if (hist && hist[hl] == '\n' && hl < 4096 && strncmp(hist, "epoch,", 6) == 0 &&
+        strspn(hist, "abcdefghijklmnopqrstuvwxyz0123456789_,") == hl) {
+        free(header);   /* a spec with other metrics: the record keeps its own columns */
+        header = nncrt_xmalloc(hl + 2);
+        memcpy(header, hist, hl + 1);
+        header[hl + 1] = '\0';
+    }
     int hrc = hist ? nncrt_history_parse_cols(hist, header, meta->epoch, &meta->history, err,
                                               sizeof err) : 0;
     free(header);
