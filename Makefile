@@ -22,7 +22,7 @@ all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
                 libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev libclang-rt-14-dev \
                 libfuzzer-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libjansson-dev \
-                libcairo2-dev
+                libcairo2-dev libfontconfig-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -48,7 +48,7 @@ $(BUILD)/nnc: $(COMPILER_SRC) $(wildcard compiler/*.h compiler/ops/*.h) $(BUILD)
 # --- runtime --------------------------------------------------------------
 # What a program linked with libnncrt.a needs besides it; compiler/build.c's
 # link line for `nnc build` names the same libraries.
-RT_LIBS     := -lpng -ljpeg -ljansson -lcairo -lz -lm
+RT_LIBS     := -lpng -ljpeg -ljansson -lcairo -lfontconfig -lz -lm
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(BUILD)/rt/%.o,$(RUNTIME_SRC))
 $(BUILD)/rt/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
 	@mkdir -p $(BUILD)/rt
