@@ -10,7 +10,8 @@
 #  * SIGINT and SIGTERM in the middle of epoch 2 of 3 exit 130 and 143 with
 #    a checkpoint, and fit --resume ends with weights and history bitwise
 #    those of a run without the interrupt, for each spec in INTERRUPT_SPECS
-#    (add a spec there to cover more: dropout, other augmentations).
+#    (add a spec there to cover more: dropout, other augmentations), and a
+#    kill -INT from outside during epoch 2 of a small CNN.
 set -u
 BUILD=${1:?usage: test_fit_callbacks.sh BUILD_DIR}
 ROOT=$(pwd)
@@ -131,6 +132,42 @@ for s in $INTERRUPT_SPECS; do
         check "$s: $name then --resume: history bitwise a straight run's" cmp $s-a.history.csv $s-$n.history.csv
     done
 done
+
+# a real signal from outside (kill -INT) while epoch 2 of 3 runs, on a small CNN
+cat > cnn.yaml <<EOF
+name: cnn
+input: {shape: [28, 28, 1]}
+data: {validation_split: 0.1}
+layers:
+  - rescaling: {scale: 0.00392156862745098}
+  - conv2d: {filters: 8, kernel_size: 3, activation: relu}
+  - max_pooling2d: {pool_size: 2}
+  - flatten
+  - dense: {units: 10, activation: softmax}
+loss: sparse_categorical_crossentropy
+optimizer: adam
+fit: {batch_size: 32, epochs: 3}
+EOF
+"$NNC" build cnn.yaml -o cnn > out 2>&1 || bad "nnc build cnn"
+C="--data $TRAIN --limit 12000 --threads 1"
+./cnn fit $C --weights cnn-a.safetensors > out 2>&1 || bad "cnn: fit"
+./cnn fit $C --weights cnn-k.safetensors > kill.out 2>&1 &
+pid=$!
+i=0
+while ! grep -q "Epoch 2/3" kill.out 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+kill -INT $pid
+wait $pid
+got=$?
+cp kill.out out
+if [ $got -eq 130 ] && grep -q "SIGINT: training stopped" kill.out; then
+    ok "cnn: kill -INT during epoch 2: exit 130 ($(grep Checkpoint kill.out))"
+else
+    bad "cnn: kill -INT during epoch 2: exit $got"
+fi
+./cnn fit $C --weights cnn-k.safetensors --resume > out 2>&1 || bad "cnn: --resume after kill -INT"
+check "cnn: kill -INT then --resume: weights bitwise a straight run's" cmp cnn-a.safetensors cnn-k.safetensors
+check "cnn: kill -INT then --resume: history bitwise a straight run's" cmp cnn-a.history.csv cnn-k.history.csv
 
 # ---- a compile-time refusal -----------------------------------------------------
 cat > lrs.yaml <<EOF
