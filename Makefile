@@ -21,7 +21,8 @@ all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 # Installed when missing and run as root; otherwise the exact command is printed.
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
                 libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev libclang-rt-14-dev \
-                libfuzzer-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libjansson-dev
+                libfuzzer-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libjansson-dev \
+                libcairo2-dev libfontconfig-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -47,7 +48,7 @@ $(BUILD)/nnc: $(COMPILER_SRC) $(wildcard compiler/*.h compiler/ops/*.h) $(BUILD)
 # --- runtime --------------------------------------------------------------
 # What a program linked with libnncrt.a needs besides it; compiler/build.c's
 # link line for `nnc build` names the same libraries.
-RT_LIBS     := -lpng -ljpeg -ljansson -lz -lm
+RT_LIBS     := -lpng -ljpeg -ljansson -lcairo -lfontconfig -lz -lm
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(BUILD)/rt/%.o,$(RUNTIME_SRC))
 $(BUILD)/rt/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
 	@mkdir -p $(BUILD)/rt
@@ -224,6 +225,9 @@ $(BUILD)/test_runtime: tests/test_runtime.c tests/test_data_util.c tests/test_da
 	$(CC) $(ALLCFLAGS) -Iruntime -Itests -o $@ tests/test_runtime.c tests/test_data_util.c \
 	  $(RT_LINK) -lcmocka
 
+$(BUILD)/test_metrics: tests/test_metrics.c tests/fixtures/metrics_ref.h $(RT_HDRS) $(BUILD)/libnncrt.a
+	$(CC) $(ALLCFLAGS) -Iruntime -Itests -o $@ tests/test_metrics.c $(RT_LINK) -lcmocka
+
 .PHONY: test-runtime
 test-runtime: $(BUILD)/test_runtime $(BUILD)/toy_trainer $(BUILD)/toy_trainer_other $(BUILD)/idx2png
 	$(BUILD)/test_runtime
@@ -284,7 +288,8 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "sh tests/test_spec_errors.sh $(BUILD)/nnc" "sh tests/test_spec_hostile.sh $(BUILD)/nnc" \
               "sh tests/test_hostile.sh $(BUILD)" "sh tests/test_docs.sh $(BUILD)/nnc" "sh tests/test_augment_errors.sh $(BUILD)/nnc" "sh tests/test_simd.sh $(BUILD)" \
               "sh tests/test_simd.sh $(BUILD) avx512" \
-              $(BUILD)/test_runtime \
+              $(BUILD)/test_runtime $(BUILD)/test_metrics \
+              "sh tests/test_fit_callbacks.sh $(BUILD)" \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
               "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
@@ -297,7 +302,7 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.
 test: deps
 	$(MAKE) test-suites
-test-suites: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
+test-suites: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/test_metrics $(BUILD)/toy_trainer \
       $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(BUILD)/idx_subset $(DATA_TESTS) $(FUZZ_BINS)
 	@NNC_CFLAGS="$(SANFLAGS)" sh tests/run.sh $(TEST_SUITES)
 

@@ -114,10 +114,11 @@ int build_trainer(const char *c_path_in, const char *out_path_in, const char *cc
     char *incflag = xasprintf("-I%s", inc);
     argv[n++] = incflag;
     char *extra_copy = extra ? xstrdup(extra) : NULL, *save = NULL;
-    for (char *t = extra_copy ? strtok_r(extra_copy, " ", &save) : NULL; t && n < 20;
+    for (char *t = extra_copy ? strtok_r(extra_copy, " ", &save) : NULL; t && n < 19;
          t = strtok_r(NULL, " ", &save))
         argv[n++] = t;
-    const char *tail[] = {"-o", out_path, c_path, lib, "-lpng", "-ljpeg", "-ljansson", "-lz", "-lm", NULL};
+    const char *tail[] = {"-o", out_path, c_path, lib, "-lpng", "-ljpeg", "-ljansson", "-lcairo",
+                          "-lfontconfig", "-lz", "-lm", NULL};
     for (int i = 0; tail[i] || (argv[n] = NULL); i++)
         argv[n++] = tail[i];
     if (verbose) {

@@ -394,6 +394,7 @@ static void emit_model_struct(emit_ctx *e)
     class_weight_emit_fields(e);
     schedule_emit_fields(e);
     fit_options_emit_fields(e);
+    fit_spec_emit_fields(e);
     emit_data_options(e);
     augment_emit_fields(e);
     if (!graph_is_chain(m))
@@ -439,6 +440,7 @@ static void emit_glue(emit_ctx *e)
         "    memcpy(probs, nnc_probs, sizeof *probs * (size_t)n * NNC_CLASSES);\n}\n");
     class_weight_emit_table(e);
     schedule_emit_table(e);
+    fit_spec_emit_tables(e);
     emit_model_struct(e);
     sb_puts(e->out, "\n#ifndef NNC_NO_MAIN\nint main(int argc, char **argv)\n{\n"
                     "    return nncrt_main(&nnc_model, argc, argv);\n}\n#endif\n"

@@ -256,6 +256,11 @@ typedef struct model {
     /* fit */
     int epochs, batch_size, shuffle;
     int validation_freq, steps_per_epoch, verbose; /* 0: Keras's default (fit_options.c) */
+    /* metrics: and fit: callbacks: (fit_spec.c) */
+    unsigned metrics;            /* NNCRT_METRIC_* bits */
+    int top_k, f1_average;
+    struct callback_spec *callbacks;
+    int num_callbacks;
     /* augment: (augment.c); empty when the spec has none */
     augment_op *augment;
     int num_augment;
@@ -496,6 +501,14 @@ int class_weight_check(model *m);
 void loss_free(model *m);
 void class_weight_emit_table(emit_ctx *e);  /* nnc_class_weight[], when given */
 void class_weight_emit_fields(emit_ctx *e); /* .class_weight... of nncrt_model */
+
+/* ---- fit_spec.c: metrics: and fit: callbacks: ------------------------------ */
+int metrics_parse(model *m, const ynode *nd);
+int callbacks_parse(model *m, const ynode *nd);
+/* LR callbacks need a constant learning_rate (optimizer: the spec's node). */
+int callbacks_check_lr(const model *m, const ynode *optimizer);
+void fit_spec_emit_tables(emit_ctx *e);   /* nnc_callbacks[], when given */
+void fit_spec_emit_fields(emit_ctx *e);   /* .metrics ... .num_callbacks of nncrt_model */
 int optimizer_parse(model *m, const ynode *nd);
 /* exclude_from_weight_decay against the model's tensor roles (after shapes) */
 int optimizer_check(model *m);

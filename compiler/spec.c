@@ -15,7 +15,7 @@ static const char *const data_keys[] = {"train", "validation", "validation_split
 #define SPEC_MAX_BYTES (1024 * 1024) /* larger files are refused before reading */
 
 static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", "class_weight",
-                                       "validation_freq", "steps_per_epoch", "verbose", NULL};
+                                       "validation_freq", "steps_per_epoch", "verbose", "callbacks", NULL};
 
 static int name_char(char c, int first)
 {
@@ -212,31 +212,10 @@ static int parse_fit(model *m, const ynode *nd)
              attrs_bool(&a, "shuffle", 1, &m->shuffle);
     rc |= class_weight_parse(m, attrs_get(&a, "class_weight"));
     rc |= fit_options_parse(m, &a);
+    rc |= callbacks_parse(m, attrs_get(&a, "callbacks"));
     m->epochs = (int)epochs;
     m->batch_size = (int)batch;
     return attrs_finish(&a, fit_keys) | rc;
-}
-
-static int parse_metrics(const ynode *nd)
-{
-    static const char *const known[] = {"accuracy", "acc", NULL};
-    if (nd->kind != NODE_SEQ) {
-        diag_error(nd->loc, "metrics: expected a list, e.g. [accuracy]");
-        return -1;
-    }
-    for (int i = 0; i < nd->n; i++) {
-        const ynode *it = nd->items[i];
-        if (it->kind == NODE_SCALAR && (!strcmp(it->text, "accuracy") || !strcmp(it->text, "acc")))
-            continue;
-        const char *near = it->kind == NODE_SCALAR ? diag_closest(it->text, known, 2) : NULL;
-        diag_error(it->loc,
-                   "metrics: '%s' is not supported; fit reports loss and accuracy%s%s%s "
-                   "(evaluate always adds precision, recall and F1 per class)",
-                   it->kind == NODE_SCALAR ? it->text : node_kind_name(it->kind),
-                   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-        return -1;
-    }
-    return 0;
 }
 
 /* Keras derives nothing here and fails inside fit; nnc checks the pairing now.
@@ -302,10 +281,12 @@ static int parse_top(model *m, const ynode *root)
     rc |= loss_parse(m, attrs_get(&a, "loss"));
     rc |= optimizer_parse(m, attrs_get(&a, "optimizer"));
     if ((nd = attrs_get(&a, "metrics")))
-        rc |= parse_metrics(nd);
+        rc |= metrics_parse(m, nd);
     m->epochs = 1, m->batch_size = 32, m->shuffle = 1;
     if ((nd = attrs_get(&a, "fit")))
         rc |= parse_fit(m, nd);
+    if (!rc)
+        rc |= callbacks_check_lr(m, attrs_get(&a, "optimizer"));
     if (!rc)
         rc |= check_label_mode(m, data);
     if (!rc)

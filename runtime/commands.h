@@ -26,7 +26,9 @@ typedef struct nncrt_opts {
     const char *cache;      /* fit/evaluate/scan: decoded-cache file */
     bool strict;            /* fit/evaluate/scan: an undecodable file is an error */
     int n;                  /* augment-preview: augmentations per row (0: 8) */
-    const char *out;        /* augment-preview: the PNG to write */
+    const char *out;        /* augment-preview, plot: the PNG to write */
+    const char *plot;       /* evaluate --plot: the confusion matrix PNG */
+    const char *history;    /* plot --history: a history CSV instead of the weights' record */
     char **files;           /* predict: the images */
     int nfiles;
     int validation_freq;    /* fit: 0: the spec's */
@@ -40,6 +42,7 @@ int nncrt_cmd_predict(const nncrt_model *m, const nncrt_opts *o);
 int nncrt_cmd_summary(const nncrt_model *m, FILE *out);
 int nncrt_cmd_scan(const nncrt_model *m, const nncrt_opts *o);
 int nncrt_cmd_augment_preview(const nncrt_model *m, const nncrt_opts *o);
+int nncrt_cmd_plot(const nncrt_model *m, const nncrt_opts *o);
 
 /* batch.c — buffers for one batch and the evaluation loop over a sample set. */
 typedef struct nncrt_batch {

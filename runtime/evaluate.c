@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fit_logs.h"
 #include "json.h"
+#include "plot.h"
 #include "progress.h"
 #include "util.h"
 #include "weights.h"
@@ -51,12 +53,18 @@ static void print_confusion(const nncrt_metrics *mt, char *const *names)
 }
 
 /* names: the class names as printed, control bytes escaped (util.h). */
-static void print_plain(const nncrt_metrics *mt, char *const *names)
+static void print_plain(const nncrt_model *m, const nncrt_metrics *mt, char *const *names)
 {
-    char loss[32], acc[32];
-    nncrt_format_value(loss, sizeof loss, nncrt_metrics_loss(mt));
-    nncrt_format_value(acc, sizeof acc, nncrt_metrics_accuracy(mt));
-    printf("%lld samples - loss: %s - accuracy: %s\n", (long long)mt->n, loss, acc);
+    nncrt_logs l;   /* loss, accuracy and the spec's metrics, as fit's line */
+    nncrt_logs_init(&l, m);
+    nncrt_logs_fill(&l, m, mt, NULL, 0);
+    int all = l.n;
+    l.n = l.per_set;   /* no val_ twins or learning rate here */
+    printf("%lld samples", (long long)mt->n);
+    nncrt_logs_print(&l, 0, stdout);
+    putchar('\n');
+    l.n = all;
+    nncrt_logs_free(&l);
     char **shown = nncrt_xcalloc((size_t)mt->k + 1, sizeof *shown);   /* folder names: escaped */
     for (int c = 0; c < mt->k; c++)
         shown[c] = nncrt_escape(names[c]);
@@ -85,7 +93,23 @@ static void json_field(const char *name, double v)
     nncrt_json_fnum(stdout, v);
 }
 
-static void print_json(const nncrt_metrics *mt, char *const *names, const char *weights, const char *data)
+/* The spec's metrics: as fit names them (fit_logs.h): "metrics":{...}. */
+static void json_spec_metrics(const nncrt_model *m, const nncrt_metrics *mt)
+{
+    nncrt_logs l;
+    nncrt_logs_init(&l, m);
+    nncrt_logs_set(m, mt, l.v);
+    fputs(",\"metrics\":{", stdout);
+    for (int i = 0; i < l.per_set; i++) {
+        printf(i ? ",\"%s\":" : "\"%s\":", l.names[i]);
+        nncrt_json_fnum(stdout, l.v[i]);
+    }
+    putchar('}');
+    nncrt_logs_free(&l);
+}
+
+static void print_json(const nncrt_model *m, const nncrt_metrics *mt, char *const *names,
+                       const char *weights, const char *data)
 {
     nncrt_class_stats a = nncrt_metrics_macro(mt);
     fputs("{\"weights\":", stdout);
@@ -98,6 +122,7 @@ static void print_json(const nncrt_metrics *mt, char *const *names, const char *
     json_field("precision_macro", a.precision);
     json_field("recall_macro", a.recall);
     json_field("f1_macro", a.f1);
+    json_spec_metrics(m, mt);
     fputs(",\"per_class\":[", stdout);
     for (int c = 0; c < mt->k; c++) {
         if (c)
@@ -133,16 +158,19 @@ static int evaluate(const nncrt_model *m, const nncrt_opts *o, const char *weigh
             idx[i] = i;
         nncrt_batch_alloc(&b, m);
         nncrt_metrics_init(&mt, m->num_classes);
+        nncrt_metrics_from_model(&mt, m);
         nncrt_eval_indices(m, &ds, idx, ds.n, &b, &mt);
         if (o->json)
-            print_json(&mt, meta.class_names, weights, data);
+            print_json(m, &mt, meta.class_names, weights, data);
         else
-            print_plain(&mt, meta.class_names);
+            print_plain(m, &mt, meta.class_names);
+        rc = 0;
+        if (o->plot && nncrt_plot_confusion(&mt, meta.class_names, o->plot) != 0)
+            rc = 1;
         nncrt_metrics_free(&mt);
         nncrt_batch_free(&b);
         free(idx);
         nncrt_dataset_free(&ds);
-        rc = 0;
     }
     nncrt_weights_meta_free(&meta);
     return rc;

@@ -4,14 +4,19 @@
  * history row. A batch loss that is not finite stops the run (Keras's
  * TerminateOnNaN) before it can reach the weights file. */
 #include <inttypes.h>
+#include <signal.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic_file.h"
+#include "callbacks.h"
 #include "commands.h"
 #include "fit_options.h"
+#include "fit_logs.h"
+#include "fit_state.h"
 #include "history.h"
+#include "interrupt.h"
 #include "progress.h"
 #include "rng.h"
 #include "util.h"
@@ -33,6 +38,10 @@ typedef struct fit_ctx {
     nncrt_batch batch;
     nncrt_metrics tm, vm;
     nncrt_history hist;
+    nncrt_logs logs;            /* the epoch's values by Keras's names */
+    nncrt_callbacks cb;         /* fit: callbacks: and their state */
+    int start_step;             /* batches of epoch `start` done before an interrupt */
+    bool start_hist_fresh;      /* --resume of a file whose history has other columns */
 } fit_ctx;
 
 static void resolve_options(fit_ctx *c)
@@ -43,6 +52,12 @@ static void resolve_options(fit_ctx *c)
     c->seed = o->has_seed ? o->seed : m->seed;
     c->epochs = o->epochs ? o->epochs : m->epochs;
     c->lr = (float)(o->lr > 0 ? o->lr : m->learning_rate);
+    nncrt_metrics_init(&c->tm, m->num_classes);
+    nncrt_metrics_init(&c->vm, m->num_classes);
+    nncrt_metrics_from_model(&c->tm, m);
+    nncrt_metrics_from_model(&c->vm, m);
+    nncrt_logs_init(&c->logs, m);
+    nncrt_callbacks_init(&c->cb, m, c->weights);
 }
 
 /* Before anything is loaded: the weights and history files can be written,
@@ -83,9 +98,20 @@ static int start_state(fit_ctx *c)
     c->start = c->saved = c->meta.epoch;
     if (!c->o->has_seed && c->meta.has_seed)
         c->seed = c->meta.seed;   /* the same split and shuffles as the first run */
+    if (c->meta.fit_state) {
+        nncrt_fit_state fs;
+        if (nncrt_fit_state_load(c->meta.fit_state, &fs, &c->tm, &c->cb) != 0)
+            return nncrt_error("%s: metadata fit_state is not a state of this trainer's fit (saved with other callbacks?); start from these weights with --init instead of --resume", from);
+        c->start_step = fs.step;
+        if (c->o->lr <= 0)
+            c->lr = fs.lr;   /* the rate callbacks left */
+    }
     fputs("Resuming from ", stdout);
     nncrt_fputs_escaped(from, stdout);
-    printf(" after epoch %d.\n", c->start);
+    if (c->start_step)
+        printf(" in epoch %d after batch %d.\n", c->start + 1, c->start_step);
+    else
+        printf(" after epoch %d.\n", c->start);
     return 0;
 }
 
@@ -94,7 +120,26 @@ static int start_state(fit_ctx *c)
 static int start_history(fit_ctx *c)
 {
     const char *record = c->o->resume ? c->meta.history : NULL;
-    nncrt_history_open(&c->hist, c->weights, record, c->start);
+    char *header = nncrt_logs_header(&c->logs);
+    if (record && strncmp(record, header, strlen(header)) != 0) {
+        nncrt_warn("%s: its history has other columns than this trainer's (%.*s); the history "
+                   "file starts again", c->weights, (int)strlen(header) - 1, header);
+        record = NULL;
+        c->start_hist_fresh = true;
+    }
+    nncrt_history_open_cols(&c->hist, c->weights, header, record,
+                            c->start_hist_fresh ? 0 : c->start);
+    if (c->start_hist_fresh) {   /* the epochs before, as rows of nan: the record stays whole */
+        double *v = nncrt_xcalloc((size_t)c->logs.n + 1, sizeof *v);
+        bool *has = nncrt_xcalloc((size_t)c->logs.n + 1, sizeof *has);
+        for (int i = 0; i < c->logs.n; i++)
+            v[i] = NAN, has[i] = true;
+        for (int e = 0; e < c->start; e++)
+            nncrt_history_add_values(&c->hist, e + 1, v, has, c->logs.n);
+        free(v);
+        free(has);
+    }
+    free(header);
     return c->o->resume ? nncrt_history_write(&c->hist) : 0;
 }
 
@@ -183,6 +228,44 @@ static int check_loss(const fit_ctx *c, double loss, int epoch, int step, int st
                        kept);
 }
 
+static char *fit_state_text(const fit_ctx *c, int step)
+{
+    nncrt_fit_state fs = { step, c->lr };
+    return nncrt_fit_state_save(&fs, &c->tm, &c->cb);
+}
+
+static void print_resume_hint(const fit_ctx *c)
+{
+    int sig = nncrt_interrupted();
+    printf("%s: training stopped; to continue, run the same fit command with --resume "
+           "(weights: ", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    nncrt_fputs_escaped(c->weights, stdout);
+    printf(")\n");
+    fflush(stdout);
+}
+
+/* An interrupt after batch `step` of epoch (0-based): the weights, the
+   optimizer and the fit state there, atomically, for --resume. */
+static int save_interrupted(fit_ctx *c, int epoch, int step, const nncrt_progress *p)
+{
+    if (p->tty)
+        putchar('\n');
+    char *csv = nncrt_history_csv(&c->hist);
+    nncrt_weights_meta meta = {
+        .epoch = epoch, .seed = c->seed, .train_samples = c->ntrain,
+        .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
+        .history = csv, .fit_state = fit_state_text(c, step),
+    };
+    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    free(csv);
+    free(meta.fit_state);
+    if (rc != 0)
+        return -1;
+    printf("Checkpoint written after epoch %d, batch %d.\n", epoch + 1, step);
+    print_resume_hint(c);
+    return 128 + nncrt_interrupted();
+}
+
 /* Batches of one epoch in an order that depends only on (seed, epoch). */
 static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 {
@@ -196,8 +279,10 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         nncrt_shuffle(c->order, c->ntrain, &r);
     }
     nncrt_progress_epoch(p, stdout, epoch + 1, c->epochs, steps);
-    nncrt_metrics_reset(&c->tm);
-    for (int s = 0; s < steps; s++) {
+    int first = epoch == c->start ? c->start_step : 0;   /* an interrupted epoch goes on */
+    if (first == 0)
+        nncrt_metrics_reset(&c->tm);
+    for (int s = first; s < steps; s++) {
         size_t at = (size_t)s * bs;
         int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
         nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
@@ -212,6 +297,9 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
             return -1;
         nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
+        nncrt_interrupt_test_hook(epoch + 1, s + 1);
+        if (nncrt_interrupted())
+            return save_interrupted(c, epoch, s + 1, p);
     }
     return 0;
 }
@@ -219,22 +307,47 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 /* The weights, with the history of every epoch in them, then the CSV from
    that record (history.h): a kill between the two costs a CSV row only until
    the next --resume. */
-static int save_epoch(fit_ctx *c, int epoch, const double *val)
+static int save_epoch(fit_ctx *c, int epoch)
 {
-    nncrt_history_add(&c->hist, epoch + 1, nncrt_metrics_loss(&c->tm),
-                      nncrt_metrics_accuracy(&c->tm), val,
-                      nncrt_learning_rate(c->m, c->lr, *c->m->opt_step));
+    nncrt_history_add_values(&c->hist, epoch + 1, c->logs.v, c->logs.has, c->logs.n);
     nncrt_weights_meta meta = {
         .epoch = epoch + 1, .seed = c->seed, .train_samples = c->ntrain,
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
         .history = nncrt_history_csv(&c->hist),
     };
-    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    /* callbacks see the weights of this epoch and may lower the rate */
+    int rc = nncrt_callbacks_epoch_end(&c->cb, epoch, &c->logs, &c->lr, &meta, meta.history);
+    meta.fit_state = fit_state_text(c, 0);
+    if (rc == 0)
+        rc = nncrt_weights_save(c->m, c->weights, &meta);
     free(meta.history);
+    free(meta.fit_state);
     if (rc != 0)
         return -1;
     c->saved = epoch + 1;
     return nncrt_history_write(&c->hist);
+}
+
+/* restore_best_weights: the best epoch's weights become the saved ones. */
+static int finish_callbacks(fit_ctx *c)
+{
+    bool restore = false;
+    for (int i = 0; i < c->m->num_callbacks; i++)
+        restore |= c->m->callbacks[i].kind == NNCRT_CB_EARLY_STOPPING &&
+                   c->m->callbacks[i].restore_best_weights && c->cb.s[i].has_best;
+    if (!restore)
+        return 0;
+    if (nncrt_callbacks_train_end(&c->cb) != 0)
+        return -1;
+    nncrt_weights_meta meta = {
+        .epoch = c->saved, .seed = c->seed, .train_samples = c->ntrain,
+        .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
+        .history = nncrt_history_csv(&c->hist), .fit_state = fit_state_text(c, 0),
+    };
+    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    free(meta.history);
+    free(meta.fit_state);
+    return rc;
 }
 
 static int run_epochs(fit_ctx *c)
@@ -242,29 +355,34 @@ static int run_epochs(fit_ctx *c)
     nncrt_batch_alloc(&c->batch, c->m);
     if (nncrt_batch_class_weights(&c->batch, c->m, &c->train, c->tidx, c->ntrain, stdout) != 0)
         return -1;
-    nncrt_metrics_init(&c->tm, c->m->num_classes);
-    nncrt_metrics_init(&c->vm, c->m->num_classes);
     c->order = nncrt_xmalloc_array(c->ntrain, sizeof *c->order);
-    for (int e = c->start; e < c->epochs; e++) {
+    nncrt_interrupt_install();
+    for (int e = c->start; e < c->epochs && !c->cb.stopped_epoch; e++) {
         nncrt_progress p;
-        if (train_epoch(c, e, &p) != 0)
-            return -1;
-        double val[2];
+        c->lr = nncrt_callbacks_epoch_begin(&c->cb, e, c->lr);
+        int rc = train_epoch(c, e, &p);
+        if (rc != 0)
+            return rc;
         bool validate = c->nval && nncrt_fit_validates(c->m, c->o, e);
         if (validate) {
             nncrt_metrics_reset(&c->vm);
             nncrt_eval_indices(c->m, c->vds, c->vidx, c->nval, &c->batch, &c->vm);
-            val[0] = nncrt_metrics_loss(&c->vm);
-            val[1] = nncrt_metrics_accuracy(&c->vm);
         }
-        p.lr = nncrt_learning_rate(c->m, c->lr, *c->m->opt_step);
-        nncrt_progress_done(&p, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm),
-                            validate ? val : NULL);
+        nncrt_logs_fill(&c->logs, c->m, &c->tm, validate ? &c->vm : NULL,
+                        nncrt_learning_rate(c->m, c->lr, *c->m->opt_step));
+        nncrt_progress_done_logs(&p, &c->logs);
         if (!isfinite(nncrt_metrics_loss(&c->tm)))
             nncrt_warn("epoch %d: the loss is not finite; training diverged (try a lower --lr)", e + 1);
-        if (save_epoch(c, e, validate ? val : NULL) != 0)
+        if (save_epoch(c, e) != 0)
             return -1;
+        if (nncrt_interrupted()) {   /* during validation or the save: the epoch is saved */
+            print_resume_hint(c);
+            return 128 + nncrt_interrupted();
+        }
     }
+    nncrt_interrupt_remove();
+    if (finish_callbacks(c) != 0)
+        return -1;
     fputs("Weights saved to ", stdout);
     nncrt_fputs_escaped(c->weights, stdout);
     fputs(", history to ", stdout);
@@ -286,6 +404,8 @@ static void fit_free(fit_ctx *c)
     nncrt_metrics_free(&c->tm);
     nncrt_metrics_free(&c->vm);
     nncrt_history_free(&c->hist);
+    nncrt_logs_free(&c->logs);
+    nncrt_callbacks_free(&c->cb);
 }
 
 int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
@@ -298,7 +418,11 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
         rc = start_state(&c);
     if (rc == 0)
         rc = start_history(&c);
-    if (rc == 0 && c.start >= c.epochs) {
+    if (rc == 0 && c.cb.stopped_epoch) {
+        nncrt_fputs_escaped(c.weights, stdout);
+        printf(" stopped early after epoch %d (early_stopping): nothing to do.\n",
+               c.cb.stopped_epoch);
+    } else if (rc == 0 && c.start >= c.epochs) {
         nncrt_fputs_escaped(c.weights, stdout);
         printf(" already has %d epochs (--epochs %d): nothing to do.\n", c.start, c.epochs);
     } else if (rc == 0) {
@@ -307,5 +431,5 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
             rc = run_epochs(&c);
     }
     fit_free(&c);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : rc > 128 ? rc : 1;   /* 130, 143: interrupted and checkpointed */
 }

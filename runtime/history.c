@@ -38,17 +38,24 @@ static void load_rows(nncrt_history *h, int keep)
     fclose(f);
 }
 
-void nncrt_history_open(nncrt_history *h, const char *weights_path, const char *csv,
-                        int keep_epochs)
+void nncrt_history_open_cols(nncrt_history *h, const char *weights_path, const char *header,
+                             const char *csv, int keep_epochs)
 {
     memset(h, 0, sizeof *h);
     h->path = nncrt_history_path(weights_path);
-    if (csv && strncmp(csv, NNCRT_HISTORY_HEADER, strlen(NNCRT_HISTORY_HEADER)) == 0) {
-        const char *rows = csv + strlen(NNCRT_HISTORY_HEADER);
+    h->header = nncrt_xstrdup(header ? header : NNCRT_HISTORY_HEADER);
+    if (csv && strncmp(csv, h->header, strlen(h->header)) == 0) {
+        const char *rows = csv + strlen(h->header);
         nncrt_buf_add(&h->rows, rows, strlen(rows));
     } else if (keep_epochs > 0) {
         load_rows(h, keep_epochs);
     }
+}
+
+void nncrt_history_open(nncrt_history *h, const char *weights_path, const char *csv,
+                        int keep_epochs)
+{
+    nncrt_history_open_cols(h, weights_path, NULL, csv, keep_epochs);
 }
 
 /* ",v" with %.8g; NaN as "nan" whatever its sign bit (printf may say "-nan"). */
@@ -60,36 +67,34 @@ static void add_value(nncrt_buf *b, double v)
         nncrt_buf_printf(b, ",%.8g", v);
 }
 
-/* lr: NAN for a row of a record without the column (written empty). */
-static void add_row(nncrt_buf *b, int epoch, double loss, double acc, const double *val,
-                    double lr)
+static void add_row(nncrt_buf *b, int epoch, const double *v, const bool *has, int n)
 {
     nncrt_buf_printf(b, "%d", epoch);
-    add_value(b, loss);
-    add_value(b, acc);
-    if (val) {
-        add_value(b, val[0]);
-        add_value(b, val[1]);
-    } else {
-        nncrt_buf_printf(b, ",,");
+    for (int i = 0; i < n; i++) {
+        if (has[i])
+            add_value(b, v[i]);
+        else
+            nncrt_buf_add(b, ",", 1);
     }
-    if (isnan(lr))
-        nncrt_buf_add(b, ",", 1);
-    else
-        nncrt_buf_printf(b, ",%.8g", lr);
     nncrt_buf_add(b, "\n", 1);
 }
 
-void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val,
-                       double lr)
+void nncrt_history_add_values(nncrt_history *h, int epoch, const double *v, const bool *has, int n)
 {
-    add_row(&h->rows, epoch, loss, acc, val, lr);
+    add_row(&h->rows, epoch, v, has, n);
+}
+
+void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val)
+{
+    double v[4] = { loss, acc, val ? val[0] : 0, val ? val[1] : 0 };
+    bool has[4] = { true, true, val != NULL, val != NULL };
+    add_row(&h->rows, epoch, v, has, 4);
 }
 
 char *nncrt_history_csv(const nncrt_history *h)
 {
     nncrt_buf all = { 0 };
-    nncrt_buf_printf(&all, "%s", NNCRT_HISTORY_HEADER);
+    nncrt_buf_printf(&all, "%s", h->header);
     nncrt_buf_add(&all, h->rows.data, h->rows.len);
     return all.data;
 }
@@ -114,68 +119,87 @@ static int parse_number(const char *s, size_t n, double *v)
     return *end ? -1 : 0;
 }
 
-/* Row line[0..len) (no newline) of epoch `epoch`, appended to out as
-   add_row writes it. */
-static int parse_row(const char *line, size_t len, int epoch, size_t nf, nncrt_buf *out)
+typedef struct columns {
+    int n;              /* after "epoch" */
+    bool *val;          /* [n]: a val_* column */
+} columns;
+
+static columns header_columns(const char *header)
 {
-    const char *field[6];
-    size_t flen[6], k = 0;
-    for (const char *p = line, *end = line + len; k < nf; k++) {
-        const char *comma = memchr(p, ',', (size_t)(end - p));
-        field[k] = p;
-        flen[k] = (size_t)((comma ? comma : end) - p);
-        if (!comma) {
-            k++;
-            break;
-        }
-        p = comma + 1;
-    }
-    char num[16];
-    int nl = snprintf(num, sizeof num, "%d", epoch);
-    if (k != nf || field[nf - 1] + flen[nf - 1] != line + len || flen[0] != (size_t)nl ||
-        memcmp(field[0], num, flen[0]) != 0)
-        return -1;
-    double loss, acc, val[2], lr = NAN;
-    bool has_val = flen[3] || flen[4];
-    if (parse_number(field[1], flen[1], &loss) != 0 || parse_number(field[2], flen[2], &acc) != 0 ||
-        (has_val && (parse_number(field[3], flen[3], &val[0]) != 0 ||
-                     parse_number(field[4], flen[4], &val[1]) != 0)) ||
-        (nf == 6 && flen[5] && parse_number(field[5], flen[5], &lr) != 0))
-        return -1;
-    add_row(out, epoch, loss, acc, has_val ? val : NULL, lr);
-    return 0;
+    columns c = { 0, NULL };
+    for (const char *p = header; *p && *p != '\n'; p++)
+        c.n += *p == ',';
+    c.val = nncrt_xcalloc((size_t)c.n + 1, sizeof *c.val);
+    const char *p = strchr(header, ',');
+    for (int i = 0; p && i < c.n; i++, p = strchr(p + 1, ','))
+        c.val[i] = strncmp(p + 1, "val_", 4) == 0;
+    return c;
 }
 
-int nncrt_history_parse(const char *text, int epochs, char **csv, char *err, size_t errlen)
+/* Row line[0..len) (no newline) of epoch `epoch`, appended to out as
+   add_row writes it. */
+static int parse_row(const char *line, size_t len, int epoch, const columns *cols, nncrt_buf *out)
 {
-    size_t hl = strlen(NNCRT_HISTORY_HEADER), nf = 6;
+    const char *end = line + len, *comma = memchr(line, ',', len);
+    char num[16];
+    int nl = snprintf(num, sizeof num, "%d", epoch);
+    if (!comma || comma - line != nl || memcmp(line, num, (size_t)nl) != 0)
+        return -1;
+    double *v = nncrt_xcalloc((size_t)cols->n + 1, sizeof *v);
+    bool *has = nncrt_xcalloc((size_t)cols->n + 1, sizeof *has);
+    int rc = 0, val_given = -1;   /* -1: no val_ column seen yet */
+    const char *p = comma + 1;
+    for (int i = 0; i < cols->n && rc == 0; i++) {
+        const char *next = memchr(p, ',', (size_t)(end - p));
+        size_t flen = (size_t)((next ? next : end) - p);
+        if ((i + 1 < cols->n) != (next != NULL))
+            rc = -1;   /* too few or too many fields */
+        else if (cols->val[i] && flen == 0 && val_given != 1)
+            val_given = 0;
+        else if ((cols->val[i] && val_given == 0) || parse_number(p, flen, &v[i]) != 0)
+            rc = -1;
+        else if (cols->val[i])
+            val_given = 1;
+        has[i] = flen > 0;
+        p = next ? next + 1 : end;
+    }
+    if (rc == 0)
+        add_row(out, epoch, v, has, cols->n);
+    free(v);
+    free(has);
+    return rc;
+}
+
+int nncrt_history_parse_cols(const char *text, const char *header, int epochs, char **csv,
+                             char *err, size_t errlen)
+{
+    size_t hl = strlen(header);
     *csv = NULL;
-    if (strncmp(text, NNCRT_HISTORY_HEADER_V1, strlen(NNCRT_HISTORY_HEADER_V1)) == 0)
-        hl = strlen(NNCRT_HISTORY_HEADER_V1), nf = 5;
-    else if (strncmp(text, NNCRT_HISTORY_HEADER, hl) != 0) {
-        snprintf(err, errlen, "does not start with the header line %.*s", (int)hl - 1,
-                 NNCRT_HISTORY_HEADER);
+    if (strncmp(text, header, hl) != 0) {
+        snprintf(err, errlen, "does not start with the header line %.*s", (int)hl - 1, header);
         return -1;
     }
+    columns cols = header_columns(header);
     nncrt_buf out = { 0 };
-    nncrt_buf_add(&out, NNCRT_HISTORY_HEADER, strlen(NNCRT_HISTORY_HEADER));
+    nncrt_buf_add(&out, header, hl);
     const char *p = text + hl;
     int epoch = 0;
     while (*p) {
         const char *nl = strchr(p, '\n');
-        if (epoch == epochs || !nl || parse_row(p, (size_t)(nl - p), epoch + 1, nf, &out) != 0)
+        if (epoch == epochs || !nl || parse_row(p, (size_t)(nl - p), epoch + 1, &cols, &out) != 0)
             break;
         epoch++;
         p = nl + 1;
     }
+    free(cols.val);
     if (*p || epoch != epochs) {
         if (!*p)
             snprintf(err, errlen, "has %d rows for %d epochs", epoch, epochs);
         else if (epoch == epochs)
             snprintf(err, errlen, "has more rows than the %d epochs", epochs);
         else
-            snprintf(err, errlen, "row %d is not a row of epoch %d (epoch,loss,accuracy,"
-                     "val_loss,val_accuracy%s)", epoch + 1, epoch + 1, nf == 6 ? ",learning_rate" : "");
+            snprintf(err, errlen, "row %d is not a row of epoch %d (%.*s)", epoch + 1, epoch + 1,
+                     (int)hl - 1, header);
         nncrt_buf_free(&out);
         return -1;
     }
@@ -183,8 +207,14 @@ int nncrt_history_parse(const char *text, int epochs, char **csv, char *err, siz
     return 0;
 }
 
+int nncrt_history_parse(const char *text, int epochs, char **csv, char *err, size_t errlen)
+{
+    return nncrt_history_parse_cols(text, NNCRT_HISTORY_HEADER, epochs, csv, err, errlen);
+}
+
 void nncrt_history_free(nncrt_history *h)
 {
     free(h->path);
+    free(h->header);
     nncrt_buf_free(&h->rows);
 }

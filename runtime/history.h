@@ -1,5 +1,5 @@
 /* history.h — the training history CSV written beside the weights
- * (<weights stem>.history.csv: epoch,loss,accuracy,val_loss,val_accuracy,learning_rate;
+ * (<weights stem>.history.csv: epoch,loss,accuracy,val_loss,val_accuracy;
  * epochs counted from 1 like the "Epoch i/N" lines).
  *
  * The weights file is the record: every save stores the rows of all its
@@ -10,17 +10,16 @@
 #ifndef NNCRT_HISTORY_H
 #define NNCRT_HISTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
 
-#define NNCRT_HISTORY_HEADER "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate\n"
-/* the record of weights saved before the learning_rate column: read, and
-   rewritten with that column empty */
-#define NNCRT_HISTORY_HEADER_V1 "epoch,loss,accuracy,val_loss,val_accuracy\n"
+#define NNCRT_HISTORY_HEADER "epoch,loss,accuracy,val_loss,val_accuracy\n"
 
 typedef struct nncrt_history {
     char *path;
+    char *header;       /* "epoch,loss,...\n": NNCRT_HISTORY_HEADER, or more columns */
     nncrt_buf rows;     /* data rows, without the header */
 } nncrt_history;
 
@@ -31,11 +30,19 @@ char *nncrt_history_path(const char *weights_path);
    kept. Writes nothing. */
 void nncrt_history_open(nncrt_history *h, const char *weights_path, const char *csv,
                         int keep_epochs);
-/* Appends the row of one epoch; val is {val_loss, val_accuracy} or NULL; lr
-   the optimizer's learning rate after the epoch (Keras's
-   optimizer.learning_rate then: a schedule's value for the next step). */
-void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val,
-                       double lr);
+/* nncrt_history_open with the columns of header (fit_logs.c's, one line
+   beginning "epoch,"; NULL: NNCRT_HISTORY_HEADER). */
+void nncrt_history_open_cols(nncrt_history *h, const char *weights_path, const char *header,
+                             const char *csv, int keep_epochs);
+/* Appends the row of one epoch: the n values after "epoch", each empty
+   where has[i] is false. */
+void nncrt_history_add_values(nncrt_history *h, int epoch, const double *v, const bool *has, int n);
+/* nncrt_history_parse for the columns of header: the validation columns
+   (val_*) are all empty or all numbers, the others numbers. */
+int nncrt_history_parse_cols(const char *text, const char *header, int epochs, char **csv,
+                             char *err, size_t errlen);
+/* Appends the row of one epoch; val is {val_loss, val_accuracy} or NULL. */
+void nncrt_history_add(nncrt_history *h, int epoch, double loss, double acc, const double *val);
 /* The CSV text, header included (caller frees). */
 char *nncrt_history_csv(const nncrt_history *h);
 /* Rewrites the CSV file atomically. */

@@ -17,6 +17,7 @@ static const struct {
     { "summary", "layers, output shapes, parameter counts, memory plan" },
     { "scan", "check a data folder: bad files, class histogram, train/validation copies" },
     { "augment-preview", "write a PNG grid of augmented training samples, a row per class" },
+    { "plot", "draw the loss, accuracy and learning-rate curves of the history as a PNG" },
 };
 
 static void usage(const nncrt_model *m, const char *prog, FILE *out)
@@ -122,6 +123,7 @@ void nncrt_command_usage(const nncrt_model *m, const char *prog, const char *cmd
                      "  --weights FILE    default %s.safetensors\n"
                      "  --limit N         use only the first N samples\n"
                      "  --json            print one JSON object instead of the report\n"
+                     "  --plot FILE.png   also draw the confusion matrix as a heat map\n"
                      "  --cache FILE      keep the decoded --data folder in FILE\n"
                      "  --strict          a file that cannot be decoded is an error\n"
                      "  --threads T       OpenMP threads\n",
@@ -139,6 +141,12 @@ void nncrt_command_usage(const nncrt_model *m, const char *prog, const char *cmd
         scan_usage(m, prog, out);
     } else if (strcmp(cmd, "augment-preview") == 0) {
         augment_preview_usage(m, prog, out);
+    } else if (strcmp(cmd, "plot") == 0) {
+        fprintf(out, "usage: %s plot --out FILE.png [options]\n\n"
+                     "Draws loss, accuracy and learning rate by epoch, training and validation.\n\n"
+                     "  --out FILE.png    the picture to write\n"
+                     "  --weights FILE    the history recorded in FILE (default %s.safetensors)\n"
+                     "  --history FILE    a history CSV instead\n", prog, m->name);
     } else {
         fprintf(out, "usage: %s summary\n\nPrints the layer table, parameter counts and memory plan.\n", prog);
     }
@@ -225,6 +233,8 @@ static int run(const nncrt_model *m, const char *prog, const char *cmd, int argc
         return nncrt_cmd_scan(m, &o);
     if (strcmp(cmd, "augment-preview") == 0)
         return nncrt_cmd_augment_preview(m, &o);
+    if (strcmp(cmd, "plot") == 0)
+        return nncrt_cmd_plot(m, &o);
     return nncrt_cmd_summary(m, stdout);
 }
 
@@ -245,7 +255,7 @@ int nncrt_main(const nncrt_model *m, int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return run(m, prog, cmd, argc - 1, argv + 1);
-    nncrt_error("unknown command '%s' (commands: fit, evaluate, predict, summary, scan, augment-preview; see '%s --help')",
+    nncrt_error("unknown command '%s' (commands: fit, evaluate, predict, summary, scan, augment-preview, plot; see '%s --help')",
                 cmd, prog);
     return 2;
 }

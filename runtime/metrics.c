@@ -8,6 +8,7 @@
 
 void nncrt_metrics_init(nncrt_metrics *m, int k)
 {
+    memset(m, 0, sizeof *m);
     m->k = k;
     m->confusion = nncrt_xcalloc((size_t)k * (size_t)k, sizeof *m->confusion);
     nncrt_metrics_reset(m);
@@ -18,12 +19,18 @@ void nncrt_metrics_reset(nncrt_metrics *m)
     memset(m->confusion, 0, (size_t)m->k * (size_t)m->k * sizeof *m->confusion);
     m->loss_sum = 0;
     m->n = m->correct = 0;
+    m->topk_hits = m->tp = m->fp = m->fn = 0;
+    m->nscores = 0;
 }
 
 void nncrt_metrics_free(nncrt_metrics *m)
 {
     free(m->confusion);
+    free(m->scores);
+    free(m->positive);
     m->confusion = NULL;
+    m->scores = NULL;
+    m->positive = NULL;
 }
 
 int nncrt_argmax(const float *p, int k)
@@ -42,6 +49,7 @@ void nncrt_metrics_add(nncrt_metrics *m, const float *probs, const int *labels, 
         m->confusion[(size_t)labels[i] * (size_t)m->k + (size_t)pred]++;
         m->correct += pred == labels[i];
     }
+    nncrt_metrics_add_fit(m, probs, labels, n);
     m->loss_sum += mean_loss * n;
     m->n += n;
 }

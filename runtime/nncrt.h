@@ -151,6 +151,15 @@ typedef struct nncrt_model {
     int validation_freq;              /* validate after epochs e % freq == 0 */
     int steps_per_epoch;              /* at most this many batches an epoch */
     int verbose;                      /* NNCRT_VERBOSE_* */
+
+    /* metrics: beyond loss and accuracy (NNCRT_METRIC_* bits), with
+       sparse_top_k_categorical_accuracy's k and f1_score's average. */
+    unsigned metrics;
+    int top_k;
+    int f1_average;                   /* NNCRT_F1_* */
+    /* fit: callbacks:, in the spec's order (Keras calls them in list order). */
+    const struct nncrt_callback *callbacks;
+    int num_callbacks;
 } nncrt_model;
 
 /* nncrt_model.verbose, fit --verbose: Keras's 0, 1, 2 plus one; AUTO is 1 */
@@ -188,6 +197,36 @@ typedef struct nncrt_lr_schedule {
    schedule's value, or `constant` without one. */
 double nncrt_learning_rate(const nncrt_model *m, double constant, int64_t iterations);
 double nncrt_lr_schedule_eval(const nncrt_lr_schedule *s, int64_t step);
+
+/* nncrt_model.metrics */
+enum { NNCRT_METRIC_TOP_K = 1, NNCRT_METRIC_PRECISION = 2, NNCRT_METRIC_RECALL = 4,
+       NNCRT_METRIC_F1 = 8, NNCRT_METRIC_AUC = 16 };
+/* f1_score's average: None (one value per class), micro, macro, weighted */
+enum { NNCRT_F1_NONE = 0, NNCRT_F1_MICRO = 1, NNCRT_F1_MACRO = 2, NNCRT_F1_WEIGHTED = 3 };
+
+/* One entry of fit: callbacks: (Keras 3's callbacks and defaults); the
+   compiler has checked every field (monitor names a history column). */
+enum { NNCRT_CB_EARLY_STOPPING, NNCRT_CB_MODEL_CHECKPOINT, NNCRT_CB_REDUCE_LR_ON_PLATEAU,
+       NNCRT_CB_CSV_LOGGER, NNCRT_CB_TERMINATE_ON_NAN, NNCRT_CB_LR_SCHEDULER };
+typedef struct nncrt_callback {
+    int kind;                     /* NNCRT_CB_* */
+    const char *monitor;          /* a history column, "val_loss" */
+    int mode_max;                 /* 1: larger is better (mode, or auto resolved) */
+    double min_delta;
+    int patience;
+    int has_baseline;
+    double baseline;
+    int restore_best_weights;
+    int start_from_epoch;
+    const char *path;             /* model_checkpoint filepath, csv_logger filename */
+    int save_best_only;
+    int append;
+    double factor, min_lr;
+    int cooldown;
+    int num_values;               /* learning_rate_scheduler: values[i] from epoch */
+    const int *boundaries;        /* boundaries[i-1] (0-based) on, num_values - 1 */
+    const double *values;
+} nncrt_callback;
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */
 enum { NNCRT_INTERP_BILINEAR = 0, NNCRT_INTERP_NEAREST = 1, NNCRT_INTERP_AREA = 2 };

@@ -13,7 +13,7 @@ enum {
     OPT_DATA = 256, OPT_VAL, OPT_EPOCHS, OPT_LIMIT, OPT_WEIGHTS, OPT_INIT, OPT_RESUME,
     OPT_LR, OPT_SEED, OPT_THREADS, OPT_BATCH, OPT_JSON, OPT_TOP,
     OPT_CACHE, OPT_STRICT, OPT_NO_STOP_NAN,
-    OPT_N, OPT_OUT, OPT_VAL_FREQ, OPT_STEPS, OPT_VERBOSE,
+    OPT_N, OPT_OUT, OPT_VAL_FREQ, OPT_STEPS, OPT_VERBOSE, OPT_PLOT, OPT_HISTORY,
 };
 
 #define OPT(name, arg, id) { name, arg, NULL, id }
@@ -35,7 +35,7 @@ static const struct option evaluate_options[] = {
     OPT("data", required_argument, OPT_DATA), OPT("weights", required_argument, OPT_WEIGHTS),
     OPT("limit", required_argument, OPT_LIMIT), OPT("json", no_argument, OPT_JSON),
     OPT("threads", required_argument, OPT_THREADS), OPT("batch-size", required_argument, OPT_BATCH),
-    OPT("help", no_argument, 'h'), { 0 },
+    OPT("plot", required_argument, OPT_PLOT), OPT("help", no_argument, 'h'), { 0 },
 };
 static const struct option predict_options[] = {
     OPT("weights", required_argument, OPT_WEIGHTS), OPT("top", required_argument, OPT_TOP),
@@ -57,8 +57,15 @@ static const struct option augment_preview_options[] = {
     OPT("help", no_argument, 'h'), { 0 },
 };
 
+static const struct option plot_options[] = {
+    OPT("weights", required_argument, OPT_WEIGHTS), OPT("history", required_argument, OPT_HISTORY),
+    OPT("out", required_argument, OPT_OUT), OPT("help", no_argument, 'h'), { 0 },
+};
+
 static const struct option *options_of(const char *cmd)
 {
+    if (strcmp(cmd, "plot") == 0)
+        return plot_options;
     if (strcmp(cmd, "fit") == 0)
         return fit_options;
     if (strcmp(cmd, "evaluate") == 0)
@@ -135,6 +142,8 @@ static int apply(const nncrt_model *m, int id, const char *arg, nncrt_opts *o)
     case OPT_STRICT: o->strict = true; break;
     case OPT_NO_STOP_NAN: o->no_stop_on_nan = true; break;
     case OPT_OUT: o->out = arg; break;
+    case OPT_PLOT: o->plot = arg; break;
+    case OPT_HISTORY: o->history = arg; break;
     case OPT_N: rc = nncrt_parse_int("n", arg, 1, 64, &v); o->n = (int)v; break;
     case OPT_EPOCHS: rc = nncrt_parse_int("epochs", arg, 1, 1000000, &v); o->epochs = (int)v; break;
     case OPT_LIMIT: rc = nncrt_parse_int("limit", arg, 1, INT64_MAX, &v); o->limit = (size_t)v; break;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "nncrt.h"
+#include "fit_logs.h"
 #include "util.h"
 
 #define BAR_WIDTH 30
@@ -90,7 +91,7 @@ static void print_step_time(FILE *out, double per_step)
         fprintf(out, "%.0fus/step", per_step * 1e6);
 }
 
-void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const double *val)
+static void done_start(nncrt_progress *p)
 {
     double elapsed = nncrt_now() - p->t0;
     if (!p->out)
@@ -105,6 +106,13 @@ void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const doubl
     print_duration(p->out, elapsed);
     fputs(" - ", p->out);
     print_step_time(p->out, p->steps ? elapsed / p->steps : 0);
+}
+
+void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const double *val)
+{
+    if (!p->out) /* verbose 0 */
+        return;
+    done_start(p);
     print_metric(p->out, "loss", loss);
     print_metric(p->out, "accuracy", acc);
     if (val) {
@@ -113,6 +121,16 @@ void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const doubl
     }
     if (!isnan(p->lr))
         print_metric(p->out, "learning_rate", p->lr);
+    fputs(p->tty ? "\x1b[K\n" : "\n", p->out);
+    fflush(p->out);
+}
+
+void nncrt_progress_done_logs(nncrt_progress *p, const nncrt_logs *logs)
+{
+    if (!p->out) /* verbose 0 */
+        return;
+    done_start(p);
+    nncrt_logs_print(logs, 0, p->out);
     fputs(p->tty ? "\x1b[K\n" : "\n", p->out);
     fflush(p->out);
 }

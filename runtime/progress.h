@@ -24,6 +24,9 @@ void nncrt_progress_epoch(nncrt_progress *p, FILE *out, int epoch, int epochs, i
 void nncrt_progress_step(nncrt_progress *p, int step, double loss, double acc);
 /* The epoch's final line; val is {val_loss, val_accuracy} or NULL. */
 void nncrt_progress_done(nncrt_progress *p, double loss, double acc, const double *val);
+/* The same line with every value of logs (fit_logs.h). */
+struct nncrt_logs;
+void nncrt_progress_done_logs(nncrt_progress *p, const struct nncrt_logs *logs);
 /* Keras' number format: %.4f, or %.4e for magnitudes <= 1e-3. */
 void nncrt_format_value(char *buf, size_t len, double v);
 

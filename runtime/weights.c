@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit_logs.h"
 #include "history.h"
 #include "json.h"
 #include "safetensors.h"
@@ -117,15 +118,19 @@ int nncrt_weights_save(const nncrt_model *m, const char *path, const nncrt_weigh
         "nnc_version", m->nnc_version ? m->nnc_version : "", "epoch", epoch,
         "class_names", names, "loss", m->loss ? m->loss : "",
         "optimizer", m->optimizer ? m->optimizer : "", "optimizer_step", step,
-        "seed", seed, "train_samples", samples, NULL, NULL, NULL, NULL,
+        "seed", seed, "train_samples", samples, NULL, NULL, NULL, NULL, NULL, NULL,
     };
-    size_t nkv = sizeof kv / sizeof kv[0] / 2 - 2;
+    size_t nkv = sizeof kv / sizeof kv[0] / 2 - 3;
     if (m->optimizer_slots) { /* --resume compares them (check_opt) */
         kv[2 * nkv] = "optimizer_slots", kv[2 * nkv + 1] = m->optimizer_slots;
         nkv++;
     }
     if (meta->history) {
         kv[2 * nkv] = "history", kv[2 * nkv + 1] = meta->history;
+        nkv++;
+    }
+    if (meta->fit_state) {
+        kv[2 * nkv] = "fit_state", kv[2 * nkv + 1] = meta->fit_state;
         nkv++;
     }
     char (*slot_names)[32] = nncrt_xcalloc((size_t)m->opt_slots + 1, 32);
@@ -352,8 +357,22 @@ static int read_meta(const nncrt_model *m, const char *path, const nncrt_st_file
         meta->train_samples = (size_t)v;
     const char *hist = nncrt_st_meta(f, "history");
     char err[160];
-    if (hist && nncrt_history_parse(hist, meta->epoch, &meta->history, err, sizeof err) != 0)
+    char *header = nncrt_history_header(m);
+    size_t hl = hist ? strcspn(hist, "\n") : 0;
+    if (hist && hist[hl] == '\n' && hl < 4096 && strncmp(hist, "epoch,", 6) == 0 &&
+        strspn(hist, "abcdefghijklmnopqrstuvwxyz0123456789_,") == hl) {
+        free(header);   /* a spec with other metrics: the record keeps its own columns */
+        header = nncrt_xmalloc(hl + 2);
+        memcpy(header, hist, hl + 1);
+        header[hl + 1] = '\0';
+    }
+    int hrc = hist ? nncrt_history_parse_cols(hist, header, meta->epoch, &meta->history, err,
+                                              sizeof err) : 0;
+    free(header);
+    if (hrc != 0)
         return nncrt_error("%s: metadata history %s", path, err);
+    const char *fs = nncrt_st_meta(f, "fit_state");
+    meta->fit_state = fs ? nncrt_xstrdup(fs) : NULL;
     const char *names = nncrt_st_meta(f, "class_names");
     if (names)
         return read_class_names(m, path, names, meta);
@@ -464,6 +483,8 @@ void nncrt_weights_meta_free(nncrt_weights_meta *meta)
 {
     nncrt_strv_free(meta->class_names, (size_t)meta->num_class_names);
     free(meta->history);
+    free(meta->fit_state);
+    meta->fit_state = NULL;
     meta->class_names = NULL;
     meta->history = NULL;
     meta->num_class_names = 0;

@@ -22,6 +22,7 @@ typedef struct nncrt_weights_meta {
     char **class_names;         /* [num_class_names] == model->num_classes */
     int num_class_names;
     char *history;              /* history CSV of epochs 1..epoch (history.h), or NULL */
+    char *fit_state;            /* fit_state.h's text, or NULL */
 } nncrt_weights_meta;
 
 /* The largest optimizer step a weights file may hold: 2^53, the largest

@@ -21,7 +21,7 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/out" ] && sed 's/^/     /' "$tmp/out" | tail -15; }
 run() { name=$1; shift; if "$@" > "$tmp/out" 2>&1; then ok "$name"; else bad "$name"; fi; }
 C99="-std=c99 -pedantic -Wall -Wextra -Werror -O2"
-RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lz -lm -fopenmp"
+RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lcairo -lfontconfig -lz -lm -fopenmp"
 
 cd "$tmp"
 "$NNC" build "$ROOT/examples/fashion_mnist.yaml" -o trainer > out 2>&1 || bad "nnc build"

@@ -705,5 +705,48 @@ layers:
 $TAIL
 EOF2
 
+check metric_unknown 4:21 "metrics: 'recal' is not supported; use accuracy, sparse_top_k_categorical_accuracy, precision, recall, f1_score or auc (did you mean 'recall'?)" <<EOF2
+$BASE
+metrics: [accuracy, recal]
+layers:
+$TAIL
+EOF2
+check metric_auc_multiclass 4:11 "metrics: auc is for binary models" <<EOF2
+$BASE
+metrics: [auc]
+layers:
+$TAIL
+EOF2
+check f1_average 4:32 "f1_score: average: 'mean' is not one of: null, micro, macro, weighted" <<EOF2
+$BASE
+metrics: [{f1_score: {average: mean}}]
+layers:
+$TAIL
+EOF2
+check callback_monitor 4:46 "fit: callbacks: early_stopping: monitor: 'val_auc' is not a history column" <<EOF2
+$BASE
+fit: {callbacks: [{early_stopping: {monitor: val_auc}}]}
+layers:
+$TAIL
+EOF2
+check callback_unknown 4:19 "fit: callbacks: 'early_stop' is not supported" <<EOF2
+$BASE
+fit: {callbacks: [early_stop]}
+layers:
+$TAIL
+EOF2
+check checkpoint_field 4:49 "model_checkpoint: filepath: {val_los} is not epoch or a history column" <<EOF2
+$BASE
+fit: {callbacks: [{model_checkpoint: {filepath: "w-{val_los:.2f}.safetensors"}}]}
+layers:
+$TAIL
+EOF2
+check checkpoint_format 4:49 "model_checkpoint: filepath: {epoch:s}: the format must be like 02d" <<EOF2
+$BASE
+fit: {callbacks: [{model_checkpoint: {filepath: "w-{epoch:s}.safetensors"}}]}
+layers:
+$TAIL
+EOF2
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
