@@ -21,7 +21,8 @@ all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 # Installed when missing and run as root; otherwise the exact command is printed.
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
                 libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev libclang-rt-14-dev \
-                libfuzzer-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libjansson-dev
+                libfuzzer-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libjansson-dev \
+                openmpi-bin libopenmpi-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -54,6 +55,17 @@ $(BUILD)/rt/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
 	$(CC) $(ALLCFLAGS) -fopenmp -Iruntime -c -o $@ $<
 
 $(BUILD)/libnncrt.a: $(RUNTIME_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# The same runtime as one rank of an MPI job (runtime/dist.c, spec/distributed.md):
+# what `nnc build --mpi` links; built on demand, as it needs mpicc.
+MPICC       ?= mpicc
+RUNTIME_MPI_OBJ := $(patsubst runtime/%.c,$(BUILD)/rt_mpi/%.o,$(RUNTIME_SRC))
+$(BUILD)/rt_mpi/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
+	@mkdir -p $(BUILD)/rt_mpi
+	$(MPICC) $(ALLCFLAGS) -fopenmp -DNNC_MPI -Iruntime -c -o $@ $<
+
+$(BUILD)/libnncrt_mpi.a: $(RUNTIME_MPI_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD):

@@ -373,7 +373,9 @@ static void emit_model_struct(emit_ctx *e)
     class_weight_emit_fields(e);
     emit_data_options(e);
     augment_emit_fields(e);
-    sb_puts(e->out, "};\n");
+    sb_puts(e->out, "    /* distributed fit */\n"
+                    "    .compute_grads_share = rt_compute_grads_share,\n"
+                    "    .grad_groups = NNC_GROUPS(NNC_BATCH),\n};\n");
 }
 
 /* The tables describe the parameters to libnncrt and to tests; the runtime
@@ -399,6 +401,12 @@ static void emit_glue(emit_ctx *e)
         "    double loss = nnc_compute_grads(x, y, n);\n"
         "    memcpy(probs, nnc_probs, sizeof *probs * (size_t)n * NNC_CLASSES);\n"
         "    return loss;\n}\n\n"
+        "/* one rank's share of a batch of n_total (spec/distributed.md) */\n"
+        "static void rt_compute_grads_share(const float *x, const float *y, int n, int n_total, "
+        "const nncrt_batch_key *key, float *probs, double *sample_loss)\n{\n"
+        "    nnc_mean_n = n_total, nnc_loss_out = sample_loss;\n"
+        "    (void)rt_compute_grads(x, y, n, key, probs);\n"
+        "    nnc_mean_n = 0, nnc_loss_out = NULL;\n}\n\n"
         "static void rt_apply_update(float lr)\n{\n    nnc_apply_update(lr);\n}\n\n"
         "static double rt_train_step(const float *x, const float *y, int n, float lr, "
         "const nncrt_batch_key *key, float *probs)\n{\n"

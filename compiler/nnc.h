@@ -487,6 +487,7 @@ void export_weights_free(export_weights *w);
 int target_set(model *m, const char *name); /* "host" picks the running CPU's */
 
 /* ---- build.c: nnc build → $CC ------------------------------------------------ */
-int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose);
+int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose,
+                  int mpi);
 
 #endif

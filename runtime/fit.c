@@ -1,7 +1,8 @@
 /* fit.c — the training loop: weights from init_params, --init or --resume;
  * training and validation data; per epoch a shuffle keyed by (seed, epoch),
- * train_step over the batches, validation, an atomic weights save and a
- * history row. A batch loss that is not finite stops the run (Keras's
+ * a step over the batches (dist_step.c: one process or the ranks of a
+ * distributed fit), validation, an atomic weights save and a history row
+ * (by rank 0). A batch loss that is not finite stops the run (Keras's
  * TerminateOnNaN) before it can reach the weights file. */
 #include <inttypes.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 
 #include "atomic_file.h"
 #include "commands.h"
+#include "dist.h"
 #include "history.h"
 #include "progress.h"
 #include "rng.h"
@@ -30,6 +32,7 @@ typedef struct fit_ctx {
     const nncrt_dataset *vds;
     size_t *tidx, ntrain, *vidx, nval, *order;
     nncrt_batch batch;
+    nncrt_dist_step step;       /* this rank's share of each batch (dist_step.c) */
     nncrt_metrics tm, vm;
     nncrt_history hist;
 } fit_ctx;
@@ -48,6 +51,8 @@ static void resolve_options(fit_ctx *c)
    and what interrupted saves of them left behind is gone. */
 static int prepare_output(const fit_ctx *c)
 {
+    if (nncrt_dist_rank() != 0)   /* rank 0 writes them */
+        return 0;
     char *hist = nncrt_history_path(c->weights);
     nncrt_afile_clean_stale(c->weights, stdout);
     nncrt_afile_clean_stale(hist, stdout);
@@ -94,7 +99,7 @@ static int start_history(fit_ctx *c)
 {
     const char *record = c->o->resume ? c->meta.history : NULL;
     nncrt_history_open(&c->hist, c->weights, record, c->start);
-    return c->o->resume ? nncrt_history_write(&c->hist) : 0;
+    return c->o->resume && nncrt_dist_rank() == 0 ? nncrt_history_write(&c->hist) : 0;
 }
 
 static const char *train_path(const fit_ctx *c)
@@ -199,16 +204,11 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
     for (int s = 0; s < steps; s++) {
         size_t at = (size_t)s * bs;
         int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
-        nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
-        nncrt_batch_weight_targets(m, &c->batch, n);
-        nncrt_batch_augment(m, &c->batch, c->order + at, n, c->seed, epoch);
-        for (int i = 0; i < n; i++)
-            c->batch.ids[i] = c->order[at + (size_t)i];
-        nncrt_batch_key key = { c->seed, epoch, c->batch.ids };
-        double loss = m->train_step(c->batch.x, c->batch.y, n, c->lr, &key, c->batch.probs);
+        double loss = nncrt_dist_train_step(m, &c->step, &c->batch, &c->train, c->order + at, n,
+                                            c->lr, c->seed, epoch);
         if (check_loss(c, loss, epoch, s, steps, p) != 0)
             return -1;
-        nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
+        nncrt_metrics_add_preds(&c->tm, c->step.preds, c->step.labels, n, loss);
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
     }
     return 0;
@@ -226,17 +226,18 @@ static int save_epoch(fit_ctx *c, int epoch, const double *val)
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
         .history = nncrt_history_csv(&c->hist),
     };
-    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    int rc = nncrt_dist_rank() == 0 ? nncrt_weights_save(c->m, c->weights, &meta) : 0;
     free(meta.history);
     if (rc != 0)
         return -1;
     c->saved = epoch + 1;
-    return nncrt_history_write(&c->hist);
+    return nncrt_dist_rank() == 0 ? nncrt_history_write(&c->hist) : 0;
 }
 
 static int run_epochs(fit_ctx *c)
 {
     nncrt_batch_alloc(&c->batch, c->m);
+    nncrt_dist_step_alloc(&c->step, c->m);
     if (nncrt_batch_class_weights(&c->batch, c->m, &c->train, c->tidx, c->ntrain, stdout) != 0)
         return -1;
     nncrt_metrics_init(&c->tm, c->m->num_classes);
@@ -278,6 +279,7 @@ static void fit_free(fit_ctx *c)
     free(c->vidx);
     free(c->order);
     nncrt_batch_free(&c->batch);
+    nncrt_dist_step_free(&c->step);
     nncrt_metrics_free(&c->tm);
     nncrt_metrics_free(&c->vm);
     nncrt_history_free(&c->hist);
@@ -287,7 +289,9 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
 {
     fit_ctx c = { .m = m, .o = o };
     resolve_options(&c);
-    int rc = prepare_output(&c);
+    int rc = nncrt_dist_check(m);
+    if (rc == 0)
+        rc = prepare_output(&c);
     if (rc == 0)
         rc = start_state(&c);
     if (rc == 0)

@@ -140,6 +140,16 @@ typedef struct nncrt_model {
        are n_samples / (n_classes * count) of the training subset. */
     const float *class_weight;
     int class_weight_balanced;
+
+    /* Distributed fit (spec/distributed.md): compute_grads for one rank's
+       share of a batch, its n samples the contiguous samples of groups of a
+       batch of n_total (the gradient is the mean over n_total). grads get the
+       sum over the share's sample groups in their fixed tree; sample_loss[i]
+       gets sample i's loss (before the mean). grad_groups: the sample groups
+       G of a full batch (a rank holds G/N of them); 0 in an older trainer. */
+    void (*compute_grads_share)(const float *x, const float *y, int n, int n_total,
+                                const nncrt_batch_key *key, float *probs, double *sample_loss);
+    int grad_groups;
 } nncrt_model;
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */
