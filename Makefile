@@ -288,7 +288,8 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
               "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
-              "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
+              "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)" \
+              "FASHION_MNIST=$(FMNIST) sh tests/test_mpi.sh $(BUILD)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.
 test: deps
