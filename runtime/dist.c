@@ -1,11 +1,11 @@
 /* dist.c — ranks of a distributed fit (dist.h): MPI with -DNNC_MPI, a single
  * process otherwise. */
 #include "dist.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef NNC_MPI
 #include <limits.h>
@@ -14,13 +14,6 @@
 
 static int dist_rank = 0, dist_size = 1;
 static double dist_secs;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int nncrt_dist_rank(void) { return dist_rank; }
 int nncrt_dist_size(void) { return dist_size; }
@@ -88,7 +81,7 @@ int nncrt_dist_finish(int rc, const char *command)
 
 void nncrt_dist_allgather(const void *send, void *recv, size_t bytes)
 {
-    double t0 = now();
+    double t0 = nncrt_now();
 #ifdef NNC_MPI
     if (dist_size > 1)
         check(MPI_Allgather(send, as_count(bytes), MPI_BYTE, recv, as_count(bytes), MPI_BYTE,
@@ -96,13 +89,13 @@ void nncrt_dist_allgather(const void *send, void *recv, size_t bytes)
     else
 #endif
         memmove(recv, send, bytes);
-    dist_secs += now() - t0;
+    dist_secs += nncrt_now() - t0;
 }
 
 void nncrt_dist_allgatherv(const void *send, void *recv, const size_t *counts,
                            const size_t *displs)
 {
-    double t0 = now();
+    double t0 = nncrt_now();
 #ifdef NNC_MPI
     if (dist_size > 1) {
         int *c = malloc(2 * sizeof(int) * (size_t)dist_size);
@@ -116,5 +109,5 @@ void nncrt_dist_allgatherv(const void *send, void *recv, const size_t *counts,
     } else
 #endif
         memmove((char *)recv + displs[0], send, counts[0]);
-    dist_secs += now() - t0;
+    dist_secs += nncrt_now() - t0;
 }

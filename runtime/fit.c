@@ -35,6 +35,8 @@ typedef struct fit_ctx {
     nncrt_dist_step step;       /* this rank's share of each batch (dist_step.c) */
     nncrt_metrics tm, vm;
     nncrt_history hist;
+    long steps_run;             /* training steps of this run */
+    double step_secs;           /* and their wall-clock time */
 } fit_ctx;
 
 static void resolve_options(fit_ctx *c)
@@ -204,11 +206,14 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
     for (int s = 0; s < steps; s++) {
         size_t at = (size_t)s * bs;
         int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
+        double t0 = nncrt_now();
         double loss = nncrt_dist_train_step(m, &c->step, &c->batch, &c->train, c->order + at, n,
                                             c->lr, c->seed, epoch);
+        c->step_secs += nncrt_now() - t0;
         if (check_loss(c, loss, epoch, s, steps, p) != 0)
             return -1;
         nncrt_metrics_add_preds(&c->tm, c->step.preds, c->step.labels, n, loss);
+        c->steps_run++;
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
     }
     return 0;
@@ -261,6 +266,10 @@ static int run_epochs(fit_ctx *c)
         if (save_epoch(c, e, c->nval ? val : NULL) != 0)
             return -1;
     }
+    if ((nncrt_dist_size() > 1 || getenv("NNCRT_STEP_TIMES")) && c->steps_run > 0)
+        printf("%d rank%s: %.3f ms per training step, %.3f of it in MPI exchanges\n",
+               nncrt_dist_size(), nncrt_dist_size() > 1 ? "s" : "", 1e3 * c->step_secs / c->steps_run,
+               1e3 * nncrt_dist_seconds() / c->steps_run);   /* bench/mpi.sh reads it */
     fputs("Weights saved to ", stdout);
     nncrt_fputs_escaped(c->weights, stdout);
     fputs(", history to ", stdout);

@@ -7,7 +7,8 @@
 # epochs of one process; evaluate over 2 ranks prints what one process
 # prints; a rank count the batch cannot be split by is refused; a rank that
 # fails or dies ends the job, naming the rank, with no weights file written.
-# Skipped (with the reason) where Open MPI is not installed.
+# Two ranks in two network namespaces (a veth pair, TCP) where ip netns is
+# allowed. Skipped (with the reason) where Open MPI is not installed.
 set -u
 BUILD=${1:?usage: test_mpi.sh BUILD_DIR}
 ROOT=$(pwd)
@@ -79,6 +80,36 @@ KILL="fit --data $FM/train-images-idx3-ubyte.gz --limit 20000 --val val-images-i
 $MPIRUN -np 1 ./fm_mpi $KILL : -np 1 timeout -s KILL 1 ./fm_mpi $KILL > "$tmp/out" 2>&1
 if [ $? -ne 0 ] && grep -q "rank 1 .*signal 9" "$tmp/out" && [ ! -e killed.safetensors ]
 then ok "a killed rank ends the job"; else bad "a killed rank ends the job"; fi
+
+# two "hosts": network namespaces joined by a veth pair, Open MPI over TCP
+# between them, mpirun reaching the other namespace through an rsh agent
+# (README.md, "Training on several machines"); skipped where the container
+# does not let us make namespaces
+nsa=nncmpia$$ nsb=nncmpib$$
+netns_down() { ip netns del $nsa 2>/dev/null; ip netns del $nsb 2>/dev/null; }
+trap 'netns_down; rm -rf "$tmp"' EXIT
+if command -v ip >/dev/null 2>&1 && ip netns add $nsa 2>/dev/null && ip netns add $nsb &&
+   ip link add va$$ type veth peer name vb$$ && ip link set va$$ netns $nsa &&
+   ip link set vb$$ netns $nsb && ip -n $nsa addr add 10.77.0.1/24 dev va$$ &&
+   ip -n $nsb addr add 10.77.0.2/24 dev vb$$ && ip -n $nsa link set va$$ up &&
+   ip -n $nsb link set vb$$ up && ip -n $nsa link set lo up && ip -n $nsb link set lo up; then
+    cat > agent.sh <<AGENT
+#!/bin/sh
+host=\$1; shift
+case \$host in 10.77.0.1) ns=$nsa ;; 10.77.0.2) ns=$nsb ;; *) exit 1 ;; esac
+exec ip netns exec \$ns sh -c "\$*"
+AGENT
+    chmod +x agent.sh
+    printf '10.77.0.1 slots=1\n10.77.0.2 slots=1\n' > hosts
+    run "2 ranks in two network namespaces over TCP" timeout 120 ip netns exec $nsa \
+        mpirun --hostfile hosts -np 2 --mca plm_rsh_agent "$tmp/agent.sh" --mca btl tcp,self \
+        --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
+        -x OMP_NUM_THREADS ./fm_mpi fit $DATA --epochs 1 --weights "$tmp/net.safetensors"
+    run "two namespaces: the one process's weights file" cmp plain.safetensors net.safetensors
+else
+    echo "skipped: two network namespaces (ip netns add, veth) are not permitted here"
+fi
+netns_down
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
