@@ -81,6 +81,7 @@ typedef struct nncrt_dist_step {
     double *loss;           /* [batch_size]: this rank's samples' losses */
     void *send, *recv;      /* per-sample loss and prediction, this rank's and all */
     int *preds, *labels;    /* [batch_size]: the global batch's, after a step */
+    double grad_secs, update_secs;   /* in compute_grads_share and apply_update */
 } nncrt_dist_step;
 /* The rank count fits the model's sample groups; an error message if not. */
 int nncrt_dist_check(const nncrt_model *m);

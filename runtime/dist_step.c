@@ -89,7 +89,9 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
         for (int i = 0; i < nl; i++)
             b->ids[i] = own[i];
         nncrt_batch_key key = { seed, epoch, b->ids };
+        double t0 = nncrt_now();
         m->compute_grads_share(b->x, b->y, nl, n, &key, b->probs, d->loss);
+        d->grad_secs += nncrt_now() - t0;
         for (int i = 0; i < nl; i++) {
             mine[i].loss = d->loss[i];
             mine[i].pred = nncrt_argmax(b->probs + (size_t)i * (size_t)m->num_classes,
@@ -99,7 +101,9 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
     if (size > 1)
         combine_grads(m, d, (n + share - 1) / share);
     nncrt_dist_allgather(mine, d->recv, (size_t)share * sizeof *mine);
+    double t1 = nncrt_now();
     m->apply_update(lr);
+    d->update_secs += nncrt_now() - t1;
     const sample_rec *all = d->recv;
     double sum = 0;
     for (int i = 0; i < n; i++) {

@@ -267,9 +267,12 @@ static int run_epochs(fit_ctx *c)
             return -1;
     }
     if ((nncrt_dist_size() > 1 || getenv("NNCRT_STEP_TIMES")) && c->steps_run > 0)
-        printf("%d rank%s: %.3f ms per training step, %.3f of it in MPI exchanges\n",
-               nncrt_dist_size(), nncrt_dist_size() > 1 ? "s" : "", 1e3 * c->step_secs / c->steps_run,
-               1e3 * nncrt_dist_seconds() / c->steps_run);   /* bench/mpi.sh reads it */
+        printf("%d rank%s: %.3f ms per training step, %.3f of it in MPI exchanges "
+               "(gradients %.3f, update %.3f)\n", nncrt_dist_size(),
+               nncrt_dist_size() > 1 ? "s" : "", 1e3 * c->step_secs / (double)c->steps_run,
+               1e3 * nncrt_dist_seconds() / (double)c->steps_run,
+               1e3 * c->step.grad_secs / (double)c->steps_run,
+               1e3 * c->step.update_secs / (double)c->steps_run);   /* bench/mpi.sh reads it */
     fputs("Weights saved to ", stdout);
     nncrt_fputs_escaped(c->weights, stdout);
     fputs(", history to ", stdout);

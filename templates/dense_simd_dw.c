@@ -26,9 +26,10 @@ NNC_INLINE void dense_simd_dw_block(nnc_real *restrict dw, const nnc_real *restr
     nnc_vec acc[8][RB][OBV]; /* one block per sample group, then their tree */
     const int k = nnc_groups_present(n, NNC_BATCH);
     for (int g = 0; g < k; g++) {
+        nnc_vec a[RB][OBV]; /* in registers over the group */
         for (int r = 0; r < RB; r++)
             for (int v = 0; v < OBV; v++)
-                acc[g][r][v] = nnc_vzero();
+                a[r][v] = nnc_vzero();
         long s1 = nnc_group_start(g + 1, n, NNC_BATCH);
         for (long s = nnc_group_start(g, n, NNC_BATCH); s < s1; s++) {
             nnc_vec gv[OBV];
@@ -37,9 +38,12 @@ NNC_INLINE void dense_simd_dw_block(nnc_real *restrict dw, const nnc_real *restr
             for (int r = 0; r < RB; r++) {
                 nnc_vec xv = nnc_vset1(xp[s * RB + r]);
                 for (int v = 0; v < OBV; v++)
-                    acc[g][r][v] = nnc_vfma(xv, gv[v], acc[g][r][v]);
+                    a[r][v] = nnc_vfma(xv, gv[v], a[r][v]);
             }
         }
+        for (int r = 0; r < RB; r++)
+            for (int v = 0; v < OBV; v++)
+                acc[g][r][v] = a[r][v];
     }
 #define NNC_ADD_ACC_(a, b)                                                     \
     for (int r = 0; r < RB; r++)                                               \

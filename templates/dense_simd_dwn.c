@@ -30,9 +30,10 @@ NNC_INLINE void dense_simd_dwn_block(nnc_real *restrict dw, const nnc_real *rest
     nnc_vec acc[8][RO][IV]; /* one block per sample group, then their tree */
     const int k = nnc_groups_present(n, NNC_BATCH);
     for (int g = 0; g < k; g++) {
+        nnc_vec a[RO][IV]; /* in registers over the group */
         for (int r = 0; r < nr; r++)
             for (int v = 0; v < nv; v++)
-                acc[g][r][v] = nnc_vzero();
+                a[r][v] = nnc_vzero();
         long s1 = nnc_group_start(g + 1, n, NNC_BATCH);
         for (long s = nnc_group_start(g, n, NNC_BATCH); s < s1; s++) {
             nnc_vec xv[IV];
@@ -41,9 +42,12 @@ NNC_INLINE void dense_simd_dwn_block(nnc_real *restrict dw, const nnc_real *rest
             for (int r = 0; r < nr; r++) {
                 nnc_vec gb = nnc_vset1(dy[s * O + o0 + r]);
                 for (int v = 0; v < nv; v++)
-                    acc[g][r][v] = nnc_vfma(gb, xv[v], acc[g][r][v]);
+                    a[r][v] = nnc_vfma(gb, xv[v], a[r][v]);
             }
         }
+        for (int r = 0; r < nr; r++)
+            for (int v = 0; v < nv; v++)
+                acc[g][r][v] = a[r][v];
     }
 #define NNC_ADD_ACC_(a, b)                                                     \
     for (int r = 0; r < nr; r++)                                               \
