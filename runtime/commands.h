@@ -77,7 +77,11 @@ void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const siz
 /* dist_step.c — fit's step over the ranks of a distributed fit (dist.h). */
 typedef struct nncrt_dist_step {
     int share;              /* samples of a full batch per rank */
-    float *all;             /* [ranks][num_params]: the gathered partial gradients */
+    float *all;             /* [ranks * num_params]: the gathered partial gradients */
+    float *grads;           /* the model's */
+    size_t posted;          /* grads from here on are on their way to the other ranks */
+    size_t *slice_from;     /* [nslices]: the slices sent, [slice_from[j], previous one's) */
+    int nslices;
     double *loss;           /* [batch_size]: this rank's samples' losses */
     void *send, *recv;      /* per-sample loss and prediction, this rank's and all */
     int *preds, *labels;    /* [batch_size]: the global batch's, after a step */

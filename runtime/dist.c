@@ -111,3 +111,49 @@ void nncrt_dist_allgatherv(const void *send, void *recv, const size_t *counts,
         memmove((char *)recv + displs[0], send, counts[0]);
     dist_secs += nncrt_now() - t0;
 }
+
+#ifdef NNC_MPI
+#define MAX_PENDING 64
+static MPI_Request pending[MAX_PENDING];
+static int npending;
+#endif
+
+void nncrt_dist_iallgather(const void *send, void *recv, size_t bytes)
+{
+#ifdef NNC_MPI
+    if (dist_size > 1) {
+        if (npending == MAX_PENDING)
+            nncrt_dist_wait();
+        double t0 = nncrt_now();
+        check(MPI_Iallgather(send, as_count(bytes), MPI_BYTE, recv, as_count(bytes), MPI_BYTE,
+                             MPI_COMM_WORLD, &pending[npending++]), "MPI_Iallgather");
+        dist_secs += nncrt_now() - t0;
+        return;
+    }
+#endif
+    nncrt_dist_allgather(send, recv, bytes);
+}
+
+void nncrt_dist_poll(void)
+{
+#ifdef NNC_MPI
+    if (npending) {
+        int done = 0;
+        double t0 = nncrt_now();
+        check(MPI_Testall(npending, pending, &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+        dist_secs += nncrt_now() - t0;
+    }
+#endif
+}
+
+void nncrt_dist_wait(void)
+{
+#ifdef NNC_MPI
+    if (npending) {
+        double t0 = nncrt_now();
+        check(MPI_Waitall(npending, pending, MPI_STATUSES_IGNORE), "MPI_Waitall");
+        npending = 0;
+        dist_secs += nncrt_now() - t0;
+    }
+#endif
+}

@@ -23,6 +23,12 @@ void nncrt_dist_allgather(const void *send, void *recv, size_t bytes);
 /* rank r's send of counts[r] bytes lands at recv + displs[r]. */
 void nncrt_dist_allgatherv(const void *send, void *recv, const size_t *counts,
                            const size_t *displs);
+/* nncrt_dist_allgather started, not waited for (up to 64 at a time; more
+   wait for the earlier ones first); nncrt_dist_poll lets them progress
+   (MPI progresses only inside its calls), nncrt_dist_wait completes all. */
+void nncrt_dist_iallgather(const void *send, void *recv, size_t bytes);
+void nncrt_dist_poll(void);
+void nncrt_dist_wait(void);
 /* Seconds spent in exchanges so far (bench/mpi). */
 double nncrt_dist_seconds(void);
 

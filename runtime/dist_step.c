@@ -42,6 +42,7 @@ void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m)
     size_t n = (size_t)nncrt_dist_size(), bs = (size_t)m->batch_size;
     d->share = (int)(bs / n);
     d->all = n > 1 ? nncrt_xmalloc_array(n * m->num_params, sizeof(float)) : NULL;
+    d->slice_from = nncrt_xmalloc_array((size_t)m->num_tensors + 2, sizeof(size_t));
     d->loss = nncrt_xmalloc_array(bs, sizeof(double));
     d->send = nncrt_xmalloc_array(bs, sizeof(sample_rec));
     d->recv = nncrt_xmalloc_array(bs, sizeof(sample_rec));
@@ -51,25 +52,48 @@ void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m)
 
 void nncrt_dist_step_free(nncrt_dist_step *d)
 {
-    free(d->all), free(d->loss), free(d->send), free(d->recv), free(d->preds), free(d->labels);
+    free(d->all), free(d->slice_from), free(d->loss), free(d->send), free(d->recv), free(d->preds), free(d->labels);
     memset(d, 0, sizeof *d);
 }
 
-/* grads = the tree over the first k ranks' partial sums (prelude.c's tree:
-   rank r's sum is the node over groups [r*G/N, (r+1)*G/N)). */
+/* The hook of compute_grads_share: grads from `from` on are final, so the
+   slice [from, posted) is sent to the other ranks now, while the backward
+   pass goes on; each slice's copies land together, rank r's at
+   all + N*from + r*count. */
+static void grads_final(void *ctx, size_t from)
+{
+    nncrt_dist_step *d = ctx;
+    if (from < d->posted) {
+        size_t n = (size_t)nncrt_dist_size(), c = d->posted - from;
+        nncrt_dist_iallgather(d->grads + from, d->all + n * from, c * sizeof(float));
+        d->slice_from[d->nslices++] = from;
+        d->posted = from;
+    }
+    nncrt_dist_poll();
+}
+
+/* grads = per slice, the tree over the first k ranks' partial sums
+   (prelude.c's tree: rank r's sum is the node over groups
+   [r*G/N, (r+1)*G/N)). */
 static void combine_grads(const nncrt_model *m, nncrt_dist_step *d, int k)
 {
-    size_t np = m->num_params;
-    int n = nncrt_dist_size();
-    nncrt_dist_allgather(m->grads, d->all, np * sizeof(float));
-    for (int w = 1; w < n; w *= 2)
-        for (int r = 0; r + w < k; r += 2 * w) {
-            float *a = d->all + (size_t)r * np;
-            const float *b = d->all + (size_t)(r + w) * np;
-            for (size_t i = 0; i < np; i++)
-                a[i] += b[i];
-        }
-    memcpy(m->grads, d->all, np * sizeof(float));
+    size_t n = (size_t)nncrt_dist_size();
+    grads_final(d, 0);
+    nncrt_dist_wait();
+    size_t end = m->num_params;
+    for (int j = 0; j < d->nslices; j++) {
+        size_t o = d->slice_from[j], c = end - o;
+        float *base = d->all + n * o;
+        for (size_t w = 1; w < n; w *= 2)
+            for (size_t r = 0; r + w < (size_t)k; r += 2 * w) {
+                float *a = base + r * c;
+                const float *b = base + (r + w) * c;
+                for (size_t i = 0; i < c; i++)
+                    a[i] += b[i];
+            }
+        memcpy(m->grads + o, base, c * sizeof(float));
+        end = o;
+    }
 }
 
 double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_batch *b,
@@ -81,7 +105,8 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
     int nl = n - lo < share ? n - lo : share;
     sample_rec *mine = d->send;
     memset(mine, 0, (size_t)share * sizeof *mine);
-    if (nl > 0) {
+    d->posted = m->num_params, d->nslices = 0, d->grads = m->grads;
+    if (nl > 0 || size > 1) {   /* a rank without samples still takes part in each exchange */
         const size_t *own = idx + lo;
         nncrt_dataset_batch(ds, own, nl, b->x, b->y, b->labels);
         nncrt_batch_weight_targets(m, b, nl);
@@ -90,7 +115,8 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
             b->ids[i] = own[i];
         nncrt_batch_key key = { seed, epoch, b->ids };
         double t0 = nncrt_now();
-        m->compute_grads_share(b->x, b->y, nl, n, &key, b->probs, d->loss);
+        m->compute_grads_share(b->x, b->y, nl, n, &key, b->probs, d->loss,
+                               size > 1 ? grads_final : NULL, d);
         d->grad_secs += nncrt_now() - t0;
         for (int i = 0; i < nl; i++) {
             mine[i].loss = d->loss[i];
