@@ -82,6 +82,7 @@ typedef struct nncrt_dist_step {
     size_t posted;          /* grads from here on are on their way to the other ranks */
     size_t *slice_from;     /* [nslices]: the slices sent, [slice_from[j], previous one's) */
     int nslices;
+    int overlap;            /* slices sent during the backward pass (NNCRT_MPI_OVERLAP) */
     double *loss;           /* [batch_size]: this rank's samples' losses */
     void *send, *recv;      /* per-sample loss and prediction, this rank's and all */
     int *preds, *labels;    /* [batch_size]: the global batch's, after a step */

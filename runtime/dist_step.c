@@ -41,6 +41,9 @@ void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m)
 {
     size_t n = (size_t)nncrt_dist_size(), bs = (size_t)m->batch_size;
     d->share = (int)(bs / n);
+    /* NNCRT_MPI_OVERLAP=0: exchange the gradient after the backward pass */
+    const char *ov = getenv("NNCRT_MPI_OVERLAP");
+    d->overlap = !(ov && strcmp(ov, "0") == 0);
     d->all = n > 1 ? nncrt_xmalloc_array(n * m->num_params, sizeof(float)) : NULL;
     d->slice_from = nncrt_xmalloc_array((size_t)m->num_tensors + 2, sizeof(size_t));
     d->loss = nncrt_xmalloc_array(bs, sizeof(double));
@@ -78,8 +81,13 @@ static void grads_final(void *ctx, size_t from)
 static void combine_grads(const nncrt_model *m, nncrt_dist_step *d, int k)
 {
     size_t n = (size_t)nncrt_dist_size();
-    grads_final(d, 0);
-    nncrt_dist_wait();
+    if (d->overlap) {
+        grads_final(d, 0);
+        nncrt_dist_wait();
+    } else {   /* one blocking exchange after the backward pass */
+        nncrt_dist_allgather(d->grads, d->all, m->num_params * sizeof(float));
+        d->slice_from[0] = 0, d->nslices = 1;
+    }
     size_t end = m->num_params;
     for (int j = 0; j < d->nslices; j++) {
         size_t o = d->slice_from[j], c = end - o;
@@ -116,7 +124,7 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
         nncrt_batch_key key = { seed, epoch, b->ids };
         double t0 = nncrt_now();
         m->compute_grads_share(b->x, b->y, nl, n, &key, b->probs, d->loss,
-                               size > 1 ? grads_final : NULL, d);
+                               size > 1 && d->overlap ? grads_final : NULL, d);
         d->grad_secs += nncrt_now() - t0;
         for (int i = 0; i < nl; i++) {
             mine[i].loss = d->loss[i];
