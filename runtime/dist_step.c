@@ -104,6 +104,25 @@ static void combine_grads(const nncrt_model *m, nncrt_dist_step *d, int k)
     }
 }
 
+static double one_process_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_batch *b,
+                               const nncrt_dataset *ds, const size_t *idx, int n, float lr,
+                               uint64_t seed, int epoch)
+{
+    nncrt_dataset_batch(ds, idx, n, b->x, b->y, b->labels);
+    nncrt_batch_weight_targets(m, b, n);
+    nncrt_batch_augment(m, b, idx, n, seed, epoch);
+    for (int i = 0; i < n; i++)
+        b->ids[i] = idx[i];
+    nncrt_batch_key key = { seed, epoch, b->ids };
+    double loss = m->compute_grads(b->x, b->y, n, &key, b->probs);
+    m->apply_update(lr);
+    for (int i = 0; i < n; i++) {
+        d->preds[i] = nncrt_argmax(b->probs + (size_t)i * (size_t)m->num_classes, m->num_classes);
+        d->labels[i] = b->labels[i];
+    }
+    return loss;
+}
+
 double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_batch *b,
                              const nncrt_dataset *ds, const size_t *idx, int n, float lr,
                              uint64_t seed, int epoch)
@@ -113,6 +132,8 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
     int nl = n - lo < share ? n - lo : share;
     sample_rec *mine = d->send;
     memset(mine, 0, (size_t)share * sizeof *mine);
+    if (!m->compute_grads_share)   /* a model without it (tests/toy_model.c): one process */
+        return one_process_step(m, d, b, ds, idx, n, lr, seed, epoch);
     d->posted = m->num_params, d->nslices = 0, d->grads = m->grads;
     if (nl > 0 || size > 1) {   /* a rank without samples still takes part in each exchange */
         const size_t *own = idx + lo;
