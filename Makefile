@@ -295,6 +295,7 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
 test: deps
 	$(MAKE) test-suites
 test-suites: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/toy_trainer \
+      $(if $(shell command -v $(MPICC)),$(BUILD)/libnncrt_mpi.a) \
       $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(BUILD)/idx_subset $(DATA_TESTS) $(FUZZ_BINS)
 	@NNC_CFLAGS="$(SANFLAGS)" sh tests/run.sh $(TEST_SUITES)
 
