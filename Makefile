@@ -79,6 +79,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nnc
 	install -m 755 $(BUILD)/nnc $(DESTDIR)$(PREFIX)/bin/nnc
 	install -m 644 $(BUILD)/libnncrt.a $(DESTDIR)$(PREFIX)/lib/libnncrt.a
+	if [ -f $(BUILD)/libnncrt_mpi.a ]; then \
+	  install -m 644 $(BUILD)/libnncrt_mpi.a $(DESTDIR)$(PREFIX)/lib/libnncrt_mpi.a; fi
 	install -m 644 runtime/nncrt.h $(DESTDIR)$(PREFIX)/include/nnc/nncrt.h
 
 # --- demo: Fashion-MNIST end to end ---------------------------------------------
