@@ -111,8 +111,8 @@ demo: deps
 # Each suite is a cmocka binary or a script ending in "N passed, N failed";
 # tests/run.sh runs them all and prints the one summary line.
 TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
-GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation \
-             gc_smooth gc_binary_smooth
+GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation gc_bn \
+             gc_smooth gc_binary_smooth gc_merge gc_pool_avg gc_dropout
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001
 REF_LR_sgd := 0.01
@@ -143,6 +143,10 @@ $(BUILD)/test_reference_%_float: tests/test_reference.c tests/fixture.c $(BUILD)
 
 $(BUILD)/test_reference_%_double: tests/test_reference.c tests/fixture.c $(BUILD)/gen/ref_scalar_%.c
 	$(TEST_CC) -DNNC_DOUBLE -DOPT='"$*"' -DLR=$(REF_LR_$*) -DNNC_TRAINER='"../$(BUILD)/gen/ref_scalar_$*.c"' -o $@ tests/test_reference.c tests/fixture.c -lcmocka -lm
+
+# Keras initializers' statistics, as emitted for tests/specs/init_stats.yaml
+$(BUILD)/test_init: tests/test_init.c $(BUILD)/gen/init_stats.c
+	$(TEST_CC) -DNNC_TRAINER='"../$(BUILD)/gen/init_stats.c"' -o $@ $< -lcmocka -lm
 
 # ops against PyTorch: tests/specs/ref_NAME.yaml, its fixture by
 # tests/fixtures/make_op_reference.py from tests/fixtures/opref/NAME.py
@@ -200,7 +204,7 @@ COMPILER_TESTS := $(GC_SPECS:%=$(BUILD)/test_gradcheck_%) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_float) \
                   $(REF_OPTS:%=$(BUILD)/test_reference_%_double) \
                   $(OPREF:%=$(BUILD)/test_opref_%_float) $(OPREF:%=$(BUILD)/test_opref_%_double) \
-                  $(OPT_TESTS)
+                  $(OPT_TESTS) $(BUILD)/test_init
 
 # --- runtime tests (runtime owner) -------------------------------------------
 # make test-runtime: cmocka unit tests of libnncrt, then the end-to-end CLI
@@ -290,6 +294,8 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
               "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
+              "sh tests/test_bn_e2e.sh $(BUILD)" \
+              "sh tests/test_dropout_e2e.sh $(BUILD)" \
               "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)" \
               "FASHION_MNIST=$(FMNIST) sh tests/test_mpi.sh $(BUILD)"
 
@@ -353,3 +359,37 @@ bench-peers: all $(BENCH_DRIVERS)
 	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/peers.py $(BENCH_DIR) \
 	  $(PEERS_VENV)/bin/python 2
 .PHONY: bench-peers
+
+# make bench-export (not part of make test): FMNIST-CNN exported by nnc --predict
+# (SIMD and portable kernels, -O3 -march=native) beside ONNX Runtime (PyPI, in a
+# benchmark-only venv), Debian's PyTorch and the trainer's own predict, single
+# image and batch 256, one thread, alternating rounds (bench/export/run.py).
+# The weights: examples/fashion_mnist.yaml trained for one epoch on 3,000 images.
+BEX      := $(BUILD)/bench-export
+BEX_CC   ?= gcc
+BEX_OPT  := -std=c99 -O3 -march=native -Wall -Wextra -Werror
+BEX_VENV := $(BUILD)/export-venv
+$(BEX)/trainer: examples/fashion_mnist.yaml $(BUILD)/nnc $(BUILD)/libnncrt.a
+	@mkdir -p $(BEX)
+	$(BUILD)/nnc build $< -o $@
+$(BEX)/w.safetensors: $(BEX)/trainer
+	$< fit --data $(FMNIST)/train-images-idx3-ubyte.gz --limit 3000 --epochs 1 \
+	  --val $(FMNIST)/t10k-images-idx3-ubyte.gz --weights $@
+$(BEX)/classifier.c: $(BEX)/w.safetensors $(BUILD)/nnc
+	$(BUILD)/nnc examples/fashion_mnist.yaml --predict --weights $< --prefix cls -o $@
+$(BEX)/cls_simd: bench/export/driver.c $(BEX)/classifier.c
+	$(BEX_CC) $(BEX_OPT) -DCLS_SIMD -I$(BEX) -o $@ $< $(BEX)/classifier.c -lm
+$(BEX)/cls_portable: bench/export/driver.c $(BEX)/classifier.c
+	$(BEX_CC) $(BEX_OPT) -I$(BEX) -o $@ $< $(BEX)/classifier.c -lm
+$(BEX)/trainer256.c: examples/fashion_mnist.yaml $(BUILD)/nnc
+	@mkdir -p $(BEX)
+	sed 's/batch_size: 32/batch_size: 256/' $< > $(BEX)/fashion_mnist_b256.yaml
+	$(BUILD)/nnc $(BEX)/fashion_mnist_b256.yaml -o $@
+$(BEX)/trainer256: bench/export/trainer_driver.c $(BEX)/trainer256.c $(BUILD)/libnncrt.a
+	$(CC) -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime \
+	  -DNNC_NO_MAIN -o $@ $< $(BEX)/trainer256.c $(RT_LINK)
+bench-export: $(BEX)/cls_simd $(BEX)/cls_portable $(BEX)/trainer256
+	sh bench/export/venv.sh $(BEX_VENV)
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/export/run.py $(BEX) \
+	  $(BEX_VENV)/bin/python $(FMNIST)
+.PHONY: bench-export

@@ -71,6 +71,12 @@ static void emit_kernels(emit_ctx *e)
     optimizer_emit(e);
     sb_puts(e->out, "\n");
     template_emit(e->out, "init", NULL, 0);
+    int scaling = 0; /* the other random initializers, when a tensor uses one */
+    for (int i = 0; i < m->num_nodes; i++)
+        for (int k = 0; k < m->nodes[i].num_t; k++)
+            scaling |= m->nodes[i].t[k].init > INIT_ONES;
+    if (scaling)
+        template_emit(e->out, "init_scaling", NULL, 0);
 }
 
 /* The spec line a call came from, on the line before it. */
@@ -130,6 +136,7 @@ static void emit_forward(emit_ctx *e, int mode)
               mode == MODE_TRAIN ? "train" : "infer");
     if (m->profile)
         sb_puts(e->out, "    double t;\n");
+    e->mode = mode;
     for (int i = 0; i < m->num_nodes; i++) {
         const gnode *n = &m->nodes[i];
         if (n->folded)
@@ -139,6 +146,7 @@ static void emit_forward(emit_ctx *e, int mode)
         n->op->call_fwd(e, n, mode);
         prof_end(e, n, 0);
     }
+    e->mode = MODE_TRAIN;
     sb_puts(e->out, "}\n");
 }
 
@@ -198,6 +206,9 @@ static void emit_steps(emit_ctx *e)
 {
     const model *m = e->m;
     const char *logits = emit_act(e, m->logits_value), *dlogits = emit_grad(e, m->logits_value);
+    e->mode = MODE_INFER; /* the logits as the inference pass leaves them */
+    const char *ilogits = emit_act(e, m->logits_value);
+    e->mode = MODE_TRAIN;
     sb_printf(e->out, "\n"
         "/* Forward, loss and backward for n <= %d samples; returns the mean loss. */\n"
         "static double nnc_compute_grads(const nnc_real *x, const nnc_real *t, int n)\n{\n"
@@ -230,7 +241,7 @@ static void emit_steps(emit_ctx *e)
         "    }\n}\n\n"
         "static void nnc_opt_reset(void)\n{\n"
         "    memset(nnc_opt, 0, sizeof nnc_opt);\n    nnc_opt_init_slots();\n    nnc_step = 0;\n}\n",
-        m->batch_size, dlogits, logits, logits, logits, logits);
+        m->batch_size, dlogits, logits, logits, ilogits, ilogits);
 }
 
 /* After each optimizer step: the state updates of the nodes that have one
@@ -326,6 +337,16 @@ static void emit_tables(emit_ctx *e)
         sb_puts(e->out, ", ");
     }
     sb_printf(e->out, "NULL};\n#define NNC_TENSORS %d\n", nt);
+    if (graph_is_chain(m))
+        return; /* a chain has no "Connected to" column (and its C stays as it was) */
+    sb_puts(e->out, "\n/* what each layer reads: summary's \"Connected to\" */\n"
+                    "static const char *const nnc_layer_inputs[] = {\n");
+    for (int i = 0; i < m->num_nodes; i++) {
+        char *from = graph_inputs_str(m, &m->nodes[i]);
+        sb_printf(e->out, "    \"%s\",\n", from); /* generated ids: no user text */
+        free(from);
+    }
+    sb_puts(e->out, "};\n");
 }
 
 static void put_opt_string(strbuf *out, const char *s)
@@ -387,9 +408,16 @@ static void emit_model_struct(emit_ctx *e)
     class_weight_emit_fields(e);
     emit_data_options(e);
     augment_emit_fields(e);
-    sb_puts(e->out, "    /* distributed fit */\n"
-                    "    .compute_grads_share = rt_compute_grads_share,\n"
-                    "    .grad_groups = NNC_GROUPS(NNC_BATCH),\n};\n");
+    if (!graph_is_chain(m))
+        sb_puts(e->out, "    .layer_inputs = nnc_layer_inputs,\n");
+    /* batch statistics (a layer with a state update) are per rank: such a
+       model refuses ranks (grad_groups -1, spec/distributed.md) */
+    int batch_stats = 0;
+    for (int i = 0; i < m->num_nodes; i++)
+        batch_stats |= m->nodes[i].op->call_update && !m->nodes[i].folded;
+    sb_printf(e->out, "    /* distributed fit */\n"
+                      "    .compute_grads_share = rt_compute_grads_share,\n"
+                      "    .grad_groups = %s,\n};\n", batch_stats ? "-1" : "NNC_GROUPS(NNC_BATCH)");
 }
 
 /* The tables describe the parameters to libnncrt and to tests; the runtime
@@ -446,7 +474,7 @@ static void emit_glue(emit_ctx *e)
 char *emit_trainer(const model *m, const plan *p)
 {
     strbuf out = {0};
-    emit_ctx e = {&out, m, p};
+    emit_ctx e = {&out, m, p, MODE_TRAIN};
     emit_header(&e);
     emit_plan(&e);
     if (m->profile)

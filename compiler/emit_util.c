@@ -50,7 +50,7 @@ static char *slot(void)
 
 const char *emit_act(emit_ctx *e, int value)
 {
-    int r = value_root(e->m, value);
+    int r = e->mode == MODE_INFER ? value_root_infer(e->m, value) : value_root(e->m, value);
     const gvalue *v = &e->m->values[r];
     if (r == e->m->input_value)
         return "x";
@@ -100,4 +100,20 @@ void emit_call_weighted_bwd(emit_ctx *e, const gnode *n)
               emit_dx(e, n, 0), emit_tensor(e, n, 0, "nnc_grads"),
               emit_tensor(e, n, 1, "nnc_grads"), emit_grad(e, n->out), emit_act(e, n->in[0]),
               emit_act(e, n->out), emit_tensor(e, n, 0, "nnc_params"));
+}
+
+void emit_call_folded_fwd(emit_ctx *e, const gnode *n)
+{
+    const gnode *f = &e->m->nodes[n->infer_folded];
+    char fk[64], fb[96];
+    if (e->p->infer_only) {
+        snprintf(fk, sizeof fk, "%s_fk", n->id);
+        snprintf(fb, sizeof fb, "%s_fb", n->id);
+    } else {
+        snprintf(fk, sizeof fk, "nnc_scratch");
+        snprintf(fb, sizeof fb, "nnc_scratch + %zu", fuse_fold_bias_offset(n));
+        f->op->call_fold(e, f, n, fk, fb);
+    }
+    sb_printf(e->out, "    %s_fwd_folded(%s, %s, %s, %s, n);\n", n->id, emit_act(e, f->out),
+              emit_act(e, n->in[0]), fk, fb);
 }

@@ -81,7 +81,7 @@ static int emit_variant(model *m, const char *target, strbuf *out, size_t *arena
     fuse_graph(m);
     plan p;
     plan_infer(m, &p);
-    emit_ctx e = {out, m, &p};
+    emit_ctx e = {out, m, &p, MODE_INFER};
     if (m->vw) {
         subst s;
         emit_lit_int(&s, "VW", m->vw);
@@ -187,6 +187,29 @@ static void emit_api(strbuf *c, const char *P, const char *U, size_t arena)
               P, arena ? arena : 1, P, P, U, U, U, U, P, P);
 }
 
+/* The kernels and biases of layers with the node after them folded in at
+ * inference (batch normalization), computed now from the trained tensors. */
+static size_t emit_folded(strbuf *c, const model *m, const export_weights *w)
+{
+    size_t bytes = 0;
+    for (int i = 0; i < m->num_nodes; i++) {
+        const gnode *n = &m->nodes[i];
+        if (n->infer_folded < 0)
+            continue;
+        const gnode *f = &m->nodes[n->infer_folded];
+        size_t oc = (size_t)node_out(m, n)->shape.c;
+        float *fk = xmalloc(n->t[0].count * sizeof *fk), *fb = xmalloc(oc * sizeof *fb);
+        f->op->fold_consts(m, f, n, w->params, w->state, fk, fb);
+        char *kn = xasprintf("%s_fk", n->id), *bn = xasprintf("%s_fb", n->id);
+        sb_printf(c, "/* %s's kernel and bias with %s folded in */\n", n->id, f->id);
+        emit_floats(c, kn, fk, n->t[0].count);
+        emit_floats(c, bn, fb, oc);
+        bytes += (n->t[0].count + oc) * sizeof(float);
+        free(fk), free(fb), free(kn), free(bn);
+    }
+    return bytes;
+}
+
 /* Constant data: the weights' bytes and the class names'. */
 static size_t flash_bytes(const model *m, const export_weights *w)
 {
@@ -221,6 +244,7 @@ static int emit_source(model *m, const export_opts *o, const export_weights *w, 
         sb_printf(c, "#define NNC_BATCH %d\n", m->batch_size);
         emit_floats(c, "nnc_params", w->params, m->param_block);
         emit_floats(c, "nnc_state", w->state, m->state_block);
+        size_t folded = emit_folded(c, m, w);
         sb_printf(c, "\nconst char *const %s_class_names[%s_CLASSES] = {", P, U);
         for (int k = 0; k < w->num_class_names; k++) {
             sb_puts(c, k ? ", " : "");
@@ -234,7 +258,7 @@ static int emit_source(model *m, const export_opts *o, const export_weights *w, 
             sb_puts(c, scalar.data);
         emit_api(c, P, U, most);
         strip_omp(c);
-        emit_header(h, m, P, U, most, flash_bytes(m, w), w);
+        emit_header(h, m, P, U, most, flash_bytes(m, w) + folded, w);
     }
     sb_free(&scalar), sb_free(&simd);
     return rc;
@@ -297,15 +321,26 @@ int export_classifier(model *m, const export_opts *o)
     return rc;
 }
 
-size_t export_arena_bytes(model *m)
+/* The arena as the header declares it (the larger of the two variants') and,
+ * into peak when given, what is alive at once at the peak of that variant's
+ * plan (for nnc check, beside the trainer's plan). */
+size_t export_arena_bytes(model *m, strbuf *peak)
 {
-    strbuf sink = {0};
-    size_t arena = 0;
+    const char *variants[2] = {"scalar", m->vw ? m->target : NULL};
+    strbuf sink = {0}, text[2] = {{0}, {0}};
+    size_t arena[2] = {0, 0};
     int batch = m->batch_size;
     m->batch_size = 1;
-    if (emit_variant(m, "scalar", &sink, &arena))
-        arena = 0;
+    for (int k = 0; k < 2 && variants[k]; k++) {
+        if (emit_variant(m, variants[k], &sink, &arena[k]))
+            arena[k] = 0;
+        else if (peak)
+            plan_infer_peak(m, &text[k]); /* m is still as emit_variant left it */
+    }
+    int most = arena[1] > arena[0];
+    if (peak && text[most].len)
+        sb_printf(peak, "%s kernels' plan: %s", variants[most], text[most].data);
     m->batch_size = batch;
-    sb_free(&sink);
-    return arena * sizeof(float);
+    sb_free(&sink), sb_free(&text[0]), sb_free(&text[1]);
+    return arena[most] * sizeof(float);
 }

@@ -11,6 +11,10 @@
  *     consumer, when that op can apply it (a max pool drops the gradient of a
  *     maximum <= 0; a conv2d zeroes dx as it stores it): one pass over the
  *     gradient fewer.
+ *   - inference folding: a batch normalization after a conv2d or dense
+ *     without activation is, at inference, that layer's kernel and bias
+ *     scaled and shifted by its moving statistics (its ReLU, if any, too);
+ *     the training passes keep both nodes.
  *   - conv2d + max_pooling2d: a SIMD conv2d computes the tiled max pool after
  *     it, so its own output never reaches memory; where it can, its backward
  *     also reads the pool's gradient and window positions directly.
@@ -24,6 +28,7 @@ static void reset(model *m)
         n->act = n->spec_act;
         n->absorbs = n->absorbed_by = -1;
         n->bwd_absorbed = n->mask_in = n->mask_out = n->folded = 0;
+        n->infer_fold = n->infer_folded = -1;
         m->values[n->out].view_of = n->op->view ? n->in[0] : -1;
     }
     for (int v = 0; v < m->num_values; v++)
@@ -98,10 +103,33 @@ static void fuse_conv_pool(model *m, gnode *n, gnode *c)
     m->values[n->out].grad_not_kept = bwd;
 }
 
+size_t fuse_fold_bias_offset(const gnode *n)
+{
+    return (n->t[0].count + 15) / 16 * 16;
+}
+
+/* n (an op with call_fold) into the layer whose value it reads, when that
+ * value has no other consumer and the layer applies no activation itself. */
+static void fold_inference(model *m, gnode *n)
+{
+    const gvalue *in = node_in(m, n, 0);
+    gnode *p = in->producer >= 0 ? &m->nodes[in->producer] : NULL;
+    if (!n->op->call_fold || n->folded || n->num_in != 1 || !p || !p->op->takes_fold ||
+        p->folded || p->act != ACT_LINEAR || p->absorbs >= 0 || in->num_consumers != 1 ||
+        value_root(m, n->in[0]) != n->in[0] || (n->act != ACT_LINEAR && n->act != ACT_RELU))
+        return;
+    n->infer_fold = (int)(p - m->nodes);
+    p->infer_folded = (int)(n - m->nodes);
+    size_t need = fuse_fold_bias_offset(p) + (size_t)in->shape.c;
+    p->scratch = need > p->scratch ? need : p->scratch;
+}
+
 void fuse_graph(model *m)
 {
     reset(m);
     fold_activations(m);
+    for (int i = 0; i < m->num_nodes; i++)
+        fold_inference(m, &m->nodes[i]);
     for (int i = 0; i < m->num_nodes; i++) {
         gnode *n = &m->nodes[i], *c = next_consumer(m, n);
         if (!c || n->folded)
@@ -130,6 +158,11 @@ void fuse_print(const model *m, FILE *out)
             fprintf(out, "fused: %s computes %s (%s)\n", n->id, p->id,
                     p->bwd_absorbed ? "forward, and its input gradient in the backward pass"
                                     : "forward");
+            any = 1;
+        }
+        if (n->infer_fold >= 0) {
+            fprintf(out, "fused: %s is folded into %s's kernel and bias at inference\n", n->id,
+                    m->nodes[n->infer_fold].id);
             any = 1;
         }
         for (int j = i + 1; n->mask_out && j < m->num_nodes; j++) {

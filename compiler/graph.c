@@ -29,6 +29,7 @@ gnode *graph_add_node(model *m, const op_def *op, int index, nnc_loc loc)
     n->loc = loc;
     n->out = -1;
     n->absorbs = n->absorbed_by = -1;
+    n->infer_fold = n->infer_folded = -1;
     n->saved_buf = n->batch_buf = -1;
     return n;
 }
@@ -60,6 +61,17 @@ int value_root(const model *m, int v)
     return v;
 }
 
+int value_root_infer(const model *m, int v)
+{
+    for (;;) {
+        v = value_root(m, v);
+        int p = v >= 0 ? m->values[v].producer : -1;
+        if (p < 0 || !m->nodes[p].op->infer_identity)
+            return v;
+        v = m->nodes[p].in[0];
+    }
+}
+
 int node_trainable(const gnode *n)
 {
     for (int k = 0; k < n->num_t; k++)
@@ -76,6 +88,30 @@ int node_has_bwd(const model *m, const gnode *n)
         if (node_in(m, n, i)->needs_grad)
             return 1;
     return 0;
+}
+
+int graph_chained(const model *m, int i)
+{
+    const gnode *n = &m->nodes[i];
+    return n->num_in == 1 && n->in[0] == (i ? m->nodes[i - 1].out : m->input_value);
+}
+
+int graph_is_chain(const model *m)
+{
+    for (int i = 0; i < m->num_nodes; i++)
+        if (!graph_chained(m, i))
+            return 0;
+    return 1;
+}
+
+char *graph_inputs_str(const model *m, const gnode *n)
+{
+    strbuf sb = {0};
+    for (int k = 0; k < n->num_in; k++) {
+        int p = m->values[n->in[k]].producer;
+        sb_printf(&sb, "%s%s", k ? ", " : "", p < 0 ? "input" : m->nodes[p].id);
+    }
+    return sb.data ? sb.data : xstrdup("");
 }
 
 void graph_free(model *m)

@@ -169,8 +169,12 @@ int main(int argc, char **argv)
         if (o.verbose)
             fuse_print(m, stdout);
         printf("Memory plan: %zu bytes at batch %d\n", p.bytes, m->batch_size);
+        strbuf peak = {0};
         printf("Export (--predict): RAM %zu bytes (arena), flash %zu bytes of weights "
-                   "+ code\n", export_arena_bytes(m), (m->param_block + m->state_block) * 4);
+                   "+ code\n", export_arena_bytes(m, &peak), (m->param_block + m->state_block) * 4);
+        if (peak.len)
+            printf("  arena: %s\n", peak.data);
+        sb_free(&peak);
     } else if (!rc && o.predict) {
         export_opts eo = {o.out, o.weights, o.prefix, o.target};
         rc = export_classifier(m, &eo);

@@ -161,6 +161,9 @@ typedef struct gnode {
     int mask_in;        /* its backward applies the ReLU mask of input 0's producer */
     int mask_out;       /* its ReLU mask is applied by its one consumer (mask_in) */
     int folded;         /* computed by its producer's kernel (an activation): no code */
+    int infer_fold;     /* -1, or the node before whose kernel and bias take this node's
+                           inference affine (batch normalization): no inference code */
+    int infer_folded;   /* -1, or the node whose inference affine this node's kernel takes */
 } gnode;
 
 /* A value: the output of a node (or the model input), a batch of shape. */
@@ -271,8 +274,15 @@ void graph_connect(model *m);            /* consumers, from every node's inputs 
 const gvalue *node_in(const model *m, const gnode *n, int i);
 const gvalue *node_out(const model *m, const gnode *n);
 int value_root(const model *m, int v);   /* through views to the value that owns the buffer */
+/* ... and, as the inference forward pass sees it, through infer_identity nodes too */
+int value_root_infer(const model *m, int v);
 int node_has_bwd(const model *m, const gnode *n); /* trainable tensors, or an input needs grad */
 int node_trainable(const gnode *n);      /* has trainable tensors */
+/* Node i's one input is the previous node's output (or the model input's) */
+int graph_chained(const model *m, int i);
+int graph_is_chain(const model *m);      /* every node is chained: no "Connected to" */
+/* "l02_conv2d, l03_conv2d": the makers of node n's inputs ("input" for the model's) */
+char *graph_inputs_str(const model *m, const gnode *n);
 void graph_free(model *m);
 
 /* ---- ops/: one file per op kind, one row each in ops/optable.c -------------- */
@@ -293,6 +303,13 @@ typedef struct op_def {
     void (*call_bwd)(emit_ctx *e, const gnode *n);
     /* its state update after each optimizer step (moving statistics); NULL: none */
     void (*call_update)(emit_ctx *e, const gnode *n);
+    /* with infer_fold: INTO's kernel and bias with n's inference affine folded in,
+     * into the buffers fk, fb (the trainer, at each inference pass), or from the
+     * trained blocks at export time */
+    void (*call_fold)(emit_ctx *e, const gnode *n, const gnode *into, const char *fk,
+                      const char *fb);
+    void (*fold_consts)(const model *m, const gnode *n, const gnode *into,
+                        const float *params, const float *state, float *fk, float *fb);
     double (*flops)(const model *m, const gnode *n, int pass); /* per sample; NULL: none */
     unsigned acts;      /* ACT_BITs its own kernels apply (other activations get a node) */
     int is_activation;  /* its node applies n->act and nothing else: an activation
@@ -300,6 +317,10 @@ typedef struct op_def {
                            and fusion may fold it into its producer or the loss */
     int view;           /* its output is its input, reinterpreted: no code */
     int applies_mask;   /* its backward can apply the ReLU mask of its input (mask_in) */
+    int takes_fold;     /* at inference its kernel and bias can take the affine of the
+                           node after it (call_fold): it emits a fwd_folded kernel */
+    int infer_identity; /* outside fit its output is its input (dropout): in MODE_INFER a
+                           view, no code and no buffer */
 } op_def;
 
 const op_def *op_find(const char *name);
@@ -318,6 +339,9 @@ int node_needs_image(const gnode *n, const model *m); /* error unless input 0 is
  * n->act_alpha; an activation the op's kernels cannot apply gets a node */
 int parse_activation(gnode *n, attrs *a);
 double act_default_alpha(int act);
+/* kernel_initializer / bias_initializer: a Keras name into *init (INIT_*) */
+int parse_initializer(gnode *n, attrs *a, const char *key, int def, int *init);
+const char *init_name(int init);
 const char *act_name(int act);
 
 /* ---- spec.c: node tree → model ------------------------------------------- */
@@ -351,6 +375,8 @@ int check_model(model *m);
 /* ---- fuse.c: the fusion pass (annotations on the graph) --------------------- */
 void fuse_graph(model *m);                  /* after target_set: fusions depend on it */
 void fuse_print(const model *m, FILE *out); /* nnc check -v */
+/* infer_folded: where in the trainer's scratch the folded bias follows the kernel */
+size_t fuse_fold_bias_offset(const gnode *n);
 
 /* ---- plan.c: the static memory plan ---------------------------------------- */
 typedef struct buffer {
@@ -378,6 +404,7 @@ typedef struct plan {
     size_t scratch;     /* floats of kernel scratch */
     size_t bytes;       /* everything: params, grads, optimizer, state, activations, scratch */
     int opt_slots;
+    int infer_only;     /* plan_infer's (the export): no scratch, folded weights are constants */
 } plan;
 
 int plan_build(model *m, plan *p);
@@ -393,6 +420,8 @@ size_t plan_pack(int n, const size_t *count, const plan_life *lf, size_t *offset
  * classifier: every buffer an offset into one arena, by liveness over the
  * inference forward pass. */
 int plan_infer(model *m, plan *p);
+/* Its peak: the most bytes alive at once, and which blocks, into out. */
+size_t plan_infer_peak(model *m, strbuf *out);
 /* The value whose gradient node n's backward reads (its own output's, or that
  * of a node whose input gradient it computes), and whether it writes input k's. */
 int plan_dy_value(const model *m, const gnode *n);
@@ -420,6 +449,7 @@ struct emit_ctx {
     strbuf *out;
     const model *m;
     const plan *p;
+    int mode; /* MODE_*: the forward pass being emitted (emit_act resolves views by it) */
 };
 char *emit_trainer(const model *m, const plan *p); /* the whole C file */
 /* The spec line a node came from, its shapes and WHAT, as a comment. */
@@ -441,6 +471,10 @@ const char *emit_dx(emit_ctx *e, const gnode *n, int i);
  * kernels share one signature. */
 void emit_call_weighted_fwd(emit_ctx *e, const gnode *n);
 void emit_call_weighted_bwd(emit_ctx *e, const gnode *n);
+/* At inference, a node with infer_folded: the folded kernel and bias (the
+ * trainer computes them, the export has them as constants NAME_fk, NAME_fb),
+ * then its fwd_folded kernel, writing the folded node's output. */
+void emit_call_folded_fwd(emit_ctx *e, const gnode *n);
 
 /* ---- loss.c / optimizer.c ---------------------------------------------------- */
 int loss_parse(model *m, const ynode *nd);
@@ -479,7 +513,8 @@ typedef struct export_weights {
     int num_class_names;
 } export_weights;
 int export_classifier(model *m, const export_opts *o); /* writes nothing on error */
-size_t export_arena_bytes(model *m);                   /* the portable variant's arena */
+/* the arena the header declares; peak (or NULL) gets what is alive at its peak */
+size_t export_arena_bytes(model *m, strbuf *peak);
 int export_load_weights(const model *m, const char *path, export_weights *w);
 void export_weights_free(export_weights *w);
 

@@ -133,8 +133,8 @@ int plan_dy_value(const model *m, const gnode *n)
 /* Does node n's backward write the gradient of its input k? */
 int plan_writes_dx(const model *m, const gnode *n, int k)
 {
-    return !n->op->view && !n->bwd_absorbed && node_in(m, n, k)->needs_grad &&
-           !(k && n->in[k] == n->in[k - 1]); /* add: [a, a] writes a's gradient once */
+    /* add: [a, a] writes a's gradient twice: the second part is added in */
+    return !n->op->view && !n->bwd_absorbed && node_in(m, n, k)->needs_grad;
 }
 
 /* The region a root value's gradient gets, made on first use. */

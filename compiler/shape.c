@@ -12,14 +12,6 @@ char *shape_str(shape3 s)
     return xasprintf("(None, %d, %d, %d)", s.h, s.w, s.c);
 }
 
-/* A node's inputs are the previous node's output: nothing to hash (which keeps
- * the hash of every chain, and so its weights files, as it was). */
-static int chained(const model *m, int i)
-{
-    const gnode *n = &m->nodes[i];
-    return n->num_in == 1 && n->in[0] == (i ? m->nodes[i - 1].out : m->input_value);
-}
-
 /* A hash of everything that fixes the weights' meaning: node kinds, shapes,
  * tensors and the edges between nodes. Weight files carry it; a trainer
  * refuses others. */
@@ -31,7 +23,7 @@ static void arch_hash(model *m)
         const gnode *n = &m->nodes[i];
         shape3 o = node_out(m, n)->shape;
         sb_printf(&sb, "%s %d %d %d %d act %d\n", n->id, o.h, o.w, o.c, o.flat, n->act);
-        if (!chained(m, i)) {
+        if (!graph_chained(m, i)) { /* a chain hashes as before: its weights files stay valid */
             sb_puts(&sb, " inputs");
             for (int k = 0; k < n->num_in; k++)
                 sb_printf(&sb, " %d", n->in[k]);
@@ -110,9 +102,17 @@ void shape_print_table(const model *m, FILE *out)
     fprintf(out, "Model: \"%s\"  (", m->name);
     diag_put_escaped(out, m->spec_path);
     fputs(")\n", out);
-    fprintf(out, "%-34s %-20s %10s  %s\n", "Layer (type)", "Output Shape", "Param #", "Line");
+    /* a graph that is not a chain: Keras's "Connected to", the makers of each
+       node's inputs (a chain prints as it always has) */
+    int graph = !graph_is_chain(m), w = 34;
+    for (int i = 0; graph && i < m->num_nodes; i++) {
+        int len = (int)(strlen(m->nodes[i].id) + strlen(m->nodes[i].op->name) + 3);
+        w = len > w ? len : w;
+    }
+    fprintf(out, "%-*s %-20s %10s  %s%s\n", w, "Layer (type)", "Output Shape", "Param #", "Line",
+            graph ? "  Connected to" : "");
     char *in = shape_str(m->input);
-    fprintf(out, "%-34s %-20s %10s  %d\n", "input", in, "0", m->input_loc.line);
+    fprintf(out, "%-*s %-20s %10s  %d\n", w, "input", in, "0", m->input_loc.line);
     free(in);
     for (int i = 0; i < m->num_nodes; i++) {
         const gnode *n = &m->nodes[i];
@@ -120,7 +120,13 @@ void shape_print_table(const model *m, FILE *out)
         for (int k = 0; k < n->num_t; k++)
             np += n->t[k].count;
         char *s = shape_str(node_out(m, n)->shape), *name = xasprintf("%s (%s)", n->id, n->op->name);
-        fprintf(out, "%-34s %-20s %10zu  %d\n", name, s, np, n->loc.line);
+        if (graph) {
+            char *from = graph_inputs_str(m, n);
+            fprintf(out, "%-*s %-20s %10zu  %-4d  %s\n", w, name, s, np, n->loc.line, from);
+            free(from);
+        } else {
+            fprintf(out, "%-*s %-20s %10zu  %d\n", w, name, s, np, n->loc.line);
+        }
         free(s), free(name);
     }
     augment_print(m, out);

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNCRT_ABI 3
+#define NNCRT_ABI 4
 
 /* The key of a training batch: the trainer's random draws (dropout masks) are
  * a function of (seed, epoch, sample id), not of threads, batch order or
@@ -149,11 +149,15 @@ typedef struct nncrt_model {
        during the backward pass with an offset from which on grads are final,
        ever smaller (the exchange of those starts while earlier layers are
        computed). grad_groups: the sample groups G of a full batch (a rank
-       holds G/N of them); 0 in an older trainer. */
+       holds G/N of them); 0 in an older trainer; -1: batch statistics
+       (batch_normalization), which refuse ranks. */
     void (*compute_grads_share)(const float *x, const float *y, int n, int n_total,
                                 const nncrt_batch_key *key, float *probs, double *sample_loss,
                                 void (*final)(void *ctx, size_t from), void *ctx);
     int grad_groups;
+    /* layer_inputs[num_layers]: "l02_conv2d, l03_conv2d", the layers each one
+       reads (summary's "Connected to"); NULL when the model is a chain. */
+    const char *const *layer_inputs;
 } nncrt_model;
 
 /* nncrt_model.interpolation: how images are resized to (in_h, in_w). */

@@ -52,7 +52,12 @@ static void layer_rows(const nncrt_model *m, FILE *out, int w0, int w1)
         char name[256], params[40];
         snprintf(name, sizeof name, "%s (%s)", l->name, l->kind);
         with_commas(params, sizeof params, l->params);
-        fprintf(out, " %-*s %-*s %12s   %d\n", w0, name, w1, l->output_shape, params, l->spec_line);
+        if (m->layer_inputs)
+            fprintf(out, " %-*s %-*s %12s   %-9d   %s\n", w0, name, w1, l->output_shape, params,
+                    l->spec_line, m->layer_inputs[i]);
+        else
+            fprintf(out, " %-*s %-*s %12s   %d\n", w0, name, w1, l->output_shape, params,
+                    l->spec_line);
     }
 }
 
@@ -66,11 +71,17 @@ int nncrt_cmd_summary(const nncrt_model *m, FILE *out)
         if ((int)strlen(m->layers[i].output_shape) > w1)
             w1 = (int)strlen(m->layers[i].output_shape);
     }
-    int width = w0 + w1 + 25;
+    int width = w0 + w1 + 25, w2 = 0; /* w2: "Connected to", when not a chain */
+    for (int i = 0; m->layer_inputs && i < m->num_layers; i++)
+        if ((int)strlen(m->layer_inputs[i]) > w2)
+            w2 = (int)strlen(m->layer_inputs[i]);
+    if (m->layer_inputs)
+        width += 3 + (w2 > 12 ? w2 : 12);
     fprintf(out, "Model: \"%s\" (from %s, nnc %s)\n", m->name, m->spec_file ? m->spec_file : "?",
             m->nnc_version ? m->nnc_version : "?");
     rule(out, '_', width);
-    fprintf(out, " %-*s %-*s %12s   %s\n", w0, "Layer (type)", w1, "Output Shape", "Param #", "Spec line");
+    fprintf(out, " %-*s %-*s %12s   %s%s\n", w0, "Layer (type)", w1, "Output Shape", "Param #",
+            m->layer_inputs ? "Spec line   " : "Spec line", m->layer_inputs ? "Connected to" : "");
     rule(out, '=', width);
     layer_rows(m, out, w0, w1);
     rule(out, '=', width);

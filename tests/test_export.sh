@@ -7,7 +7,8 @@
 # 1e-5 (the SIMD variant to the bit), also from two threads with two arenas;
 # on an emulated Cortex-M4 (QEMU mps2-an386) it prints the host's classes for
 # 100 images; weights of another model are refused with both hashes and no
-# file is written; examples/embed builds and classifies PNG files.
+# file is written; examples/embed builds and classifies PNG files; the arena
+# is no larger than the two largest live activations plus scratch.
 set -u
 BUILD=${1:?usage: test_export.sh BUILD_DIR}
 ROOT=$(pwd)
@@ -28,6 +29,25 @@ run "fit 3,000 images" ./trainer fit --data "$FM/train-images-idx3-ubyte.gz" --l
     --epochs 1 --val "$FM/t10k-images-idx3-ubyte.gz" --weights w.safetensors
 run "nnc --predict" "$NNC" "$ROOT/examples/fashion_mnist.yaml" --predict --weights w.safetensors \
     --prefix exp -o classifier.c
+# the arena: no larger than the two largest activations alive at once (in this
+# chain of layers, one layer's input and output: the largest neighbouring pair of
+# nnc check's layer table, 4 bytes a float) plus scratch (max pooling's window
+# positions, a byte an output, 64-byte aligned), and the header says the same
+"$NNC" check "$ROOT/examples/fashion_mnist.yaml" > check.out 2>&1
+bound=$(awk -F'[()]' '/^l[0-9]+_/ { split($4, d, ", "); n = 1; for (i = 2; i in d; i++) n *= d[i];
+        if (k++ && prev + n * 4 > pair) pair = prev + n * 4; prev = n * 4
+        if ($0 ~ /max_pooling2d/) s += int((n + 63) / 64) * 64 }
+        END { print pair + s }' check.out)
+arena=$(sed -n 's/^Export (--predict): RAM \([0-9]*\) bytes.*/\1/p' check.out)
+header=$(sed -n 's/^#define EXP_ARENA_BYTES \([0-9]*\)$/\1/p' classifier.h)
+sed -n '/^Memory plan/,/arena:/p' check.out | sed 's/^/     /'
+echo "     bound: the two largest live activations plus scratch, $bound bytes"
+if [ -n "$arena" ] && [ -n "$bound" ] && [ "$arena" = "$header" ] && [ "$arena" -le "$bound" ] &&
+   grep -q '^  arena: .* alive at once' check.out; then
+    ok "FMNIST-CNN arena ($arena bytes) within the two largest live activations plus scratch ($bound), as the header says"
+else
+    bad "FMNIST-CNN arena (${arena:-?} bytes, header ${header:-?}) within the two largest live activations plus scratch (${bound:-?})"
+fi
 for cc in gcc clang; do
     run "$cc $C99: portable kernels" $cc $C99 -c classifier.c -o cls_$cc.o
     run "$cc $C99: SIMD kernels (EXP_SIMD)" $cc $C99 -march=native -DEXP_SIMD -c classifier.c \
@@ -93,6 +113,39 @@ else
     if [ "$lines" -eq 100 ] && cmp -s board.cls host.cls; then ok "Cortex-M4 (QEMU mps2-an386) prints the host's classes for 100 images"
     else diff board.cls host.cls > out; bad "Cortex-M4 (QEMU mps2-an386) prints the host's classes for 100 images"; fi
 fi
+
+
+# a graph that is not a chain: a small residual network (conv2d, add, average
+# pooling, concatenate, global average pooling, dense), through fit with
+# validation, evaluate (twice: the same output), predict and the export
+RS="$ROOT/tests/specs/export_residual.yaml"
+mkdir graph && cd graph # its own classifier.h, which tests/test_export.c includes
+"$NNC" build "$RS" -o res > out 2>&1 || bad "nnc build (residual)"
+run "residual: fit 2,000 images with validation" ./res fit --data "$FM/train-images-idx3-ubyte.gz" \
+    --limit 2000 --epochs 1 --val "$FM/t10k-images-idx3-ubyte.gz" --weights rw.safetensors
+if grep -q "val_accuracy" "$tmp/out"; then ok "residual: validation ran"; else bad "residual: validation ran"; fi
+./res evaluate --data "$FM/t10k-images-idx3-ubyte.gz" --limit 300 --weights rw.safetensors > ev1 2>&1
+./res evaluate --data "$FM/t10k-images-idx3-ubyte.gz" --limit 300 --weights rw.safetensors > ev2 2>&1
+if grep -q "300 samples - loss" ev1 && cmp -s ev1 ev2; then ok "residual: evaluate, twice the same"
+else cp ev1 "$tmp/out"; bad "residual: evaluate, twice the same"; fi
+run "residual: predict PNG files" sh -c "./res predict --weights rw.safetensors ../png/*/*.png | grep -c ': ' | grep -qx 6"
+run "residual: summary has Connected to" sh -c "./res summary | grep -q 'l05_add (add).*l02_conv2d, l04_conv2d'"
+run "residual: nnc --predict" "$NNC" "$RS" --predict --weights rw.safetensors --prefix exp -o classifier.c
+run "residual: gcc $C99: portable kernels" gcc $C99 -c classifier.c -o res_cls.o
+run "residual: gcc $C99: SIMD kernels (EXP_SIMD)" gcc $C99 -march=native -DEXP_SIMD -c classifier.c -o res_simd.o
+"$NNC" "$RS" -o res_src.c > out 2>&1
+cc -std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-math-errno -I"$ROOT/runtime" \
+    -DNNC_NO_MAIN -c res_src.c -o res_trainer.o
+for v in res_cls:1e-5 res_simd:0; do
+    obj=${v%%:*} tol=${v#*:}
+    cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$ROOT/runtime" -I. \
+        "$ROOT/tests/test_export.c" $obj.o res_trainer.o $RT -lpthread -o test_$obj > out 2>&1 ||
+        bad "build test_export ($obj)"
+    run "residual: $obj against the trainer's predict, 1,000 images, tolerance $tol" \
+        ./test_$obj rw.safetensors "$FM/t10k-images-idx3-ubyte.gz" 1000 $tol
+    sed 's/^/     /' out
+done
+cd "$tmp"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -37,8 +37,9 @@ static const float *tensor(const char *name, size_t count)
     return p;
 }
 
-/* err = |a - b| / max(|b|, 1e-2 max|tensor|): a value that cancels to near
- * zero is judged on its tensor's scale. */
+/* err = |a - b| / max(|b|, 1e-2 max|tensor|, 1e-10): a value that cancels to
+ * near zero is judged on its tensor's scale, and a tensor that is zero up to
+ * rounding (the bias of a layer before a batch normalization) absolutely. */
 static void expect_close(const char *what, const nnc_real *got, const float *want, size_t n)
 {
     double tol = 1e-4;
@@ -56,7 +57,7 @@ static void expect_close(const char *what, const nnc_real *got, const float *wan
     size_t bad = 0;
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
-        double ref = fmax(fabsf(want[i]), 1e-2 * scale), err = fabs(got[i] - want[i]) / ref;
+        double ref = fmax(fmax(fabsf(want[i]), 1e-2 * scale), 1e-10), err = fabs(got[i] - want[i]) / ref;
         worst = err > worst ? err : worst;
         if (!(err <= tol) && bad++ < 3)
             print_error("%s[%zu]: nnc %.9g, pytorch %.9g\n", what, i, (double)got[i], want[i]);

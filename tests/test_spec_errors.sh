@@ -252,6 +252,219 @@ fit: {class_weight: balance}
 layers:
 $TAIL
 EOF2
+# dropout, spatial_dropout2d, initializers
+check dropout_rate_one 5:14 "dropout #1: rate must be in [0, 1) (the fraction dropped), found 1" <<EOF2
+$BASE
+layers:
+  - dropout: 1.0
+$TAIL
+EOF2
+check dropout_rate_negative 5:21 "dropout #1: rate must be in [0, 1) (the fraction dropped), found -0.25" <<EOF2
+$BASE
+layers:
+  - dropout: {rate: -0.25}
+$TAIL
+EOF2
+check dropout_no_rate 5:5 "dropout #1: missing 'rate', the fraction of inputs to drop (e.g. '- dropout: 0.5')" <<EOF2
+$BASE
+layers:
+  - dropout
+$TAIL
+EOF2
+check dropout_noise_shape 5:39 "dropout #1: noise_shape is not supported (only null, one draw per value); for one draw per channel use spatial_dropout2d" <<EOF2
+$BASE
+layers:
+  - dropout: {rate: 0.5, noise_shape: [1, 1, 32]}
+$TAIL
+EOF2
+check dropout_unknown_key 5:26 "dropout #1: unknown key 'seeed' (did you mean 'seed'?)" <<EOF2
+$BASE
+layers:
+  - dropout: {rate: 0.5, seeed: 3}
+$TAIL
+EOF2
+check spatial_dropout_channels_first 5:49 "spatial_dropout2d #1: data_format: only channels_last (nnc's layout) is supported" <<EOF2
+$BASE
+layers:
+  - spatial_dropout2d: {rate: 0.2, data_format: channels_first}
+$TAIL
+EOF2
+check spatial_dropout_flat 6:5 "spatial_dropout2d #2: expects an image (height, width, channels) but gets a flat vector of 784 values" <<EOF2
+$BASE
+layers:
+  - flatten
+  - spatial_dropout2d: 0.2
+  - dense: {units: 10, activation: softmax}
+EOF2
+check initializer_unknown 5:62 "conv2d #1: kernel_initializer: 'he_normall' is not one of: zeros, glorot_uniform, ones, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform (did you mean 'he_normal'?)" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 4, kernel_size: 3, kernel_initializer: he_normall}
+$TAIL
+EOF2
+check initializer_unsupported 6:42 "dense #2: bias_initializer: 'orthogonal' is not one of" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: {units: 10, bias_initializer: orthogonal, activation: softmax}
+EOF2
+
+# batch_normalization: the last axis only, Keras's ranges and initializers
+check bn_axis 5:33 "batch_normalization #1: axis 1: only the last axis (-1, or 3 for input (h, w, 1)) is supported" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {axis: 1}
+$TAIL
+EOF2
+check bn_axis_flat 6:33 "batch_normalization #2: axis 2: only the last axis (-1, or 1 for input (784)) is supported" <<EOF2
+$BASE
+layers:
+  - flatten
+  - batch_normalization: {axis: 2}
+  - dense: {units: 10, activation: softmax}
+EOF2
+check bn_momentum 5:37 "batch_normalization #1: momentum: 1.5 is out of range, expected 0..1" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {momentum: 1.5}
+$TAIL
+EOF2
+check bn_epsilon 5:36 "batch_normalization #1: epsilon: 0 is out of range" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {epsilon: 0}
+$TAIL
+EOF2
+check bn_initializer 5:46 "batch_normalization #1: gamma_initializer: 'glorot_uniform' is not one of: zeros, ones" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {gamma_initializer: glorot_uniform}
+$TAIL
+EOF2
+check bn_unknown_key 5:27 "batch_normalization #1: unknown key 'axes' (did you mean 'axis'?)" <<EOF2
+$BASE
+layers:
+  - batch_normalization: {axes: -1}
+$TAIL
+EOF2
+
+# --- the graph: names, inputs, shapes of merged values ---
+check input_unknown 8:22 "layer 2: inputs: no layer before this one is named 'conv_b' (did you mean 'conv_a'?)" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: conv_a
+  - add:
+    inputs: [conv_a, conv_b]
+$TAIL
+EOF2
+check add_shapes 9:5 "add #3: inputs (26, 26, 32) and (26, 26, 64) differ" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 32, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 64, kernel_size: 1}
+    name: b
+  - add:
+    inputs: [a, b]
+$TAIL
+EOF2
+check multiply_shapes 9:5 "multiply #3: inputs (26, 26, 8) and (24, 24, 8) differ" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: b
+  - multiply:
+    inputs: [a, b]
+$TAIL
+EOF2
+check concatenate_hw 9:5 "concatenate #3: inputs (26, 26, 8) and (24, 24, 4) differ in height and width" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 4, kernel_size: 3}
+    name: b
+  - concatenate:
+    inputs: [a, b]
+$TAIL
+EOF2
+check concatenate_axis 9:25 "concatenate #3: axis 1: only the channel axis (axis: -1, the default) is supported" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 4, kernel_size: 1}
+    name: b
+  - concatenate: {axis: 1}
+    inputs: [a, b]
+$TAIL
+EOF2
+check output_unused 7:5 "conv2d #2: its output is not used by any later layer" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 4, kernel_size: 1}
+  - conv2d: {filters: 4, kernel_size: 1}
+    inputs: a
+$TAIL
+EOF2
+check forward_reference 7:13 "layer 1: inputs: 'b' is layer 2 (line 9), which comes later; an input must come before the layer that uses it" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+    inputs: b
+  - conv2d: {filters: 8, kernel_size: 1}
+    name: b
+  - add:
+    inputs: [a, b]
+$TAIL
+EOF2
+check cycle 8:14 "layer 2: inputs: 'r' is layer 2 (line 7), which comes here" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+  - add:
+    name: r
+    inputs: [r, input]
+$TAIL
+EOF2
+check two_inputs_for_one 10:13 "max_pooling2d #3: takes 1 input, given 2" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+    name: a
+  - conv2d: {filters: 8, kernel_size: 1}
+    name: b
+  - max_pooling2d:
+    inputs: [a, b]
+$TAIL
+EOF2
+check add_one_input 6:5 "add #2: takes 2 to 16 inputs, given 1 (list them with inputs: [a, b])" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3}
+  - add
+$TAIL
+EOF2
+check global_pool_flat 7:5 "global_average_pooling2d #3: expects an image (height, width, channels) but gets a flat vector of 10 values" <<EOF2
+$BASE
+layers:
+  - flatten
+  - dense: 10
+  - global_average_pooling2d
+  - dense: {units: 10, activation: softmax}
+EOF2
+check average_pool_too_big 5:5 "average_pooling2d #1: pool_size 30x30 does not fit input 28x28x1 with padding valid" <<EOF2
+$BASE
+layers:
+  - average_pooling2d: 30
+$TAIL
+EOF2
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

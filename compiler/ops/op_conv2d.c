@@ -4,12 +4,14 @@
 
 typedef struct conv2d_attr {
     int filters, kernel[2], strides[2], padding, use_bias;
+    int kernel_init, bias_init; /* INIT_* */
     int pad_top, pad_left; /* infer */
 } conv2d_attr;
 
 static const char *const positional[] = {"filters", "kernel_size", "strides", "padding", NULL};
 static const char *const keys[] = {"filters", "kernel_size", "strides", "padding",
-                                   "activation", "use_bias", NULL};
+                                   "activation", "use_bias", "kernel_initializer",
+                                   "bias_initializer", NULL};
 static const char *const paddings[] = {"valid", "same", NULL};
 
 static int parse(gnode *n, attrs *a)
@@ -25,6 +27,8 @@ static int parse(gnode *n, attrs *a)
         attrs_pair(a, "kernel_size", 0, 1, 64, k) || attrs_pair(a, "strides", 1, 1, 64, s) ||
         attrs_enum(a, "padding", paddings, PAD_VALID, &c->padding) ||
         attrs_bool(a, "use_bias", 1, &c->use_bias) ||
+        parse_initializer(n, a, "kernel_initializer", INIT_GLOROT_UNIFORM, &c->kernel_init) ||
+        parse_initializer(n, a, "bias_initializer", INIT_ZEROS, &c->bias_init) ||
         parse_activation(n, a))
         return -1;
     c->filters = (int)filters;
@@ -60,10 +64,11 @@ static int infer(gnode *n, const model *m, shape3 *out)
     *out = (shape3){oh, ow, c->filters, 0};
     int ks[4] = {c->kernel[0], c->kernel[1], in.c, c->filters};
     int rf = c->kernel[0] * c->kernel[1];
-    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 4, ks, INIT_GLOROT_UNIFORM, rf * in.c,
+    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 4, ks, c->kernel_init, rf * in.c,
                     rf * c->filters);
-    if (c->use_bias)
-        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &c->filters, INIT_ZEROS, 0, 0);
+    if (c->use_bias) /* Keras's fans of a vector: its length, both */
+        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &c->filters, c->bias_init, c->filters,
+                        c->filters);
     /* scratch: the kernel (transposed, or dw's partial sums), or first the
      * bias gradient's per-sample sums; then (SIMD) the sample groups' copies
      * of dw */
@@ -258,6 +263,38 @@ static void emit_simd_bwd(emit_ctx *e, const gnode *nd, int simd_dx)
     template_emit(e->out, "conv2d_simd_dx", s, n);
 }
 
+/* With the node after it folded in at inference (infer_folded): a forward
+ * kernel with a bias (the folded one) and that node's ReLU, if any: the SIMD
+ * one where the target's is used, else the scalar template under other names. */
+static void emit_folded(emit_ctx *e, const gnode *nd, int simd)
+{
+    const model *m = e->m;
+    const conv2d_attr *l = nd->attr;
+    shape3 lin = in_shape(m, nd), lout = out_shape(m, nd);
+    int relu = m->nodes[nd->infer_folded].act == ACT_RELU;
+    sb_printf(e->out, "/* inference: with %s folded into kernel and bias */\n",
+              m->nodes[nd->infer_folded].id);
+    if (simd) {
+        emit_simd_conv(e, nd, lin, lout, l->pad_top, l->pad_left, relu, 1, 0, NULL, "fwd_folded",
+                       "block_folded");
+        return;
+    }
+    subst s[28];
+    int n = conv_dims(s, lin, lout, nd, l->pad_top, l->pad_left);
+    emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", 1);
+    emit_lit_int(&s[n++], "NEED_DX", 0), emit_lit_int(&s[n++], "MASK_DY", 0);
+    emit_lit_int(&s[n++], "DB_DONE", 0), emit_lit_int(&s[n++], "DB_IN_DW", 0);
+    emit_lit_int(&s[n++], "MASK_DX", 0);
+    emit_lit_name(&s[n++], "conv2d_fwd", nd, "fwd_folded");
+    emit_lit_name(&s[n++], "conv2d_bwd", nd, "bwd_folded_unused");
+    emit_lit_name(&s[n++], "conv2d_dw_rows", nd, "dw_rows_folded_unused");
+    emit_lit_name(&s[n++], "conv2d_dw", nd, "dw_folded_unused");
+    emit_lit_name(&s[n++], "conv2d_dx", nd, "dx_folded_unused");
+    emit_lit_name(&s[n++], "dw_impl", nd, "dw_folded_unused");
+    emit_lit_name(&s[n++], "dx_impl", nd, "dx_folded_unused");
+    template_emit(e->out, "conv2d", s, n);
+}
+
 /* The scalar kernels always come out (they are the reference and the
  * fallback); a SIMD target adds its own for what its vectors divide. */
 static void emit(emit_ctx *e, const gnode *nd)
@@ -293,13 +330,18 @@ static void emit(emit_ctx *e, const gnode *nd)
         emit_simd_bwd(e, nd, simd_dx);
     }
     template_emit(e->out, "conv2d", s, n);
+    if (nd->infer_folded >= 0)
+        emit_folded(e, nd, simd);
 }
 
 /* Fused with the max pool after it: that node's output and window
  * positions, written by this node's kernel. */
 static void call_fwd(emit_ctx *e, const gnode *n, int mode)
 {
-    (void)mode;
+    if (mode == MODE_INFER && n->infer_folded >= 0) {
+        emit_call_folded_fwd(e, n);
+        return;
+    }
     const gnode *pool = fused_pool(e->m, n);
     if (!pool) {
         emit_call_weighted_fwd(e, n);
@@ -353,4 +395,5 @@ const op_def op_conv2d = {
     .name = "conv2d", .keys = keys, .positional = positional, .min_inputs = 1, .max_inputs = 1,
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd, .call_bwd = call_bwd,
     .flops = flops, .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU), .applies_mask = 1,
+    .takes_fold = 1,
 };

@@ -11,10 +11,12 @@
 #define DENSE_KC 512
 
 static const char *const positional[] = {"units", "activation", NULL};
-static const char *const keys[] = {"units", "activation", "use_bias", NULL};
+static const char *const keys[] = {"units", "activation", "use_bias", "kernel_initializer",
+                                   "bias_initializer", NULL};
 
 typedef struct dense_attr {
     int units, use_bias;
+    int kernel_init, bias_init; /* INIT_* */
 } dense_attr;
 
 /* What the emitters read, in one place: the node's sizes, attributes and annotations. */
@@ -40,6 +42,8 @@ static int parse(gnode *n, attrs *a)
     }
     if (attrs_int(a, "units", 0, 1, 1 << 20, &units) ||
         attrs_bool(a, "use_bias", 1, &d->use_bias) ||
+        parse_initializer(n, a, "kernel_initializer", INIT_GLOROT_UNIFORM, &d->kernel_init) ||
+        parse_initializer(n, a, "bias_initializer", INIT_ZEROS, &d->bias_init) ||
         parse_activation(n, a))
         return -1;
     d->units = (int)units;
@@ -57,9 +61,10 @@ static int infer(gnode *n, const model *m, shape3 *out)
     }
     *out = (shape3){1, 1, d->units, 1};
     int ks[2] = {in.c, d->units};
-    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 2, ks, INIT_GLOROT_UNIFORM, in.c, d->units);
-    if (d->use_bias)
-        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &d->units, INIT_ZEROS, 0, 0);
+    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 2, ks, d->kernel_init, in.c, d->units);
+    if (d->use_bias) /* Keras's fans of a vector: its length, both */
+        node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &d->units, d->bias_init, d->units,
+                        d->units);
     /* the scalar dx transposes the kernel; the SIMD dw packs the inputs in
      * row blocks, the SIMD dx transposes dy padded to whole vectors */
     size_t B = (size_t)m->batch_size, i = (size_t)in.c, o = (size_t)d->units;
@@ -132,6 +137,37 @@ static void emit_simd_dx(emit_ctx *e, const gnode *nd)
     template_emit(e->out, "dense_simd_dx", s, n);
 }
 
+/* With the node after it folded in at inference (infer_folded): a forward
+ * kernel with a bias (the folded one) and that node's ReLU, if any. */
+static void emit_folded(emit_ctx *e, const gnode *nd, int simd)
+{
+    dense_view v = view(e->m, nd), *l = &v;
+    int relu = e->m->nodes[nd->infer_folded].act == ACT_RELU;
+    subst s[12];
+    int n = 0;
+    sb_printf(e->out, "/* inference: with %s folded into kernel and bias */\n",
+              e->m->nodes[nd->infer_folded].id);
+    emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
+    emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", 1);
+    if (simd) {
+        int obv = emit_pick_obv(l->units, e->m->vw);
+        emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "SB", 8 / obv);
+        emit_lit_int(&s[n++], "KC", DENSE_KC);
+        emit_lit_name(&s[n++], "dense_simd_fwd", nd, "fwd_folded");
+        emit_lit_name(&s[n++], "dense_simd_block", nd, "block_folded");
+        template_emit(e->out, "dense_simd", s, n);
+        return;
+    }
+    emit_lit_int(&s[n++], "NEED_DX", 0), emit_lit_int(&s[n++], "MASK_DY", 0);
+    emit_lit_name(&s[n++], "dense_fwd", nd, "fwd_folded");
+    emit_lit_name(&s[n++], "dense_bwd", nd, "bwd_folded_unused");
+    emit_lit_name(&s[n++], "dense_dw", nd, "dw_folded_unused");
+    emit_lit_name(&s[n++], "dense_dx", nd, "dx_folded_unused");
+    emit_lit_name(&s[n++], "dw_impl", nd, "dw_folded_unused");
+    emit_lit_name(&s[n++], "dx_impl", nd, "dx_folded_unused");
+    template_emit(e->out, "dense", s, n);
+}
+
 /* The scalar kernels always come out (reference and fallback); a SIMD target
  * adds its own for what its vectors divide: the forward pass and dw need
  * whole vectors of outputs (or dw, of inputs); dx runs over samples. */
@@ -167,12 +203,16 @@ static void emit(emit_ctx *e, const gnode *nd)
     if (simd_dx)
         emit_simd_dx(e, nd);
     template_emit(e->out, "dense", s, n);
+    if (nd->infer_folded >= 0)
+        emit_folded(e, nd, simd);
 }
 
 static void call_fwd(emit_ctx *e, const gnode *n, int mode)
 {
-    (void)mode;
-    emit_call_weighted_fwd(e, n);
+    if (mode == MODE_INFER && n->infer_folded >= 0)
+        emit_call_folded_fwd(e, n);
+    else
+        emit_call_weighted_fwd(e, n);
 }
 
 static double flops(const model *m, const gnode *n, int pass)
@@ -186,4 +226,5 @@ const op_def op_dense = {
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd,
     .call_bwd = emit_call_weighted_bwd, .flops = flops,
     .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU) | ACT_BIT(ACT_SOFTMAX) | ACT_BIT(ACT_SIGMOID),
+    .takes_fold = 1,
 };

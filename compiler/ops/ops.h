@@ -16,4 +16,13 @@ int max_pooling2d_tiled(const model *m, const gnode *pool);
 int conv2d_can_absorb_pool(const model *m, const gnode *conv, const gnode *pool, int *bwd);
 void conv2d_absorb_pool(const model *m, gnode *conv, gnode *pool, int bwd);
 
+/* dropout and spatial_dropout2d (op_dropout.c): one set of kernels, one draw per
+ * value or per channel. */
+int dropout_parse_common(gnode *n, attrs *a, int spatial);
+int dropout_infer_common(gnode *n, const model *m, shape3 *out);
+void dropout_emit_common(emit_ctx *e, const gnode *n);
+void dropout_call_fwd(emit_ctx *e, const gnode *n, int mode);
+void dropout_call_bwd(emit_ctx *e, const gnode *n);
+uint64_t dropout_stream(const gnode *n); /* the node's number in the mask's key */
+
 #endif

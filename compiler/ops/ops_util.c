@@ -76,3 +76,16 @@ int parse_activation(gnode *n, attrs *a)
     n->act_alpha = act_default_alpha(n->act);
     return 0;
 }
+
+/* Keras 3's names, in INIT_* order. */
+static const char *const init_names[] = {"zeros", "glorot_uniform", "ones", "glorot_normal",
+                                         "he_normal", "he_uniform", "lecun_normal",
+                                         "lecun_uniform", NULL};
+
+const char *init_name(int init) { return init >= 0 && init < INIT_KINDS ? init_names[init] : "?"; }
+
+int parse_initializer(gnode *n, attrs *a, const char *key, int def, int *init)
+{
+    (void)n;
+    return attrs_enum(a, key, init_names, def, init);
+}
