@@ -70,6 +70,13 @@ $MPIRUN -np 3 ./fm_mpi fit $DATA --epochs 1 --weights three.safetensors > "$tmp/
 if [ $? -ne 0 ] && grep -q "3 ranks: a batch of 32 is summed from 8 sample groups" "$tmp/out" &&
    [ ! -e three.safetensors ]; then ok "3 ranks refused"; else bad "3 ranks refused"; fi
 
+# batch statistics are per rank: such a model refuses ranks
+run "nnc build --mpi, batch_normalization" "$NNC" build --mpi "$ROOT/tests/specs/bn_e2e.yaml" -o bn_mpi
+$MPIRUN -np 2 ./bn_mpi fit $DATA --epochs 1 --weights bn.safetensors > "$tmp/out" 2>&1
+if [ $? -ne 0 ] && grep -q "batch statistics (batch_normalization) are computed per rank" "$tmp/out" &&
+   [ ! -e bn.safetensors ]; then ok "batch_normalization refuses 2 ranks"
+else bad "batch_normalization refuses 2 ranks"; fi
+
 # a rank that fails (its data cannot be read) ends the job, naming it
 $MPIRUN -np 1 ./fm_mpi fit $DATA --epochs 1 --weights failed.safetensors : \
     -np 1 ./fm_mpi fit --data missing-images --epochs 1 --weights failed.safetensors \
