@@ -4,7 +4,8 @@
 # one epoch on 1,000 images (31 full batches and one of 8, which only some
 # ranks share) by 1, 2 and 4 ranks of one thread each and by the plain
 # trainer; 2 ranks for epoch 1 then 1 rank resuming for epoch 2 equals 2
-# epochs of one process; evaluate over 2 ranks prints what one process
+# epochs of one process; mnist_convnet (dropout, validation_split, batch
+# 128) over 4 ranks equals one process; evaluate over 2 ranks prints what one process
 # prints; a rank count the batch cannot be split by is refused; a rank that
 # fails or dies ends the job, naming the rank, with no weights file written.
 # Two ranks in two network namespaces (a veth pair, TCP) where ip netns is
@@ -69,6 +70,14 @@ run "evaluate over 2 ranks prints what one process prints" cmp ev1 ev2
 $MPIRUN -np 3 ./fm_mpi fit $DATA --epochs 1 --weights three.safetensors > "$tmp/out" 2>&1
 if [ $? -ne 0 ] && grep -q "3 ranks: a batch of 32 is summed from 8 sample groups" "$tmp/out" &&
    [ ! -e three.safetensors ]; then ok "3 ranks refused"; else bad "3 ranks refused"; fi
+
+# dropout (masks keyed by sample id), validation_split, batch 128: examples/mnist_convnet.yaml
+run "nnc build mnist_convnet" "$NNC" build "$ROOT/examples/mnist_convnet.yaml" -o mc
+run "nnc build --mpi mnist_convnet" "$NNC" build --mpi "$ROOT/examples/mnist_convnet.yaml" -o mc_mpi
+MC="fit --data $FM/train-images-idx3-ubyte.gz --limit 1000 --epochs 1 --threads 1"
+run "mnist_convnet, one process" ./mc $MC --weights mc1.safetensors
+run "mnist_convnet, 4 ranks" $MPIRUN -np 4 ./mc_mpi $MC --weights mc4.safetensors
+run "mnist_convnet (dropout): 4 ranks == one process" cmp mc1.safetensors mc4.safetensors
 
 # batch statistics are per rank: such a model refuses ranks
 run "nnc build --mpi, batch_normalization" "$NNC" build --mpi "$ROOT/tests/specs/bn_e2e.yaml" -o bn_mpi
