@@ -22,7 +22,8 @@ all: $(BUILD)/nnc $(BUILD)/libnncrt.a
 DEB_PACKAGES := gcc make clang libomp-dev libyaml-dev libpng-dev zlib1g-dev libsimde-dev \
                 libcmocka-dev dataset-fashion-mnist libjpeg62-turbo-dev libclang-rt-14-dev \
                 libfuzzer-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libjansson-dev \
-                libcairo2-dev libfontconfig-dev
+                libcairo2-dev libfontconfig-dev \
+                openmpi-bin libopenmpi-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -57,6 +58,17 @@ $(BUILD)/rt/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
 $(BUILD)/libnncrt.a: $(RUNTIME_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# The same runtime as one rank of an MPI job (runtime/dist.c, spec/distributed.md):
+# what `nnc build --mpi` links; built on demand, as it needs mpicc.
+MPICC       ?= mpicc
+RUNTIME_MPI_OBJ := $(patsubst runtime/%.c,$(BUILD)/rt_mpi/%.o,$(RUNTIME_SRC))
+$(BUILD)/rt_mpi/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
+	@mkdir -p $(BUILD)/rt_mpi
+	$(MPICC) $(ALLCFLAGS) -fopenmp -DNNC_MPI -Iruntime -c -o $@ $<
+
+$(BUILD)/libnncrt_mpi.a: $(RUNTIME_MPI_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
@@ -68,6 +80,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nnc
 	install -m 755 $(BUILD)/nnc $(DESTDIR)$(PREFIX)/bin/nnc
 	install -m 644 $(BUILD)/libnncrt.a $(DESTDIR)$(PREFIX)/lib/libnncrt.a
+	if [ -f $(BUILD)/libnncrt_mpi.a ]; then \
+	  install -m 644 $(BUILD)/libnncrt_mpi.a $(DESTDIR)$(PREFIX)/lib/libnncrt_mpi.a; fi
 	install -m 644 runtime/nncrt.h $(DESTDIR)$(PREFIX)/include/nnc/nncrt.h
 
 # --- demo: Fashion-MNIST end to end ---------------------------------------------
@@ -297,12 +311,14 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "sh tests/test_dropout_e2e.sh $(BUILD)" \
               "sh tests/test_schedule_e2e.sh $(BUILD)" "sh tests/test_fit_options.sh $(BUILD)" \
               "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)" \
-              "FMNIST=$(FMNIST) sh tests/test_sep_chain.sh $(BUILD)"
+              "FMNIST=$(FMNIST) sh tests/test_sep_chain.sh $(BUILD)" \
+              "FASHION_MNIST=$(FMNIST) sh tests/test_mpi.sh $(BUILD)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.
 test: deps
 	$(MAKE) test-suites
 test-suites: all $(COMPILER_TESTS) $(BUILD)/test_runtime $(BUILD)/test_metrics $(BUILD)/toy_trainer \
+      $(if $(shell command -v $(MPICC)),$(BUILD)/libnncrt_mpi.a) \
       $(BUILD)/toy_trainer_other $(BUILD)/idx2png $(BUILD)/idx_subset $(DATA_TESTS) $(FUZZ_BINS)
 	@NNC_CFLAGS="$(SANFLAGS)" sh tests/run.sh $(TEST_SUITES)
 

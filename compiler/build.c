@@ -32,14 +32,14 @@ static char *self_dir(void)
 }
 
 /* Sets *inc and *lib to the runtime's header directory and library file. */
-static int find_runtime(char **inc, char **lib)
+static int find_runtime(char **inc, char **lib, const char *libname)
 {
     const char *home = getenv("NNC_HOME");
     char *dir = home ? xstrdup(home) : self_dir();
     char *cands[][2] = {
-        {xasprintf("%s/../runtime", dir), xasprintf("%s/libnncrt.a", dir)},          /* tree */
-        {xasprintf("%s/../include/nnc", dir), xasprintf("%s/../lib/libnncrt.a", dir)}, /* prefix */
-        {xasprintf("%s/include/nnc", dir), xasprintf("%s/lib/libnncrt.a", dir)},       /* NNC_HOME */
+        {xasprintf("%s/../runtime", dir), xasprintf("%s/%s", dir, libname)},          /* tree */
+        {xasprintf("%s/../include/nnc", dir), xasprintf("%s/../lib/%s", dir, libname)}, /* prefix */
+        {xasprintf("%s/include/nnc", dir), xasprintf("%s/lib/%s", dir, libname)},       /* NNC_HOME */
     };
     int found = -1;
     for (int i = 0; i < 3; i++) {
@@ -56,8 +56,9 @@ static int find_runtime(char **inc, char **lib)
         }
     }
     if (found < 0)
-        fprintf(stderr, "nnc: error: cannot find libnncrt.a and nncrt.h near %s "
-                        "(set NNC_HOME to the install prefix)\n", dir);
+        fprintf(stderr, "nnc: error: cannot find %s and nncrt.h near %s "
+                        "(set NNC_HOME to the install prefix%s)\n", libname, dir,
+                strcmp(libname, "libnncrt.a") ? "; make build/libnncrt_mpi.a builds it" : "");
     free(dir);
     return found < 0 ? -1 : 0;
 }
@@ -94,11 +95,20 @@ static char *arg_path(const char *path)
     return xasprintf("%s%s", path[0] == '-' ? "./" : "", path);
 }
 
-int build_trainer(const char *c_path_in, const char *out_path_in, const char *cc, int verbose)
+/* mpi: link the MPI runtime (libnncrt_mpi.a) with mpicc unless --cc says
+ * otherwise: the trainer then runs as one rank of an MPI job. */
+int build_trainer(const char *c_path_in, const char *out_path_in, const char *cc, int verbose,
+                  int mpi)
 {
     char *c_path = arg_path(c_path_in), *out_path = arg_path(out_path_in);
     char *inc = NULL, *lib = NULL;
-    if (find_runtime(&inc, &lib)) {
+    if (mpi && !(cc && *cc)) {
+        /* Open MPI's mpicc runs $OMPI_CC: the compiler of a plain build, so
+           that the two trainers compute the same floats */
+        setenv("OMPI_CC", pick_cc(NULL), 0);
+        cc = "mpicc";
+    }
+    if (find_runtime(&inc, &lib, mpi ? "libnncrt_mpi.a" : "libnncrt.a")) {
         free(c_path), free(out_path);
         return -1;
     }

@@ -168,11 +168,16 @@ static void emit_grad_sums(emit_ctx *e, const gnode *n)
 static void emit_backward(emit_ctx *e)
 {
     const model *m = e->m;
+    sb_puts(e->out, "\n/* A distributed fit's exchange (spec/distributed.md): told, after each\n"
+                    " * layer's backward pass, from which offset on nnc_grads are final. */\n"
+                    "NNC_MAYBE_UNUSED static void (*nnc_grads_hook)(void *ctx, size_t from);\n"
+                    "NNC_MAYBE_UNUSED static void *nnc_grads_hook_ctx;\n");
     sb_printf(e->out, "\n/* Gradients of every parameter into nnc_grads, from dL/dlogits in %s. */\n"
                       "static void nnc_backward(const nnc_real *x, int n)\n{\n    (void)x;\n",
               emit_grad(e, m->logits_value));
     if (m->profile)
         sb_puts(e->out, "    double t;\n");
+    size_t final_from = (size_t)-1; /* later layers' gradients are final once a layer is done */
     for (int i = m->num_nodes - 1; i >= 0; i--) {
         const gnode *n = &m->nodes[i];
         if (n->folded || n->op->view || !node_has_bwd(m, n))
@@ -182,6 +187,15 @@ static void emit_backward(emit_ctx *e)
         n->op->call_bwd(e, n);
         prof_end(e, n, 1);
         emit_grad_sums(e, n);
+        size_t from = final_from;
+        for (int k = 0; k < n->num_t; k++)
+            if (n->t[k].kind != TENSOR_STATE && n->t[k].offset < from)
+                from = n->t[k].offset;
+        if (from < final_from) {
+            final_from = from;
+            sb_printf(e->out, "    if (nnc_grads_hook) /* gradients from %zu on are final */\n"
+                              "        nnc_grads_hook(nnc_grads_hook_ctx, %zu);\n", from, from);
+        }
     }
     sb_puts(e->out, "}\n");
 }
@@ -399,7 +413,19 @@ static void emit_model_struct(emit_ctx *e)
     augment_emit_fields(e);
     if (!graph_is_chain(m))
         sb_puts(e->out, "    .layer_inputs = nnc_layer_inputs,\n");
-    sb_puts(e->out, "};\n");
+    /* batch statistics (a layer with a state update) are per rank, and an
+       op's gradients may not come from the sample-group tree: such a
+       model refuses ranks (grad_groups -1, spec/distributed.md) */
+    int batch_stats = 0;
+    for (int i = 0; i < m->num_nodes; i++) {
+        const gnode *n = &m->nodes[i];
+        batch_stats |= n->op->call_update && !n->folded;
+        /* parameter gradients not summed by the sample-group tree */
+        batch_stats |= node_trainable(n) && !(n->op->tree_grads && n->op->tree_grads(n));
+    }
+    sb_printf(e->out, "    /* distributed fit */\n"
+                      "    .compute_grads_share = rt_compute_grads_share,\n"
+                      "    .grad_groups = %s,\n};\n", batch_stats ? "-1" : "NNC_GROUPS(NNC_BATCH)");
 }
 
 /* The tables describe the parameters to libnncrt and to tests; the runtime
@@ -425,6 +451,14 @@ static void emit_glue(emit_ctx *e)
         "    double loss = nnc_compute_grads(x, y, n);\n"
         "    memcpy(probs, nnc_probs, sizeof *probs * (size_t)n * NNC_CLASSES);\n"
         "    return loss;\n}\n\n"
+        "/* one rank's share of a batch of n_total (spec/distributed.md) */\n"
+        "static void rt_compute_grads_share(const float *x, const float *y, int n, int n_total, "
+        "const nncrt_batch_key *key, float *probs, double *sample_loss,\n"
+        "                                   void (*final)(void *ctx, size_t from), void *ctx)\n{\n"
+        "    nnc_mean_n = n_total, nnc_loss_out = sample_loss;\n"
+        "    nnc_grads_hook = final, nnc_grads_hook_ctx = ctx;\n"
+        "    (void)rt_compute_grads(x, y, n, key, probs);\n"
+        "    nnc_mean_n = 0, nnc_loss_out = NULL, nnc_grads_hook = NULL;\n}\n\n"
         "static void rt_apply_update(float lr)\n{\n    nnc_apply_update(lr);\n}\n\n"
         "static double rt_train_step(const float *x, const float *y, int n, float lr, "
         "const nncrt_batch_key *key, float *probs)\n{\n"

@@ -240,6 +240,8 @@ static int emit_source(model *m, const export_opts *o, const export_weights *w, 
                   U, has_simd ? m->target : "(none: scalar only)");
         sb_printf(c, "#include \"%s\"\n\n", hbase);
         template_emit(c, "prelude", NULL, 0);
+        /* the batch the templates' sample groups need (their unused backward kernels) */
+        sb_printf(c, "#define NNC_BATCH %d\n", m->batch_size);
         emit_floats(c, "nnc_params", w->params, m->param_block);
         emit_floats(c, "nnc_state", w->state, m->state_block);
         size_t folded = emit_folded(c, m, w);

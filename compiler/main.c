@@ -14,8 +14,10 @@ static void usage(FILE *out)
           "                                        compile a spec to C (stdout without -o)\n"
           "       nnc check SPEC.yaml [-v]         validate and print the layer table\n"
           "                                        (-v: also what the fusion pass fused)\n"
-          "       nnc build SPEC.yaml [-o trainer] [--cc CC] [--target T] [-v]\n"
+          "       nnc build SPEC.yaml [-o trainer] [--cc CC] [--target T] [--mpi] [-v]\n"
           "                                        compile to C and build the trainer\n"
+          "                                        (--mpi: with mpicc against libnncrt_mpi.a,\n"
+          "                                        for mpirun -np N trainer fit)\n"
           "       nnc SPEC.yaml --predict --weights W.safetensors -o classifier.c [--prefix P]\n"
           "                                        the trained classifier as C for other\n"
           "                                        programs (+ classifier.h)\n"
@@ -50,7 +52,7 @@ static int write_output(const char *path, const char *text)
 
 typedef struct options {
     const char *cmd, *spec, *out, *cc, *target, *weights, *prefix;
-    int verbose, profile, predict;
+    int verbose, profile, predict, mpi;
 } options;
 
 static int parse_args(int argc, char **argv, options *o)
@@ -71,6 +73,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->verbose = 1;
         else if (!strcmp(a, "--profile"))
             o->profile = 1;
+        else if (!strcmp(a, "--mpi"))
+            o->mpi = 1;
         else if (!strcmp(a, "--predict"))
             o->predict = 1;
         else if (!strcmp(a, "--weights") && i + 1 < argc)
@@ -122,7 +126,7 @@ static int build(const options *o, const char *text, const model *m)
     if (check_exe_name(exe))
         return -1;
     char *c_path = xasprintf("%s.c", exe);
-    int rc = write_output(c_path, text) || build_trainer(c_path, exe, o->cc, o->verbose);
+    int rc = write_output(c_path, text) || build_trainer(c_path, exe, o->cc, o->verbose, o->mpi);
     if (!rc) {
         fputs("nnc: built ", stderr);
         diag_put_escaped(stderr, exe);

@@ -331,6 +331,9 @@ typedef struct op_def {
     int takes_fold;     /* at inference its kernel and bias can take the affine of the
                            node after it (call_fold): it emits a fwd_folded kernel */
     int (*fold_ok)(const struct gnode *n); /* takes_fold for this node (NULL: always) */
+    /* its parameter gradients sum the fixed sample groups in the fixed tree
+       (prelude's NNC_GROUPS), so ranks can share the batch (spec/distributed.md) */
+    int (*tree_grads)(const struct gnode *n);
     int infer_identity; /* outside fit its output is its input (dropout): in MODE_INFER a
                            view, no code and no buffer */
 } op_def;
@@ -563,6 +566,7 @@ void export_weights_free(export_weights *w);
 int target_set(model *m, const char *name); /* "host" picks the running CPU's */
 
 /* ---- build.c: nnc build → $CC ------------------------------------------------ */
-int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose);
+int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose,
+                  int mpi);
 
 #endif

@@ -101,19 +101,6 @@ void nncrt_batch_free(nncrt_batch *b)
     b->ids = NULL;
 }
 
-void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const size_t *idx,
-                        size_t n, nncrt_batch *b, nncrt_metrics *mt)
-{
-    size_t bs = (size_t)m->batch_size;
-    for (size_t at = 0; at < n; at += bs) {
-        int cnt = (int)(n - at < bs ? n - at : bs);
-        nncrt_dataset_batch(ds, idx + at, cnt, b->x, b->y, b->labels);
-        nncrt_batch_infer(m, b->x, cnt);
-        double loss = m->eval_batch(b->x, b->y, cnt, b->probs);
-        nncrt_metrics_add(mt, b->probs, b->labels, cnt, loss);
-    }
-}
-
 int nncrt_load_dataset(const nncrt_model *m, nncrt_dataset *ds, const char *path,
                        const char *spec_key, const char *option, const nncrt_data_opts *d)
 {

@@ -75,9 +75,36 @@ void nncrt_batch_infer(const nncrt_model *m, float *x, int n);
    input's. */
 int nncrt_data_h(const nncrt_model *m);
 int nncrt_data_w(const nncrt_model *m);
-/* Runs eval_batch over samples idx[0..n) of ds, accumulating into mt. */
+/* Runs eval_batch over samples idx[0..n) of ds, accumulating into mt; the
+   ranks of a distributed fit take a contiguous share of the batches each
+   (dist_step.c). */
 void nncrt_eval_indices(const nncrt_model *m, const nncrt_dataset *ds, const size_t *idx,
                         size_t n, nncrt_batch *b, nncrt_metrics *mt);
+/* dist_step.c — fit's step over the ranks of a distributed fit (dist.h). */
+typedef struct nncrt_dist_step {
+    int share;              /* samples of a full batch per rank */
+    float *all;             /* [ranks * num_params]: the gathered partial gradients */
+    float *grads;           /* the model's */
+    size_t posted;          /* grads from here on are on their way to the other ranks */
+    size_t *slice_from;     /* [nslices]: the slices sent, [slice_from[j], previous one's) */
+    int nslices;
+    int overlap;            /* slices sent during the backward pass (NNCRT_MPI_OVERLAP) */
+    double *loss;           /* [batch_size]: this rank's samples' losses */
+    void *send, *recv;      /* per-sample loss and prediction, this rank's and all */
+    int *preds, *labels;    /* [batch_size]: the global batch's, after a step */
+    double grad_secs, update_secs;   /* in compute_grads_share and apply_update */
+} nncrt_dist_step;
+/* The rank count fits the model's sample groups; an error message if not. */
+int nncrt_dist_check(const nncrt_model *m);
+void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m);
+void nncrt_dist_step_free(nncrt_dist_step *d);
+/* One global batch, samples idx[0..n) of ds: this rank's share decoded and
+   its gradient computed, the gradients combined, the same update on every
+   rank. Returns the batch's mean loss; d->preds and d->labels get the whole
+   batch's predicted and true classes. */
+double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_batch *b,
+                             const nncrt_dataset *ds, const size_t *idx, int n, float lr,
+                             uint64_t seed, int epoch);
 /* nncrt_dataset_load, plus a note when the path came from the spec (key is
    then e.g. "data.train") saying which option reads other data. */
 int nncrt_load_dataset(const nncrt_model *m, nncrt_dataset *ds, const char *path,

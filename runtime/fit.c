@@ -1,7 +1,8 @@
 /* fit.c — the training loop: weights from init_params, --init or --resume;
  * training and validation data; per epoch a shuffle keyed by (seed, epoch),
- * train_step over the batches, validation, an atomic weights save and a
- * history row. A batch loss that is not finite stops the run (Keras's
+ * a step over the batches (dist_step.c: one process or the ranks of a
+ * distributed fit), validation, an atomic weights save and a history row
+ * (by rank 0). A batch loss that is not finite stops the run (Keras's
  * TerminateOnNaN) before it can reach the weights file. */
 #include <inttypes.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "fit_options.h"
 #include "fit_logs.h"
 #include "fit_state.h"
+#include "dist.h"
 #include "history.h"
 #include "interrupt.h"
 #include "progress.h"
@@ -36,12 +38,15 @@ typedef struct fit_ctx {
     const nncrt_dataset *vds;
     size_t *tidx, ntrain, *vidx, nval, *order;
     nncrt_batch batch;
+    nncrt_dist_step step;       /* this rank's share of each batch (dist_step.c) */
     nncrt_metrics tm, vm;
     nncrt_history hist;
     nncrt_logs logs;            /* the epoch's values by Keras's names */
     nncrt_callbacks cb;         /* fit: callbacks: and their state */
     int start_step;             /* batches of epoch `start` done before an interrupt */
     bool start_hist_fresh;      /* --resume of a file whose history has other columns */
+    long steps_run;             /* training steps of this run */
+    double step_secs;           /* and their wall-clock time */
 } fit_ctx;
 
 static void resolve_options(fit_ctx *c)
@@ -64,6 +69,8 @@ static void resolve_options(fit_ctx *c)
    and what interrupted saves of them left behind is gone. */
 static int prepare_output(const fit_ctx *c)
 {
+    if (nncrt_dist_rank() != 0)   /* rank 0 writes them */
+        return 0;
     char *hist = nncrt_history_path(c->weights);
     nncrt_afile_clean_stale(c->weights, stdout);
     nncrt_afile_clean_stale(hist, stdout);
@@ -140,7 +147,7 @@ static int start_history(fit_ctx *c)
         free(has);
     }
     free(header);
-    return c->o->resume ? nncrt_history_write(&c->hist) : 0;
+    return c->o->resume && nncrt_dist_rank() == 0 ? nncrt_history_write(&c->hist) : 0;
 }
 
 static const char *train_path(const fit_ctx *c)
@@ -256,7 +263,7 @@ static int save_interrupted(fit_ctx *c, int epoch, int step, const nncrt_progres
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
         .history = csv, .fit_state = fit_state_text(c, step),
     };
-    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    int rc = nncrt_dist_rank() == 0 ? nncrt_weights_save(c->m, c->weights, &meta) : 0;
     free(csv);
     free(meta.fit_state);
     if (rc != 0)
@@ -285,21 +292,24 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
     for (int s = first; s < steps; s++) {
         size_t at = (size_t)s * bs;
         int n = (int)(c->ntrain - at < bs ? c->ntrain - at : bs);
-        nncrt_dataset_batch(&c->train, c->order + at, n, c->batch.x, c->batch.y, c->batch.labels);
-        nncrt_batch_weight_targets(m, &c->batch, n);
-        nncrt_batch_augment(m, &c->batch, c->order + at, n, c->seed, epoch);
-        for (int i = 0; i < n; i++)
-            c->batch.ids[i] = c->order[at + (size_t)i];
-        nncrt_batch_key key = { c->seed, epoch, c->batch.ids };
+        double t0 = nncrt_now();
         float lr = (float)nncrt_learning_rate(m, c->lr, *m->opt_step);   /* schedule.c */
-        double loss = m->train_step(c->batch.x, c->batch.y, n, lr, &key, c->batch.probs);
+        double loss = nncrt_dist_train_step(m, &c->step, &c->batch, &c->train, c->order + at, n,
+                                            lr, c->seed, epoch);
+        c->step_secs += nncrt_now() - t0;
         if (check_loss(c, loss, epoch, s, steps, p) != 0)
             return -1;
-        nncrt_metrics_add(&c->tm, c->batch.probs, c->batch.labels, n, loss);
+        nncrt_metrics_add_preds(&c->tm, c->step.preds, c->step.labels, n, loss);
+        if (m->metrics && nncrt_dist_size() == 1) /* top-k, AUC, ...: from the probabilities */
+            nncrt_metrics_add_fit(&c->tm, c->batch.probs, c->batch.labels, n);
+        c->steps_run++;
         nncrt_progress_step(p, s + 1, nncrt_metrics_loss(&c->tm), nncrt_metrics_accuracy(&c->tm));
         nncrt_interrupt_test_hook(epoch + 1, s + 1);
-        if (nncrt_interrupted())
+        int sig = nncrt_dist_max_int(nncrt_interrupted()); /* all ranks stop at one batch */
+        if (sig) {
+            nncrt_interrupt_set(sig);
             return save_interrupted(c, epoch, s + 1, p);
+        }
     }
     return 0;
 }
@@ -319,13 +329,13 @@ static int save_epoch(fit_ctx *c, int epoch)
     int rc = nncrt_callbacks_epoch_end(&c->cb, epoch, &c->logs, &c->lr, &meta, meta.history);
     meta.fit_state = fit_state_text(c, 0);
     if (rc == 0)
-        rc = nncrt_weights_save(c->m, c->weights, &meta);
+        rc = nncrt_dist_rank() == 0 ? nncrt_weights_save(c->m, c->weights, &meta) : 0;
     free(meta.history);
     free(meta.fit_state);
     if (rc != 0)
         return -1;
     c->saved = epoch + 1;
-    return nncrt_history_write(&c->hist);
+    return nncrt_dist_rank() == 0 ? nncrt_history_write(&c->hist) : 0;
 }
 
 /* restore_best_weights: the best epoch's weights become the saved ones. */
@@ -335,7 +345,7 @@ static int finish_callbacks(fit_ctx *c)
     for (int i = 0; i < c->m->num_callbacks; i++)
         restore |= c->m->callbacks[i].kind == NNCRT_CB_EARLY_STOPPING &&
                    c->m->callbacks[i].restore_best_weights && c->cb.s[i].has_best;
-    if (!restore)
+    if (!restore || nncrt_dist_rank() != 0)
         return 0;
     if (nncrt_callbacks_train_end(&c->cb) != 0)
         return -1;
@@ -344,7 +354,7 @@ static int finish_callbacks(fit_ctx *c)
         .class_names = c->train.class_names, .num_class_names = c->train.num_classes,
         .history = nncrt_history_csv(&c->hist), .fit_state = fit_state_text(c, 0),
     };
-    int rc = nncrt_weights_save(c->m, c->weights, &meta);
+    int rc = nncrt_dist_rank() == 0 ? nncrt_weights_save(c->m, c->weights, &meta) : 0;
     free(meta.history);
     free(meta.fit_state);
     return rc;
@@ -353,6 +363,7 @@ static int finish_callbacks(fit_ctx *c)
 static int run_epochs(fit_ctx *c)
 {
     nncrt_batch_alloc(&c->batch, c->m);
+    nncrt_dist_step_alloc(&c->step, c->m);
     if (nncrt_batch_class_weights(&c->batch, c->m, &c->train, c->tidx, c->ntrain, stdout) != 0)
         return -1;
     c->order = nncrt_xmalloc_array(c->ntrain, sizeof *c->order);
@@ -383,6 +394,13 @@ static int run_epochs(fit_ctx *c)
     nncrt_interrupt_remove();
     if (finish_callbacks(c) != 0)
         return -1;
+    if ((nncrt_dist_size() > 1 || getenv("NNCRT_STEP_TIMES")) && c->steps_run > 0)
+        printf("%d rank%s: %.3f ms per training step, %.3f of it in MPI exchanges "
+               "(gradients %.3f, update %.3f)\n", nncrt_dist_size(),
+               nncrt_dist_size() > 1 ? "s" : "", 1e3 * c->step_secs / (double)c->steps_run,
+               1e3 * nncrt_dist_seconds() / (double)c->steps_run,
+               1e3 * c->step.grad_secs / (double)c->steps_run,
+               1e3 * c->step.update_secs / (double)c->steps_run);   /* bench/mpi.sh reads it */
     fputs("Weights saved to ", stdout);
     nncrt_fputs_escaped(c->weights, stdout);
     fputs(", history to ", stdout);
@@ -401,6 +419,7 @@ static void fit_free(fit_ctx *c)
     free(c->vidx);
     free(c->order);
     nncrt_batch_free(&c->batch);
+    nncrt_dist_step_free(&c->step);
     nncrt_metrics_free(&c->tm);
     nncrt_metrics_free(&c->vm);
     nncrt_history_free(&c->hist);
@@ -413,7 +432,9 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
     fit_ctx c = { .m = m, .o = o };
     resolve_options(&c);
     nncrt_fit_apply_verbose(m, o);
-    int rc = prepare_output(&c);
+    int rc = nncrt_dist_check(m);
+    if (rc == 0)
+        rc = prepare_output(&c);
     if (rc == 0)
         rc = start_state(&c);
     if (rc == 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dist.h"
 #include "options.h"
 #include "util.h"
 
@@ -238,7 +239,7 @@ static int run(const nncrt_model *m, const char *prog, const char *cmd, int argc
     return nncrt_cmd_summary(m, stdout);
 }
 
-int nncrt_main(const nncrt_model *m, int argc, char **argv)
+static int dispatch(const nncrt_model *m, int argc, char **argv)
 {
     const char *prog = argc > 0 && argv[0] ? argv[0] : "trainer";
     if (check_model(m) != 0)
@@ -258,4 +259,13 @@ int nncrt_main(const nncrt_model *m, int argc, char **argv)
     nncrt_error("unknown command '%s' (commands: fit, evaluate, predict, summary, scan, augment-preview, plot; see '%s --help')",
                 cmd, prog);
     return 2;
+}
+
+/* Under mpirun (libnncrt_mpi.a) every rank runs the command; dist.c ends
+   the job if one of them fails. */
+int nncrt_main(const nncrt_model *m, int argc, char **argv)
+{
+    nncrt_dist_init(&argc, &argv);
+    int rc = dispatch(m, argc, argv);
+    return nncrt_dist_finish(rc, argc > 1 ? argv[1] : NULL);
 }

@@ -54,6 +54,17 @@ void nncrt_metrics_add(nncrt_metrics *m, const float *probs, const int *labels, 
     m->n += n;
 }
 
+void nncrt_metrics_add_preds(nncrt_metrics *m, const int *preds, const int *labels, int n,
+                             double mean_loss)
+{
+    for (int i = 0; i < n; i++) {
+        m->confusion[(size_t)labels[i] * (size_t)m->k + (size_t)preds[i]]++;
+        m->correct += preds[i] == labels[i];
+    }
+    m->loss_sum += mean_loss * n;
+    m->n += n;
+}
+
 double nncrt_metrics_loss(const nncrt_metrics *m)
 {
     return m->n ? m->loss_sum / (double)m->n : 0.0;

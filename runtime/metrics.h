@@ -35,6 +35,9 @@ void nncrt_metrics_reset(nncrt_metrics *m);
 void nncrt_metrics_free(nncrt_metrics *m);
 /* One batch: probs [n][k], true labels [n], the batch's mean loss. */
 void nncrt_metrics_add(nncrt_metrics *m, const float *probs, const int *labels, int n, double mean_loss);
+/* The same from predicted classes (a distributed fit gathers those). */
+void nncrt_metrics_add_preds(nncrt_metrics *m, const int *preds, const int *labels, int n,
+                             double mean_loss);
 double nncrt_metrics_loss(const nncrt_metrics *m);       /* mean over samples */
 double nncrt_metrics_accuracy(const nncrt_metrics *m);
 nncrt_class_stats nncrt_metrics_class(const nncrt_metrics *m, int c);

@@ -140,6 +140,21 @@ typedef struct nncrt_model {
        are n_samples / (n_classes * count) of the training subset. */
     const float *class_weight;
     int class_weight_balanced;
+
+    /* Distributed fit (spec/distributed.md): compute_grads for one rank's
+       share of a batch, its n samples the contiguous samples of groups of a
+       batch of n_total (the gradient is the mean over n_total). grads get the
+       sum over the share's sample groups in their fixed tree; sample_loss[i]
+       gets sample i's loss (before the mean). final (or NULL) is called
+       during the backward pass with an offset from which on grads are final,
+       ever smaller (the exchange of those starts while earlier layers are
+       computed). grad_groups: the sample groups G of a full batch (a rank
+       holds G/N of them); 0 in an older trainer; -1: batch statistics
+       (batch_normalization), which refuse ranks. */
+    void (*compute_grads_share)(const float *x, const float *y, int n, int n_total,
+                                const nncrt_batch_key *key, float *probs, double *sample_loss,
+                                void (*final)(void *ctx, size_t from), void *ctx);
+    int grad_groups;
     /* layer_inputs[num_layers]: "l02_conv2d, l03_conv2d", the layers each one
        reads (summary's "Connected to"); NULL when the model is a chain. */
     const char *const *layer_inputs;

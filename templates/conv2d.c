@@ -28,6 +28,9 @@
 /* which kernels the backward pass uses: these scalar ones, or a SIMD target's */
 #define dw_impl conv2d_dw
 #define dx_impl conv2d_dx
+#ifndef NNC_BATCH /* the generated file defines it */
+#define NNC_BATCH 32
+#endif
 /* nnc:defaults end */
 
 /* y[n][OH][OW][OC] = act(conv(x[n][IH][IW][IC], w) + b) */
@@ -68,38 +71,53 @@ NNC_MAYBE_UNUSED static void conv2d_fwd(nnc_real *restrict y, const nnc_real *re
 }
 
 /* dw[r][OC] for rows r = (kh,kw,ci) in [r0,r1). Each sample's sum over its
- * output pixels is formed in part[] first and then added to dw: the float
- * rounding error grows with the length of a sum, and this keeps every sum short
- * (OH*OW, then n terms). The order is fixed, so the result does not depend on
- * how rows are split between threads. */
+ * output pixels is formed in part[] first and then added to its sample
+ * group's sum (part + (1 + g) * DW), and the groups' sums are added in their
+ * tree (prelude.c): the float rounding error grows with the length of a sum,
+ * and this keeps every sum short. The order is fixed, so the result does not
+ * depend on how rows are split between threads, nor on a distributed fit's
+ * ranks. part: (1 + groups) * KH*KW*IC*OC values. */
 static void conv2d_dw_rows(nnc_real *restrict dw, nnc_real *restrict part,
                            const nnc_real *restrict dy, const nnc_real *restrict x, int n,
                            int r0, int r1)
 {
-    memset(dw + (long)r0 * OC, 0, sizeof *dw * (size_t)(r1 - r0) * OC);
-    for (long s = 0; s < n; s++) {
-        memset(part + (long)r0 * OC, 0, sizeof *part * (size_t)(r1 - r0) * OC);
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const nnc_real *g = dy + ((s * OH + oh) * OW + ow) * OC;
-                for (int r = r0; r < r1; r++) {
-                    int kh = r / (KW * IC), kw = r / IC % KW, ci = r % IC;
-                    int ih = oh * SH - PT + kh, iw = ow * SW - PL + kw;
-                    if (ih < 0 || ih >= IH || iw < 0 || iw >= IW)
-                        continue;
-                    nnc_real xv = x[((s * IH + ih) * IW + iw) * IC + ci];
-                    nnc_real *d = part + (long)r * OC;
-                    for (int co = 0; co < OC; co++)
-                        d[co] += xv * g[co];
+    const long DW = (long)KH * KW * IC * OC, a = (long)r0 * OC, b = (long)r1 * OC;
+    const int k = nnc_groups_present(n, NNC_BATCH);
+    for (int g = 0; g < k; g++) {
+        nnc_real *gp = part + (1 + g) * DW;
+        memset(gp + a, 0, sizeof *gp * (size_t)(b - a));
+        for (long s = nnc_group_start(g, n, NNC_BATCH); s < nnc_group_start(g + 1, n, NNC_BATCH);
+             s++) {
+            memset(part + a, 0, sizeof *part * (size_t)(b - a));
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const nnc_real *gr = dy + ((s * OH + oh) * OW + ow) * OC;
+                    for (int r = r0; r < r1; r++) {
+                        int kh = r / (KW * IC), kw = r / IC % KW, ci = r % IC;
+                        int ih = oh * SH - PT + kh, iw = ow * SW - PL + kw;
+                        if (ih < 0 || ih >= IH || iw < 0 || iw >= IW)
+                            continue;
+                        nnc_real xv = x[((s * IH + ih) * IW + iw) * IC + ci];
+                        nnc_real *d = part + (long)r * OC;
+                        for (int co = 0; co < OC; co++)
+                            d[co] += xv * gr[co];
+                    }
                 }
-            }
-        for (long i = (long)r0 * OC; i < (long)r1 * OC; i++)
-            dw[i] += part[i];
+            for (long i = a; i < b; i++)
+                gp[i] += part[i];
+        }
     }
+#define NNC_ADD_GP_(p, q)                                                      \
+    for (long i = a; i < b; i++)                                               \
+        part[(1 + (p)) * DW + i] += part[(1 + (q)) * DW + i]
+    NNC_TREE(k, NNC_GROUPS(NNC_BATCH), NNC_ADD_GP_);
+#undef NNC_ADD_GP_
+    for (long i = a; i < b; i++)
+        dw[i] = k ? part[DW + i] : 0;
 }
 
-/* dw[KH][KW][IC][OC]; part is scratch of the same size. (db: the bias
- * gradient, summed by conv2d_bwd before, as this kernel uses part for dw.) */
+/* dw[KH][KW][IC][OC]; part is scratch of (1 + groups) times that size. (db:
+ * the bias gradient, summed by conv2d_bwd before, as this kernel uses part.) */
 NNC_MAYBE_UNUSED static void conv2d_dw(nnc_real *restrict dw, nnc_real *restrict db,
                                        nnc_real *restrict part, const nnc_real *restrict dy,
                                        const nnc_real *restrict x, int n)
@@ -182,7 +200,7 @@ NNC_MAYBE_UNUSED static void conv2d_bwd(nnc_real *restrict dx, nnc_real *restric
         }
     }
     if (DB_PASS)
-        nnc_sum_rows(db, wt, n, OC);
+        nnc_sum_rows(db, wt, n, OC, NNC_BATCH);
     dw_impl(dw, db, wt, dy, x, n);
     if (NEED_DX)
         dx_impl(dx, dy, x, w, wt, n);

@@ -2,8 +2,8 @@
  * SIMD target: KB x RB kernel rows (kh, kw, ci) times OBV vectors of output
  * channels stay in registers over one sample's output pixels, then are added
  * to its sample group's copy of dw.
- * Threads take whole sample groups and the copies are added in group order,
- * so the result is bitwise the same for any thread count. The scalar twin is
+ * Threads take whole sample groups and the copies are added in the groups'
+ * tree (prelude.c), so the result is bitwise the same for any thread count. The scalar twin is
  * conv2d_dw in templates/conv2d.c.
  * With POOLED (a max pool after this layer, computed by its forward kernel,
  * and no input gradient to compute), dw reads the pool's gradient and window
@@ -151,18 +151,23 @@ NNC_INLINE long conv2d_simd_group_start(int g, int n)
     return s < n ? s : n;
 }
 
-/* dw = the groups' copies in part[NPART][DWSIZE] added in order, each
- * thread a slice (inside a parallel region, after a barrier). */
+/* dw = the groups' copies in part[NPART][DWSIZE] added in the groups' tree
+ * (prelude.c), each thread a slice (inside a parallel region, after a barrier). */
 NNC_INLINE void conv2d_simd_dw_reduce(nnc_real *restrict dw, const nnc_real *restrict part,
                                       int n)
 {
+    int k = 0;
+    while (k < NPART && conv2d_simd_group_start(k, n) < n)
+        k++;
 #pragma omp for schedule(static)
     for (long i = 0; i < DWSIZE; i += NNC_VW) {
-        nnc_vec a = nnc_vzero();
-        for (int g = 0; g < NPART; g++)
-            if (conv2d_simd_group_start(g, n) < conv2d_simd_group_start(g + 1, n))
-                a = nnc_vadd(a, nnc_vload(part + g * DWSIZE + i));
-        nnc_vstore(dw + i, a);
+        nnc_vec v[NPART];
+        for (int g = 0; g < k; g++)
+            v[g] = nnc_vload(part + g * DWSIZE + i);
+#define NNC_ADD_V_(a, b) v[a] = nnc_vadd(v[a], v[b])
+        NNC_TREE(k, NPART, NNC_ADD_V_);
+#undef NNC_ADD_V_
+        nnc_vstore(dw + i, k ? v[0] : nnc_vzero());
     }
 }
 
@@ -206,7 +211,7 @@ static void conv2d_simd_dw_all(nnc_real *restrict dw, nnc_real *restrict db,
         conv2d_simd_dw_reduce(dw, scratch, n);
     }
     if (DBS)
-        nnc_sum_rows(db, part, n, OC);
+        nnc_sum_rows(db, part, n, OC, BATCH);
 }
 
 NNC_MAYBE_UNUSED static void conv2d_simd_dw(nnc_real *restrict dw, nnc_real *restrict db,

@@ -26,6 +26,9 @@
 #define DB 0 /* also the bias gradient of the conv2d before (it computes this pool) */
 #define DX 1 /* 0: that conv's kernel gradient reads dy and am itself (no dx here) */
 #endif
+#ifndef NNC_BATCH /* the generated file defines it */
+#define NNC_BATCH 32
+#endif
 /* nnc:defaults end */
 
 /* windows tile the input without overlap or padding (none at the top or left,
@@ -137,7 +140,7 @@ NNC_MAYBE_UNUSED static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_
         for (long s = 0; s < n; s++)
             max_pooling2d_bwd_tiled(dx, dy, am, part + s * C, s);
         if (DB)
-            nnc_sum_rows(db, part, n, C);
+            nnc_sum_rows(db, part, n, C, NNC_BATCH);
         return;
     }
 #pragma omp parallel for schedule(static)

@@ -49,17 +49,61 @@ NNC_MAYBE_UNUSED static inline void nnc_transpose_taps(nnc_real *restrict wt,
                 wt[(k * oc + co) * ic + ci] = w[(k * ic + ci) * oc + co];
 }
 
-/* out[c] = sum of the n rows of m[n][C], added in row order: a bias gradient
- * from per-sample sums, the same for any thread count. */
-NNC_MAYBE_UNUSED static inline void nnc_sum_rows(nnc_real *restrict out,
-                                                 const nnc_real *restrict m, long n, int c)
+/* Sample groups (spec/distributed.md): every gradient of a batch is summed
+ * from G = min(batch, 8) groups, group g the samples [batch*g/G,
+ * batch*(g+1)/G) of the n present, each group's sum in sample order and the
+ * groups' sums in one fixed binary tree (nnc_tree). A rank of a distributed
+ * fit holds whole subtrees, so any rank count reaches the same sums. */
+#define NNC_GROUPS(batch) ((batch) < 8 ? (batch) : 8)
+NNC_MAYBE_UNUSED static inline long nnc_group_start(int g, long n, long batch)
 {
-    for (int j = 0; j < c; j++)
-        out[j] = 0;
-    for (long i = 0; i < n; i++)
-        for (int j = 0; j < c; j++)
-            out[j] += m[i * c + j];
+    long s = batch * g / NNC_GROUPS(batch);
+    return s < n ? s : n;
 }
+
+/* The groups that hold samples: the first k. */
+NNC_MAYBE_UNUSED static inline int nnc_groups_present(long n, long batch)
+{
+    int k = 0;
+    while (k < NNC_GROUPS(batch) && nnc_group_start(k, n, batch) < n)
+        k++;
+    return k;
+}
+
+/* The tree over the first k of G leaves v[g] (the rest are empty): pairs
+ * (0,1), (2,3), ... then (0,2), (4,6), ...; a node whose right child is
+ * empty is its left child. The root lands in v[0]. */
+#define NNC_TREE(k, G, ADD)                                                    \
+    for (int nnc_w_ = 1; nnc_w_ < (G); nnc_w_ *= 2)                            \
+        for (int nnc_g_ = 0; nnc_g_ + nnc_w_ < (k); nnc_g_ += 2 * nnc_w_)      \
+            ADD(nnc_g_, nnc_g_ + nnc_w_)
+
+/* out[c] = sum of the n rows of m[n][C] (a bias gradient from per-sample
+ * sums): each group's rows in order, then the groups' tree. */
+NNC_MAYBE_UNUSED static inline void nnc_sum_rows(nnc_real *restrict out,
+                                                 const nnc_real *restrict m, long n, int c,
+                                                 long batch)
+{
+    int k = nnc_groups_present(n, batch);
+    for (int j = 0; j < c; j++) {
+        nnc_real gs[8];
+        for (int g = 0; g < k; g++) {
+            gs[g] = 0;
+            for (long i = nnc_group_start(g, n, batch); i < nnc_group_start(g + 1, n, batch); i++)
+                gs[g] += m[i * c + j];
+        }
+#define NNC_ADD_GS_(a, b) gs[a] += gs[b]
+        NNC_TREE(k, NNC_GROUPS(batch), NNC_ADD_GS_);
+#undef NNC_ADD_GS_
+        out[j] = k ? gs[0] : 0;
+    }
+}
+
+/* Distributed fit: a call sees n samples of a batch whose gradient is the
+ * mean over nnc_mean_n (0: n), and the loss templates write each sample's
+ * loss to nnc_loss_out[s] when it is set. */
+NNC_MAYBE_UNUSED static int nnc_mean_n;
+NNC_MAYBE_UNUSED static double *nnc_loss_out;
 
 /* dst[i] += src[i]: a later consumer's part of a value's gradient, added in
  * one fixed order. */

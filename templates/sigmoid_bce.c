@@ -30,14 +30,17 @@ static void sigmoid_probs(nnc_real *restrict p, const nnc_real *restrict z, int 
 NNC_MAYBE_UNUSED static double sigmoid_bce(nnc_real *restrict p, nnc_real *restrict dz,
                           const nnc_real *restrict z, const nnc_real *restrict t, int n)
 {
-    double loss = 0;
+    double loss = 0, mean_n = nnc_mean_n ? nnc_mean_n : n;
     sigmoid_probs(p, z, n);
     for (long s = 0; s < n; s++) {
         double zs = z[s], t1 = t[2 * s + 1], w = t[2 * s] + t[2 * s + 1];
         double y = w > 0 ? t1 / w : 0;
-        loss += w * ((zs > 0 ? zs : 0) - zs * y + log1p(exp(-fabs(zs))));
+        double ls = w * ((zs > 0 ? zs : 0) - zs * y + log1p(exp(-fabs(zs))));
+        loss += ls;
+        if (nnc_loss_out)
+            nnc_loss_out[s] = ls;
         if (dz)
-            dz[s] = (nnc_real)((w * bce_sigmoid(zs) - t1) / n);
+            dz[s] = (nnc_real)((w * bce_sigmoid(zs) - t1) / mean_n);
     }
     return loss / n;
 }

@@ -28,23 +28,26 @@ static void softmax(nnc_real *restrict p, const nnc_real *restrict z, int n)
 NNC_MAYBE_UNUSED static double softmax_xent(nnc_real *restrict p, nnc_real *restrict dz,
                            const nnc_real *restrict z, const nnc_real *restrict t, int n)
 {
-    double loss = 0;
+    double loss = 0, mean_n = nnc_mean_n ? nnc_mean_n : n;
     softmax(p, z, n);
     for (long s = 0; s < n; s++) {
         const nnc_real *zs = z + s * K, *ts = t + s * K;
-        double mx = zs[0], sum = 0, tsum = 0;
+        double mx = zs[0], sum = 0, tsum = 0, ls = 0;
         for (int k = 1; k < K; k++)
             mx = zs[k] > mx ? zs[k] : mx;
         for (int k = 0; k < K; k++)
             sum += exp(zs[k] - mx);
         double lse = mx + log(sum);
         for (int k = 0; k < K; k++) {
-            loss -= ts[k] * (zs[k] - lse);
+            ls -= ts[k] * (zs[k] - lse);
             tsum += ts[k];
         }
+        loss += ls; /* per sample: a distributed fit adds them in sample order */
+        if (nnc_loss_out)
+            nnc_loss_out[s] = ls;
         if (dz)
             for (int k = 0; k < K; k++)
-                dz[s * K + k] = (nnc_real)((p[s * K + k] * tsum - ts[k]) / n);
+                dz[s * K + k] = (nnc_real)((p[s * K + k] * tsum - ts[k]) / mean_n);
     }
     return loss / n;
 }

@@ -465,4 +465,5 @@ const op_def op_conv2d = {
     .flops = flops, .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU), .applies_mask = 1,
     .takes_fold = 1,
     .fold_ok = no_dg, /* the grouped/dilated kernels have no folded variant */
+    .tree_grads = no_dg,
 };

@@ -244,10 +244,18 @@ static double flops(const model *m, const gnode *n, int pass)
     return pass == 0 ? per : per * (1 + node_in(m, n, 0)->needs_grad);
 }
 
+/* dense's weight and bias gradients: the sample-group tree */
+static int tree_grads(const gnode *n)
+{
+    (void)n;
+    return 1;
+}
+
 const op_def op_dense = {
     .name = "dense", .keys = keys, .positional = positional, .min_inputs = 1, .max_inputs = 1,
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd,
     .call_bwd = emit_call_weighted_bwd, .flops = flops,
     .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU) | ACT_BIT(ACT_SOFTMAX) | ACT_BIT(ACT_SIGMOID),
     .takes_fold = 1,
+    .tree_grads = tree_grads,
 };
