@@ -16,7 +16,11 @@
 #    2..3 with their own permutations (plain SGD: weights bitwise a straight
 #    3-epoch run's), the history keeps a row of nan for epoch 1, the spec's
 #    fit: initial_epoch does the same, an interrupt in it resumes bitwise, and
-#    --resume with another --initial-epoch than the file's is refused.
+#    --resume with another --initial-epoch than the file's is refused;
+#  * a binary model (binary_crossentropy, one sigmoid unit; T-shirt_top
+#    against Shirt from image folders) with auc, precision and recall: the
+#    history has auc and val_auc, evaluate --json reports the last epoch's
+#    val_auc, and it agrees with the exact ROC AUC of predict's probabilities.
 set -u
 BUILD=${1:?usage: test_fit_callbacks.sh BUILD_DIR}
 ROOT=$(pwd)
@@ -216,6 +220,47 @@ check "spec initial_epoch: interrupted then resumed history bitwise" cmp sa.hist
 check "--initial-epoch 3 --epochs 3: nothing to run" ./sgd fit $D --epochs 3 --initial-epoch 3 --weights n.safetensors
 grep -q "no epoch to run" out && [ ! -f n.safetensors ] && ok "initial_epoch >= epochs writes nothing" ||
     bad "initial_epoch >= epochs"
+
+# ---- a binary model's metrics end to end ------------------------------------------
+"$ROOT/$BUILD/idx2png" "$TRAIN" "$FM/train-labels-idx1-ubyte.gz" tr --limit 3000 > out 2>&1 ||
+    bad "idx2png train"
+"$ROOT/$BUILD/idx2png" "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" te --limit 2000 \
+    > out 2>&1 || bad "idx2png test"
+mkdir btr bte && mv tr/0 tr/6 btr/ && mv te/0 te/6 bte/ && rm -rf tr te
+cat > bin.yaml <<EOF
+name: bin
+input: {shape: [28, 28, 1]}
+data: {label_mode: binary}
+layers: [{rescaling: {scale: 0.00392156862745098}}, flatten, {dense: {units: 16, activation: relu}},
+         {dense: {units: 1, activation: sigmoid}}]
+loss: binary_crossentropy
+optimizer: adam
+metrics: [accuracy, auc, precision, recall]
+fit: {batch_size: 16, epochs: 3}
+EOF
+"$NNC" build bin.yaml -o bin > out 2>&1 || bad "nnc build bin"
+check "binary: fit with auc" ./bin fit --data btr --val bte --weights bin.safetensors
+head -n 1 bin.history.csv | grep -q ",auc,.*,val_auc," && ok "binary: history has auc and val_auc" ||
+    bad "binary: history columns $(head -n 1 bin.history.csv)"
+va=$(col bin.history.csv val_auc | tail -n 1)
+./bin evaluate --data bte --weights bin.safetensors --json > bin.json 2> out || bad "binary: evaluate"
+ea=$(sed -n 's/.*"metrics":{[^}]*"auc":\([0-9.e-]*\).*/\1/p' bin.json)
+awk "BEGIN {d = ${ea:-9} - ${va:-0}; exit !(d < 1e-6 && d > -1e-6)}" &&
+    ok "binary: evaluate --json auc $ea = the last val_auc" || bad "binary: evaluate auc '$ea', val_auc '$va'"
+# the exact ROC AUC (Mann-Whitney, ties half) of P(class 6) from predict
+./bin predict --weights bin.safetensors bte/0/*.png bte/6/*.png 2> out |
+    sed -n 's|.*/\([06]\)/[^:]*: \([06]\) (\([0-9.]*\))|\1 \2 \3|p' |
+    awk '{p = $2 == 6 ? $3 : 1 - $3; if ($1 == 6) pos[++np] = p; else neg[++nn] = p}
+         END {for (i = 1; i <= np; i++) for (j = 1; j <= nn; j++)
+                  s += pos[i] > neg[j] ? 1 : pos[i] == neg[j] ? 0.5 : 0
+              if (np && nn) printf "%.4f", s / (np * nn)}' > roc
+ra=$(cat roc)
+echo "     binary T-shirt_top/Shirt: evaluate auc ${ea:-none}, exact ROC AUC of predict ${ra:-none}"
+if [ -n "$ra" ] && [ -n "$ea" ] && awk "BEGIN {d = $ea - $ra; exit !(d < 0.01 && d > -0.01 && $ea > 0.85)}"; then
+    ok "binary: auc within 0.01 of the exact ROC AUC, above 0.85"
+else
+    bad "binary: auc $ea, exact $ra"
+fi
 
 # ---- a compile-time refusal -----------------------------------------------------
 cat > lrs.yaml <<EOF
