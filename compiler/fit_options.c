@@ -1,4 +1,4 @@
-/* fit_options.c — fit's validation_freq, steps_per_epoch and verbose, with
+/* fit_options.c — fit's initial_epoch, validation_freq, steps_per_epoch and verbose, with
  * Keras 3's model.fit() names and meanings; the runtime applies them
  * (runtime/fit_options.c). Only the ones given reach the generated C, so a
  * spec without them compiles as before. */
@@ -8,15 +8,9 @@
 
 int fit_options_parse(model *m, attrs *a)
 {
-    long freq, steps, verbose = 0;
-    const ynode *initial = attrs_get(a, "initial_epoch");
-    if (initial) {   /* the epoch count, optimizer step and history must agree */
-        diag_error(initial->loc, "fit: initial_epoch is not supported by nnc: fit --resume "
-                                 "continues after the epoch the weights file records, with its "
-                                 "optimizer state and history");
-        return -1;
-    }
-    int rc = attrs_int(a, "validation_freq", 0, 1, 1000000, &freq) |
+    long freq, steps, verbose = 0, initial;
+    int rc = attrs_int(a, "initial_epoch", 0, 0, 1000000, &initial) |
+             attrs_int(a, "validation_freq", 0, 1, 1000000, &freq) |
              attrs_int(a, "steps_per_epoch", 0, 1, 2147483647L, &steps);
     const ynode *v = attrs_get(a, "verbose");
     if (v && v->kind == NODE_SCALAR && !strcmp(v->text, "auto"))
@@ -32,6 +26,7 @@ int fit_options_parse(model *m, attrs *a)
             verbose += 1;   /* NNCRT_VERBOSE_SILENT.. */
         }
     }
+    m->initial_epoch = (int)initial;
     m->validation_freq = (int)freq, m->steps_per_epoch = (int)steps, m->verbose = (int)verbose;
     return rc;
 }
@@ -39,6 +34,8 @@ int fit_options_parse(model *m, attrs *a)
 void fit_options_emit_fields(emit_ctx *e)
 {
     const model *m = e->m;
+    if (m->initial_epoch)
+        sb_printf(e->out, "    .initial_epoch = %d,\n", m->initial_epoch);
     if (m->validation_freq)
         sb_printf(e->out, "    .validation_freq = %d,\n", m->validation_freq);
     if (m->steps_per_epoch)

@@ -256,6 +256,7 @@ typedef struct model {
     /* fit */
     int epochs, batch_size, shuffle;
     int validation_freq, steps_per_epoch, verbose; /* 0: Keras's default (fit_options.c) */
+    int initial_epoch;                             /* fit: epochs before the first one run */
     /* metrics: and fit: callbacks: (fit_spec.c) */
     unsigned metrics;            /* NNCRT_METRIC_* bits */
     int top_k, f1_average;

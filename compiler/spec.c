@@ -15,7 +15,8 @@ static const char *const data_keys[] = {"train", "validation", "validation_split
 #define SPEC_MAX_BYTES (1024 * 1024) /* larger files are refused before reading */
 
 static const char *const fit_keys[] = {"epochs", "batch_size", "shuffle", "class_weight",
-                                       "validation_freq", "steps_per_epoch", "verbose", "callbacks", NULL};
+                                       "validation_freq", "steps_per_epoch", "verbose", "callbacks",
+                                       "initial_epoch", NULL};
 
 static int name_char(char c, int first)
 {

@@ -34,6 +34,8 @@ typedef struct nncrt_opts {
     int validation_freq;    /* fit: 0: the spec's */
     int steps_per_epoch;    /* fit: 0: the spec's */
     int verbose;            /* fit: NNCRT_VERBOSE_*; 0: the spec's */
+    int initial_epoch;      /* fit: when has_initial_epoch; else the spec's */
+    bool has_initial_epoch;
 } nncrt_opts;
 
 int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o);

@@ -81,6 +81,17 @@ static int prepare_output(const fit_ctx *c)
     return rc;
 }
 
+/* initial_epoch (Keras's fit(initial_epoch=)) without --resume: the run
+   starts at that epoch index, with the permutation, random keys and
+   callbacks' epoch of the real index; the optimizer starts at step 0 as a
+   fresh Keras optimizer does, so a schedule starts again. */
+static void start_initial_epoch(fit_ctx *c)
+{
+    c->start = c->o->has_initial_epoch ? c->o->initial_epoch : c->m->initial_epoch;
+    if (c->start > 0 && c->start < c->epochs)
+        printf("Starting at epoch %d (initial_epoch %d).\n", c->start + 1, c->start);
+}
+
 /* Parameters and optimizer state to start from. */
 static int start_state(fit_ctx *c)
 {
@@ -88,6 +99,7 @@ static int start_state(fit_ctx *c)
     if (!c->o->resume && !c->o->init) {
         m->init_params(c->seed);
         m->opt_reset();
+        start_initial_epoch(c);
         return 0;
     }
     const char *from = c->o->resume ? c->weights : c->o->init;
@@ -96,8 +108,16 @@ static int start_state(fit_ctx *c)
     c->have_meta = true;
     if (!c->o->resume) {
         m->opt_reset();
+        start_initial_epoch(c);
         return 0;
     }
+    /* --resume: the file's epoch is the one to start at; the spec's
+       initial_epoch was for the first run */
+    if (c->o->has_initial_epoch && c->o->initial_epoch != c->meta.epoch)
+        return nncrt_error("%s: --initial-epoch %d, but the weights file records epoch %d; "
+                           "--resume continues there (leave --initial-epoch out, or start "
+                           "from these weights with --init)", from, c->o->initial_epoch,
+                           c->meta.epoch);
     if (!c->meta.has_opt) {
         nncrt_warn("%s: no optimizer state in the file; the optimizer restarts from zero", from);
         m->opt_reset();
@@ -135,8 +155,10 @@ static int start_history(fit_ctx *c)
         c->start_hist_fresh = true;
     }
     nncrt_history_open_cols(&c->hist, c->weights, header, record,
-                            c->start_hist_fresh ? 0 : c->start);
-    if (c->start_hist_fresh) {   /* the epochs before, as rows of nan: the record stays whole */
+                            c->start_hist_fresh || !c->o->resume ? 0 : c->start);
+    /* the epochs before (another history's, or skipped by initial_epoch), as
+       rows of nan: the record keeps one row for each epoch 1..start */
+    if (c->start_hist_fresh || (!c->o->resume && c->start > 0)) {
         double *v = nncrt_xcalloc((size_t)c->logs.n + 1, sizeof *v);
         bool *has = nncrt_xcalloc((size_t)c->logs.n + 1, sizeof *has);
         for (int i = 0; i < c->logs.n; i++)
@@ -443,6 +465,9 @@ int nncrt_cmd_fit(const nncrt_model *m, const nncrt_opts *o)
         nncrt_fputs_escaped(c.weights, stdout);
         printf(" stopped early after epoch %d (early_stopping): nothing to do.\n",
                c.cb.stopped_epoch);
+    } else if (rc == 0 && c.start >= c.epochs && !o->resume) {
+        printf("initial_epoch %d, epochs %d: no epoch to run, nothing to do.\n", c.start,
+               c.epochs);
     } else if (rc == 0 && c.start >= c.epochs) {
         nncrt_fputs_escaped(c.weights, stdout);
         printf(" already has %d epochs (--epochs %d): nothing to do.\n", c.start, c.epochs);

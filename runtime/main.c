@@ -76,6 +76,9 @@ static void fit_usage(const nncrt_model *m, FILE *out)
             m->steps_per_epoch ? "the spec's" : "all");
     fprintf(out, "  --verbose V       0 silent, 1 progress bar, 2 one line per epoch (default %d)\n",
             m->verbose ? m->verbose - 1 : 1);
+    fprintf(out, "  --initial-epoch N    start at epoch index N: epochs N+1..--epochs run (default\n"
+                 "                    %d; with --resume, the weights file's epoch)\n",
+            m->initial_epoch);
     data_options_note(m, out);
 }
 

@@ -175,6 +175,9 @@ typedef struct nncrt_model {
     /* fit: callbacks:, in the spec's order (Keras calls them in list order). */
     const struct nncrt_callback *callbacks;
     int num_callbacks;
+    /* fit: initial_epoch: the first run is of epoch index initial_epoch
+       (Keras's model.fit(initial_epoch=)); 0: from the start. */
+    int initial_epoch;
 } nncrt_model;
 
 /* nncrt_model.verbose, fit --verbose: Keras's 0, 1, 2 plus one; AUTO is 1 */

@@ -13,7 +13,7 @@ enum {
     OPT_DATA = 256, OPT_VAL, OPT_EPOCHS, OPT_LIMIT, OPT_WEIGHTS, OPT_INIT, OPT_RESUME,
     OPT_LR, OPT_SEED, OPT_THREADS, OPT_BATCH, OPT_JSON, OPT_TOP,
     OPT_CACHE, OPT_STRICT, OPT_NO_STOP_NAN,
-    OPT_N, OPT_OUT, OPT_VAL_FREQ, OPT_STEPS, OPT_VERBOSE, OPT_PLOT, OPT_HISTORY,
+    OPT_N, OPT_OUT, OPT_VAL_FREQ, OPT_STEPS, OPT_VERBOSE, OPT_INITIAL_EPOCH, OPT_PLOT, OPT_HISTORY,
 };
 
 #define OPT(name, arg, id) { name, arg, NULL, id }
@@ -28,7 +28,8 @@ static const struct option fit_options[] = {
     OPT("no-stop-on-nan", no_argument, OPT_NO_STOP_NAN),
     OPT("validation-freq", required_argument, OPT_VAL_FREQ),
     OPT("steps-per-epoch", required_argument, OPT_STEPS),
-    OPT("verbose", required_argument, OPT_VERBOSE), { 0 },
+    OPT("verbose", required_argument, OPT_VERBOSE),
+    OPT("initial-epoch", required_argument, OPT_INITIAL_EPOCH), { 0 },
 };
 static const struct option evaluate_options[] = {
     OPT("cache", required_argument, OPT_CACHE), OPT("strict", no_argument, OPT_STRICT),
@@ -161,6 +162,10 @@ static int apply(const nncrt_model *m, int id, const char *arg, nncrt_opts *o)
     case OPT_VAL_FREQ: rc = nncrt_parse_int("validation-freq", arg, 1, 1000000, &v); o->validation_freq = (int)v; break;
     case OPT_STEPS: rc = nncrt_parse_int("steps-per-epoch", arg, 1, INT32_MAX, &v); o->steps_per_epoch = (int)v; break;
     case OPT_VERBOSE: rc = nncrt_parse_int("verbose", arg, 0, 2, &v); o->verbose = (int)v + 1; break;
+    case OPT_INITIAL_EPOCH:
+        rc = nncrt_parse_int("initial-epoch", arg, 0, 1000000, &v);
+        o->initial_epoch = (int)v, o->has_initial_epoch = true;
+        break;
     default: rc = -1; break;
     }
     return rc;

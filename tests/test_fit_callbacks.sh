@@ -10,8 +10,17 @@
 #  * SIGINT and SIGTERM in the middle of epoch 2 of 3 exit 130 and 143 with
 #    a checkpoint, and fit --resume ends with weights and history bitwise
 #    those of a run without the interrupt, for each spec in INTERRUPT_SPECS
-#    (add a spec there to cover more: dropout, other augmentations), and a
-#    kill -INT from outside during epoch 2 of a small CNN.
+#    (plain; flip and translation; dropout and batch_normalization with
+#    augmentation), and a kill -INT from outside during epoch 2 of a small CNN;
+#  * initial_epoch: --init after epoch 1 with --initial-epoch 1 runs epochs
+#    2..3 with their own permutations (plain SGD: weights bitwise a straight
+#    3-epoch run's), the history keeps a row of nan for epoch 1, the spec's
+#    fit: initial_epoch does the same, an interrupt in it resumes bitwise, and
+#    --resume with another --initial-epoch than the file's is refused;
+#  * a binary model (binary_crossentropy, one sigmoid unit; T-shirt_top
+#    against Shirt from image folders) with auc, precision and recall: the
+#    history has auc and val_auc, evaluate --json reports the last epoch's
+#    val_auc, and it agrees with the exact ROC AUC of predict's probabilities.
 set -u
 BUILD=${1:?usage: test_fit_callbacks.sh BUILD_DIR}
 ROOT=$(pwd)
@@ -27,17 +36,16 @@ check() { what=$1; shift; if "$@" > "$tmp/out" 2>&1; then ok "$what"; else bad "
 cd "$tmp" || exit 1
 D="--data $TRAIN --limit 3000"
 
-# spec NAME AUGMENT OPTIMIZER CALLBACKS: softmax regression, a quarter held out
+# spec NAME AUGMENT OPTIMIZER CALLBACKS [LAYERS [FIT]]: softmax regression by
+# default, a quarter held out
+LINEAR="[{rescaling: {scale: 0.00392156862745098}}, flatten, {dense: {units: 10, activation: softmax}}]"
 spec() {
     cat > "$1.yaml" <<EOF
 name: $1
 input: {shape: [28, 28, 1]}
 data: {validation_split: 0.25}
 $2
-layers:
-  - rescaling: {scale: 0.00392156862745098}
-  - flatten
-  - dense: {units: 10, activation: softmax}
+layers: ${5:-$LINEAR}
 loss: sparse_categorical_crossentropy
 optimizer: $3
 metrics: [accuracy, precision, {f1_score: {average: macro}}]
@@ -45,6 +53,7 @@ fit:
   batch_size: 64
   epochs: 12
   callbacks: $4
+  ${6:-}
 EOF
     "$NNC" build "$1.yaml" -o "$1" > out 2>&1 || bad "nnc build $1"
 }
@@ -108,11 +117,14 @@ fi
 [ "$(sort -u lr | wc -l)" -gt 1 ] && ok "the rate was lowered at least once" || bad "the rate never changed"
 
 # ---- interrupts ---------------------------------------------------------------
-INTERRUPT_SPECS="plain aug"
+INTERRUPT_SPECS="plain aug drop"
 spec plain "" adam "[{reduce_lr_on_plateau: {monitor: loss, factor: 0.5, patience: 0, min_delta: 10}}]"
 spec aug "augment: [{random_flip: horizontal}, {random_translation: {height_factor: 0.1, width_factor: 0.1}}]" \
     "{sgd: {learning_rate: 0.1, momentum: 0.9}}" \
     "[{early_stopping: {monitor: val_accuracy, patience: 5, restore_best_weights: true}}]"
+spec drop "augment: [{random_flip: horizontal}, {random_zoom: 0.1}]" adamw "[]" \
+    "[{rescaling: {scale: 0.00392156862745098}}, flatten, {dense: 32}, batch_normalization,
+      {activation: relu}, {dropout: 0.3}, {dense: {units: 10, activation: softmax}}]"
 for s in $INTERRUPT_SPECS; do
     ./$s fit $D --epochs 3 --weights $s-a.safetensors > out 2>&1 || bad "$s: fit"
     for sig in 2:130:SIGINT 15:143:SIGTERM; do
@@ -168,6 +180,87 @@ fi
 ./cnn fit $C --weights cnn-k.safetensors --resume > out 2>&1 || bad "cnn: --resume after kill -INT"
 check "cnn: kill -INT then --resume: weights bitwise a straight run's" cmp cnn-a.safetensors cnn-k.safetensors
 check "cnn: kill -INT then --resume: history bitwise a straight run's" cmp cnn-a.history.csv cnn-k.history.csv
+
+# ---- initial_epoch ---------------------------------------------------------------
+# tensors FILE OUT: the tensor bytes of a safetensors file (after its header)
+tensors() { n=$(od -An -tu8 -N8 "$1" | tr -d ' '); tail -c +$((9 + n)) "$1" > "$2"; }
+# plain SGD keeps no optimizer state, so epochs 2..3 from epoch 1's weights are
+# the straight run's when they use the real epoch's permutation
+spec sgd "" "{sgd: {learning_rate: 0.05}}" "[]"
+./sgd fit $D --epochs 3 --weights s3.safetensors > out 2>&1 || bad "sgd: fit 3 epochs"
+./sgd fit $D --epochs 1 --weights s1.safetensors > out 2>&1 || bad "sgd: fit 1 epoch"
+check "sgd: --init, --initial-epoch 1, --epochs 3" \
+    ./sgd fit $D --epochs 3 --init s1.safetensors --initial-epoch 1 --weights si.safetensors
+grep -q "Starting at epoch 2 (initial_epoch 1)" out && ! grep -q "Epoch 1/3" out && grep -q "Epoch 3/3" out &&
+    ok "initial_epoch 1: epochs 2/3 and 3/3 run" || bad "initial_epoch 1: the epochs run"
+tensors s3.safetensors t3; tensors si.safetensors ti
+check "initial_epoch: weights bitwise the straight run's (the real epochs' permutations)" cmp t3 ti
+[ "$(sed -n 2p si.history.csv | cut -d, -f1-3)" = "1,nan,nan" ] && ok "initial_epoch: epoch 1's row is nan" ||
+    bad "initial_epoch: history row 1 is '$(sed -n 2p si.history.csv)'"
+tail -n 2 s3.history.csv > h3; tail -n 2 si.history.csv > hi
+check "initial_epoch: rows of epochs 2 and 3 are the straight run's" cmp h3 hi
+check "--resume after it: nothing to do" ./sgd fit $D --epochs 3 --weights si.safetensors --resume
+grep -q "already has 3 epochs" out && ok "the weights file records epoch 3" || bad "the weights file records epoch 3"
+# the spec's fit: initial_epoch, an interrupt in epoch 3 of it, --resume
+spec sgdi "" "{sgd: {learning_rate: 0.05}}" "[]" "" "initial_epoch: 1"
+check "fit: initial_epoch: 1 in the spec" ./sgdi fit $D --epochs 3 --init s1.safetensors --weights sa.safetensors
+tensors sa.safetensors ta
+check "spec initial_epoch: weights bitwise --initial-epoch's" cmp ti ta
+NNCRT_RAISE_AT=3:9:2 ./sgdi fit $D --epochs 3 --init s1.safetensors --weights sk.safetensors > out 2>&1
+[ $? -eq 130 ] && grep -q "Checkpoint written after epoch 3, batch 9" out &&
+    ok "spec initial_epoch: SIGINT in epoch 3" || bad "spec initial_epoch: SIGINT in epoch 3"
+check "spec initial_epoch: --resume" ./sgdi fit $D --epochs 3 --weights sk.safetensors --resume
+grep -q "in epoch 3 after batch 9" out || bad "resumed in epoch 3 after batch 9"
+check "spec initial_epoch: interrupted then resumed weights bitwise" cmp sa.safetensors sk.safetensors
+check "spec initial_epoch: interrupted then resumed history bitwise" cmp sa.history.csv sk.history.csv
+./sgd fit $D --epochs 4 --weights si.safetensors --resume --initial-epoch 2 > out 2>&1 &&
+    bad "--resume with --initial-epoch 2 of a file at epoch 3 succeeded" ||
+    { grep -q "initial-epoch 2, but the weights file records epoch 3" out &&
+        ok "--resume with another --initial-epoch is refused" || bad "--resume --initial-epoch message"; }
+check "--initial-epoch 3 --epochs 3: nothing to run" ./sgd fit $D --epochs 3 --initial-epoch 3 --weights n.safetensors
+grep -q "no epoch to run" out && [ ! -f n.safetensors ] && ok "initial_epoch >= epochs writes nothing" ||
+    bad "initial_epoch >= epochs"
+
+# ---- a binary model's metrics end to end ------------------------------------------
+"$ROOT/$BUILD/idx2png" "$TRAIN" "$FM/train-labels-idx1-ubyte.gz" tr --limit 3000 > out 2>&1 ||
+    bad "idx2png train"
+"$ROOT/$BUILD/idx2png" "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" te --limit 2000 \
+    > out 2>&1 || bad "idx2png test"
+mkdir btr bte && mv tr/0 tr/6 btr/ && mv te/0 te/6 bte/ && rm -rf tr te
+cat > bin.yaml <<EOF
+name: bin
+input: {shape: [28, 28, 1]}
+data: {label_mode: binary}
+layers: [{rescaling: {scale: 0.00392156862745098}}, flatten, {dense: {units: 16, activation: relu}},
+         {dense: {units: 1, activation: sigmoid}}]
+loss: binary_crossentropy
+optimizer: adam
+metrics: [accuracy, auc, precision, recall]
+fit: {batch_size: 16, epochs: 3}
+EOF
+"$NNC" build bin.yaml -o bin > out 2>&1 || bad "nnc build bin"
+check "binary: fit with auc" ./bin fit --data btr --val bte --weights bin.safetensors
+head -n 1 bin.history.csv | grep -q ",auc,.*,val_auc," && ok "binary: history has auc and val_auc" ||
+    bad "binary: history columns $(head -n 1 bin.history.csv)"
+va=$(col bin.history.csv val_auc | tail -n 1)
+./bin evaluate --data bte --weights bin.safetensors --json > bin.json 2> out || bad "binary: evaluate"
+ea=$(sed -n 's/.*"metrics":{[^}]*"auc":\([0-9.e-]*\).*/\1/p' bin.json)
+awk "BEGIN {d = ${ea:-9} - ${va:-0}; exit !(d < 1e-6 && d > -1e-6)}" &&
+    ok "binary: evaluate --json auc $ea = the last val_auc" || bad "binary: evaluate auc '$ea', val_auc '$va'"
+# the exact ROC AUC (Mann-Whitney, ties half) of P(class 6) from predict
+./bin predict --weights bin.safetensors bte/0/*.png bte/6/*.png 2> out |
+    sed -n 's|.*/\([06]\)/[^:]*: \([06]\) (\([0-9.]*\))|\1 \2 \3|p' |
+    awk '{p = $2 == 6 ? $3 : 1 - $3; if ($1 == 6) pos[++np] = p; else neg[++nn] = p}
+         END {for (i = 1; i <= np; i++) for (j = 1; j <= nn; j++)
+                  s += pos[i] > neg[j] ? 1 : pos[i] == neg[j] ? 0.5 : 0
+              if (np && nn) printf "%.4f", s / (np * nn)}' > roc
+ra=$(cat roc)
+echo "     binary T-shirt_top/Shirt: evaluate auc ${ea:-none}, exact ROC AUC of predict ${ra:-none}"
+if [ -n "$ra" ] && [ -n "$ea" ] && awk "BEGIN {d = $ea - $ra; exit !(d < 0.01 && d > -0.01 && $ea > 0.85)}"; then
+    ok "binary: auc within 0.01 of the exact ROC AUC, above 0.85"
+else
+    bad "binary: auc $ea, exact $ra"
+fi
 
 # ---- a compile-time refusal -----------------------------------------------------
 cat > lrs.yaml <<EOF

@@ -622,9 +622,9 @@ fit: {steps_per_epoch: many}
 layers:
 $TAIL
 EOF2
-check fit_initial_epoch 4:22 "fit: initial_epoch is not supported by nnc: fit --resume continues after the epoch the weights file records" <<EOF2
+check fit_initial_epoch 4:22 "fit: initial_epoch: -1 is out of range, expected 0..1000000" <<EOF2
 $BASE
-fit: {initial_epoch: 2}
+fit: {initial_epoch: -1}
 layers:
 $TAIL
 EOF2
