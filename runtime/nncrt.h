@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNCRT_ABI 4
+#define NNCRT_ABI 5
 
 /* The key of a training batch: the trainer's random draws (dropout masks) are
  * a function of (seed, epoch, sample id), not of threads, batch order or
