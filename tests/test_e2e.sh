@@ -29,6 +29,16 @@ for spec in examples/*.yaml tests/specs/*.yaml; do
     done
 done
 
+# 1b. --profile (per-layer timers, clock_gettime) too: plain -std=c11 declares no POSIX
+# clock unless the generated file asks for it
+"$NNC" examples/fashion_mnist.yaml --profile -o "$tmp/prof.c" 2> "$tmp/out" || bad "nnc --profile"
+for cc in gcc clang; do
+    run "$cc -std=c11 -Wall -Wextra -Werror: --profile" $cc -std=c11 -O2 -Wall -Wextra -Werror \
+        -fopenmp -I"$ROOT/runtime" -c "$tmp/prof.c" -o "$tmp/prof.$cc.o"
+done
+run "nnc build --profile --cc clang" env NNC_CFLAGS="${NNC_CFLAGS:-} -Werror" "$NNC" build \
+    examples/fashion_mnist.yaml --profile --cc clang -o "$tmp/prof"
+
 # 2. the emitted file is byte-identical for the same input
 "$NNC" examples/fashion_mnist.yaml -o "$tmp/again.c"
 run "deterministic output" cmp "$tmp/fashion_mnist.c" "$tmp/again.c"
