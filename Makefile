@@ -98,7 +98,8 @@ demo: deps
 # tests/run.sh runs them all and prints the one summary line.
 TEST_CC   := $(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -march=native -fopenmp -fno-math-errno $(SANFLAGS) -Iruntime -Itests
 GC_SPECS  := gc_conv gc_pool gc_pool_edge gc_logits gc_binary gc_binary_logits gc_activation gc_bn \
-             gc_smooth gc_binary_smooth gc_merge gc_pool_avg gc_dropout
+             gc_smooth gc_binary_smooth gc_merge gc_pool_avg gc_dropout \
+             gc_depthwise gc_separable gc_conv_groups
 REF_OPTS  := adam sgd rmsprop
 REF_LR_adam := 0.001
 REF_LR_sgd := 0.01
@@ -290,7 +291,8 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "sh tests/test_bn_e2e.sh $(BUILD)" \
               "sh tests/test_dropout_e2e.sh $(BUILD)" \
               "sh tests/test_schedule_e2e.sh $(BUILD)" "sh tests/test_fit_options.sh $(BUILD)" \
-              "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
+              "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)" \
+              "FMNIST=$(FMNIST) sh tests/test_sep_chain.sh $(BUILD)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.
 test: deps
@@ -319,8 +321,8 @@ test-fuzz: all
 BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
-BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256)
-BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak
+BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256 sepchain)
+BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak $(BUILD)/triad
 $(BENCH_DIR)/%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
@@ -336,6 +338,8 @@ $(BUILD)/fma_chains.o: bench/fma_chains.c bench/fma_peak.h | $(BUILD)
 	$(BENCH_CC) $(WARN) -c -o $@ $<
 $(BUILD)/fma_peak: bench/fma_peak.c bench/fma_peak.h $(BUILD)/fma_chains.o
 	clang -std=c11 -D_GNU_SOURCE -O2 -fopenmp $(WARN) -o $@ $< $(BUILD)/fma_chains.o
+$(BUILD)/triad: bench/triad.c | $(BUILD)
+	clang -std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp $(WARN) -o $@ $<
 bench: all $(BENCH_BINS)
 	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/run.py $(BUILD) $(BENCH_DIR) 2
 .PHONY: bench

@@ -27,7 +27,7 @@ except Exception as e:  # noqa: BLE001: any import failure is a reason to skip
     print(f"skip import torch failed: {type(e).__name__}: {e}", flush=True)
     sys.exit(0)
 
-SHAPES = {"fmnist": (1, 28, 28), "cifar": (3, 32, 32)}
+SHAPES = {"fmnist": (1, 28, 28), "cifar": (3, 32, 32), "sepchain": (1, 28, 28)}
 BATCH = {"train": 64, "infer": 256, "latency": 1}
 
 
@@ -45,6 +45,19 @@ def cifar_cnn():
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(4096, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def sepchain_cnn():
+    """bench/specs/sepchain_cnn.yaml: separable = depthwise (groups = channels,
+    no bias) then pointwise 1x1."""
+    def sep(cin, cout):
+        return [nn.Conv2d(cin, cin, 3, padding=1, groups=cin, bias=False), nn.Conv2d(cin, cout, 1)]
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(), *sep(16, 32), nn.ReLU(),
+        nn.MaxPool2d(3, 2, padding=1),
+        nn.Conv2d(32, 32, 3, padding=1, groups=32), nn.ReLU(),
+        nn.Conv2d(32, 64, 1, groups=2), nn.ReLU(), *sep(64, 64), nn.ReLU(),
+        nn.MaxPool2d(3, 2, padding=1), nn.Flatten(), nn.Linear(1024, 10))
 
 
 def timer(step, threads):
@@ -102,7 +115,7 @@ def infer(make, shape, batch, variant, threads):
 def prepare(model, work, variant, threads):
     torch.manual_seed(0)
     torch.set_num_threads(threads)
-    make = {"fmnist": fmnist_cnn, "cifar": cifar_cnn}[model]
+    make = {"fmnist": fmnist_cnn, "cifar": cifar_cnn, "sepchain": sepchain_cnn}[model]
     if work == "train":
         return train(make, SHAPES[model], variant, threads)
     return infer(make, SHAPES[model], BATCH[work], variant, threads)

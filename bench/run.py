@@ -33,6 +33,8 @@ WORKS = (  # label, nnc driver, mode, batch, threads (0: the command's), PyTorch
      ("eager", "channels_last", "script")),
     ("FMNIST-CNN single image (1 thread)", "fmnist", "latency", 1, 1,
      ("eager", "channels_last", "script")),
+    ("Separable chain training, batch 64", "sepchain", "train", 64, 0,
+     ("eager", "channels_last")),
 )
 
 
@@ -96,6 +98,37 @@ def peak_memory(bench):
     return usage.ru_maxrss * 1024, plan, 20000 * 28 * 28
 
 
+def depthwise_sizes(build):
+    """{layer: (input floats, output floats) per sample} of the depthwise
+    convolutions of the separable chain, from its `nnc check` table."""
+    out = sh([f"{build}/nnc", "check", f"{HERE}/specs/sepchain_cnn.yaml"])
+    rows = re.findall(r"^(\S+) \((\S+)\)\s+\(None, ([\d, ]+)\)", out, re.M)
+    sizes, prev = {}, None
+    for name, op, shape in rows:
+        n = 1
+        for d in shape.split(","):
+            n *= int(d)
+        if op == "depthwise_conv2d" and prev:
+            sizes[name] = (prev, n)
+        prev = n
+    return sizes
+
+
+def depthwise_gbs(build, layers, batch, triad):
+    """GB/s of each depthwise layer: forward reads x and writes y; backward
+    reads dy and x (kernel gradient), reads dy and writes dx (input
+    gradient): the least traffic of each pass, over its time."""
+    sizes = depthwise_sizes(build)
+    print(f"depthwise layers (memory-bound): GB/s against the triad's {triad:.1f} GB/s:")
+    for name, pas, _, t in layers:
+        if name not in sizes or t <= 0:
+            continue
+        i, o = sizes[name]
+        floats = (i + o) if pas == "fwd" else (2 * o + i + i)
+        gbs = 4.0 * floats * batch / (t / 1e3) / 1e9
+        print(f"  sepchain {name:<22} {pas:<4} {gbs:7.1f} GB/s  {gbs / triad:5.0%}")
+
+
 def row(work, nnc, torch, ratio, batch):
     unit = "us" if batch == 1 else "img/s"
     value = (lambda t: t * 1e6) if batch == 1 else (lambda t: batch / t)
@@ -111,6 +144,8 @@ def main():
     peak = dict(re.findall(r"^fma_peak (\d+) ([\d.]+)$", out, re.M))
     isa = re.search(r"^fma_isa \S+ (.*)$", out, re.M).group(1)
     peak_n = float(peak[str(threads)])
+    triad = float(re.search(r"^triad \d+ ([\d.]+)$",
+                            sh([f"{build}/triad"], harness.threads_env(threads)), re.M).group(1))
     with open(f"{bench}/torch.log", "w") as log:
         torch = harness.Peer("torch", ["/usr/bin/python3", f"{HERE}/peer_torch.py"], log)
         if torch.skip:
@@ -131,7 +166,8 @@ def main():
           f"{fm_train * 15.4e6 / 1e9:.0f} GFLOP/s, {fm_train * 15.4e6 / 1e9 / peak_n:.0%} of peak")
     print(f"GFLOP/s per layer with weights (fwd, bwd, and both: their flops over their time),"
           f" share of the {target} FMA peak:")
-    for model, layers in (("fmnist", fm_layers), ("cifar", cf_layers)):
+    for model, layers in (("fmnist", fm_layers), ("cifar", cf_layers),
+                          ("sepchain", results[4][1])):
         both = {}
         for name, pas, g, t in layers:
             print(f"  {model:<7} {name:<14} {pas:<7} {g:7.1f}  {g / peak_n:5.0%}")
@@ -140,6 +176,7 @@ def main():
             if pas == "bwd" and tt > 0 and t > 0:
                 g2 = both[name][0] / both[name][1]
                 print(f"  {model:<7} {name:<14} {'fwd+bwd':<7} {g2:7.1f}  {g2 / peak_n:5.0%}")
+    depthwise_gbs(build, results[4][1], 64, triad)
     start = wall_ms([f"{bench}/trainer", "summary"], 9)
     print(f"\ntrainer start-up (summary, wall): {start:.1f} ms")
     rss, plan, cache = peak_memory(bench)

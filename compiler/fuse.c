@@ -115,6 +115,7 @@ static void fold_inference(model *m, gnode *n)
     const gvalue *in = node_in(m, n, 0);
     gnode *p = in->producer >= 0 ? &m->nodes[in->producer] : NULL;
     if (!n->op->call_fold || n->folded || n->num_in != 1 || !p || !p->op->takes_fold ||
+        (p->op->fold_ok && !p->op->fold_ok(p)) ||
         p->folded || p->act != ACT_LINEAR || p->absorbs >= 0 || in->num_consumers != 1 ||
         value_root(m, n->in[0]) != n->in[0] || (n->act != ACT_LINEAR && n->act != ACT_RELU))
         return;

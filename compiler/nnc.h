@@ -325,6 +325,7 @@ typedef struct op_def {
     int applies_mask;   /* its backward can apply the ReLU mask of its input (mask_in) */
     int takes_fold;     /* at inference its kernel and bias can take the affine of the
                            node after it (call_fold): it emits a fwd_folded kernel */
+    int (*fold_ok)(const struct gnode *n); /* takes_fold for this node (NULL: always) */
     int infer_identity; /* outside fit its output is its input (dropout): in MODE_INFER a
                            view, no code and no buffer */
 } op_def;

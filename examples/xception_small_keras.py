@@ -3,7 +3,7 @@
 "Image classification from scratch" make_model(), at 32x32x3, widths 16 /
 32, 64, 128 / 256 and 10 classes (logits). Needs Keras 3 and a backend:
     python3 -m venv build/keras-venv && build/keras-venv/bin/pip install keras jax
-    KERAS_BACKEND=jax build/keras-venv/bin/python examples/xception_small_keras.py"""
+    build/keras-venv/bin/python examples/xception_small_keras.py"""
 
 import os
 
@@ -20,7 +20,7 @@ def make_model(input_shape=(32, 32, 3), num_classes=10, entry=16, sizes=(32, 64,
     x = layers.Conv2D(entry, 3, strides=2, padding="same")(x)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
-    previous_block_activation = x
+    previous_block_activation = x  # set aside the residual
     for size in sizes:
         x = layers.Activation("relu")(x)
         x = layers.SeparableConv2D(size, 3, padding="same")(x)

@@ -99,5 +99,41 @@ pool pool_2x3    12 15 3 "{filters: 32, kernel_size: 3}" "{pool_size: [2, 3]}" "
 pool pool_same   15 13 3 "{filters: 16, kernel_size: 3, $R}" "{pool_size: 2, padding: same}" "{filters: 8, kernel_size: 2, padding: same, $R}" "{pool_size: 2, padding: same}"
 pool pool_over   10 10 3 "{filters: 8, kernel_size: 3, $R}" "{pool_size: 3, strides: 2}" "{filters: 8, kernel_size: 2, $R}" "{pool_size: 2, padding: same}"
 
+# chain NAME H W C BATCH LAYER...: a 1x1 conv2d from 3 to C channels, the
+# layers (YAML flow items), a dense head
+chain() {
+    name=$1 h=$2 w=$3 c=$4 b=$5
+    shift 5
+    { echo "input: {shape: [$h, $w, 3]}"; echo "layers:"
+      echo "  - conv2d: {filters: $c, kernel_size: 1}"
+      for l in "$@"; do echo "  - $l"; done
+      echo "  - flatten"; echo "  - dense: {units: 3, activation: softmax}"
+      echo "loss: sparse_categorical_crossentropy"; echo "fit: {batch_size: $b}"; } > "$dir/$name.yaml"
+    check "$name"
+}
+
+# depthwise_conv2d: channels around the vector widths (7, 8, 9, 15-17, 31-33:
+# the scalar tail of the SIMD kernels), output widths around the 4-pixel
+# block, tap blocks of the kernel gradient (3x3: one of 9; 4x4: two of 8;
+# 5x5: 9, 9, 7), strides 2, dilation 2, depth_multiplier 2 (scalar kernels)
+D=depthwise_conv2d
+chain dw_c7_ow1    3 3 7 3  "$D: {kernel_size: 3, $R}" "$D: {kernel_size: 1}"
+chain dw_c8_ow5    7 7 8 4  "$D: {kernel_size: 3, $R}" "$D: {kernel_size: 3, padding: same}"
+chain dw_c9_ow6    8 8 9 3  "$D: {kernel_size: 3, padding: same, $R}" "$D: {kernel_size: 2, strides: 2}"
+chain dw_c16_ow7   9 7 16 5 "$D: {kernel_size: 3, padding: same}" "$D: {kernel_size: 4, padding: same, $R}"
+chain dw_c17_ow3   5 5 17 3 "$D: {kernel_size: 3, $R}" "$D: {kernel_size: [1, 3], padding: same}"
+chain dw_c15_k5    11 9 15 2 "$D: {kernel_size: 5, padding: same, $R}" "$D: {kernel_size: 5, strides: 2}"
+chain dw_c32_dil   12 10 32 3 "$D: {kernel_size: 3, dilation_rate: 2, padding: same, $R}" "$D: {kernel_size: 3, dilation_rate: [2, 1], use_bias: false}"
+chain dw_c33_s2    10 11 33 2 "$D: {kernel_size: 3, strides: 2, padding: same, $R}" "$D: {kernel_size: 2, strides: [1, 2]}"
+chain dw_c31_dm2   6 7 31 3 "$D: {kernel_size: 3, depth_multiplier: 2, $R}" "$D: {kernel_size: 3, padding: same}"
+# separable_conv2d: the depthwise kernels, then the pointwise convolution as
+# the dense kernels over every pixel (outputs in whole vectors or not)
+S=separable_conv2d
+chain sep_c8_f16   9 9 8 4  "$S: {filters: 16, kernel_size: 3, padding: same, $R}" "$S: {filters: 24, kernel_size: 3, strides: 2}"
+chain sep_c3_f7    7 8 3 3  "$S: {filters: 7, kernel_size: 3, $R}" "$S: {filters: 32, kernel_size: 3, padding: same, depth_multiplier: 2}"
+chain sep_c17_dil  10 9 17 2 "$S: {filters: 33, kernel_size: 3, dilation_rate: 2, padding: same, $R}" "$S: {filters: 8, kernel_size: 2, use_bias: false}"
+# conv2d with groups or dilation (scalar kernels on every target)
+chain conv_groups  8 9 8 3  "conv2d: {filters: 16, kernel_size: 3, groups: 4, $R}" "conv2d: {filters: 8, kernel_size: 3, dilation_rate: 2, groups: 2, padding: same}"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $((pass + fail)) -eq $cases ]

@@ -629,5 +629,81 @@ layers:
 $TAIL
 EOF2
 
+# depthwise_conv2d, separable_conv2d, conv2d's dilation_rate and groups
+check groups_filters 5:77 "conv2d #1: groups 3 does not divide filters 8" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3, strides: 1, padding: same, groups: 3}
+$TAIL
+EOF2
+check groups_channels 6:5 "conv2d #2: groups 4 does not divide the input's 6 channels" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 6, kernel_size: 3}
+  - conv2d: {filters: 8, kernel_size: 3, groups: 4}
+$TAIL
+EOF2
+check conv_dilation_strides 5:69 "conv2d #1: dilation_rate 2x2 with strides 2x2: Keras allows a dilation_rate above 1 only with strides 1" <<EOF2
+$BASE
+layers:
+  - conv2d: {filters: 8, kernel_size: 3, strides: 2, dilation_rate: 2}
+$TAIL
+EOF2
+check dw_dilation_strides 5:72 "depthwise_conv2d #1: dilation_rate 1x2 with strides 2x1" <<EOF2
+$BASE
+layers:
+  - depthwise_conv2d: {kernel_size: 3, strides: [2, 1], dilation_rate: [1, 2]}
+$TAIL
+EOF2
+check dw_dilated_too_big 5:5 "depthwise_conv2d #1: kernel_size 5x5 (dilated 29x29) does not fit input 28x28x1 with padding valid" <<EOF2
+$BASE
+layers:
+  - depthwise_conv2d: {kernel_size: 5, dilation_rate: 7}
+$TAIL
+EOF2
+check dw_no_kernel 5:5 "depthwise_conv2d #1: needs 'kernel_size'" <<EOF2
+$BASE
+layers:
+  - depthwise_conv2d: {depth_multiplier: 2}
+$TAIL
+EOF2
+check dw_multiplier_zero 5:58 "depthwise_conv2d #1: depth_multiplier: 0 is out of range" <<EOF2
+$BASE
+layers:
+  - depthwise_conv2d: {kernel_size: 3, depth_multiplier: 0}
+$TAIL
+EOF2
+check dw_bad_init 5:63 "depthwise_conv2d #1: depthwise_initializer: 'glorot' is not one of" <<EOF2
+$BASE
+layers:
+  - depthwise_conv2d: {kernel_size: 3, depthwise_initializer: glorot}
+$TAIL
+EOF2
+check dw_flat 6:5 "depthwise_conv2d #2: expects an image (height, width, channels)" <<EOF2
+$BASE
+layers:
+  - flatten
+  - depthwise_conv2d: 3
+$TAIL
+EOF2
+check sep_no_filters 5:5 "separable_conv2d #1: needs 'filters' and 'kernel_size'" <<EOF2
+$BASE
+layers:
+  - separable_conv2d: {kernel_size: 3}
+$TAIL
+EOF2
+check sep_unknown_key 5:52 "separable_conv2d #1: unknown key 'groups'" <<EOF2
+$BASE
+layers:
+  - separable_conv2d: {filters: 8, kernel_size: 3, groups: 2}
+$TAIL
+EOF2
+check sep_dilation_strides 5:79 "separable_conv2d #1: dilation_rate 2x2 with strides 2x2" <<EOF2
+$BASE
+layers:
+  - separable_conv2d: {filters: 8, kernel_size: 3, strides: 2, dilation_rate: 2}
+$TAIL
+EOF2
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

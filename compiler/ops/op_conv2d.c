@@ -1,23 +1,26 @@
 /* ops/op_conv2d.c — Keras Conv2D: kernel (kh, kw, cin, cout), strides, padding
- * valid|same, bias and relu|linear activation fused into the kernel. */
+ * valid|same, bias and relu|linear activation fused into the kernel. With
+ * dilation_rate or groups, kernel (kh, kw, cin/groups, cout) and the kernels
+ * of templates/conv2d_dg.c. */
 #include "ops.h"
 
 typedef struct conv2d_attr {
     int filters, kernel[2], strides[2], padding, use_bias;
     int kernel_init, bias_init; /* INIT_* */
+    int dilation[2], groups;
     int pad_top, pad_left; /* infer */
 } conv2d_attr;
 
 static const char *const positional[] = {"filters", "kernel_size", "strides", "padding", NULL};
 static const char *const keys[] = {"filters", "kernel_size", "strides", "padding",
                                    "activation", "use_bias", "kernel_initializer",
-                                   "bias_initializer", NULL};
+                                   "bias_initializer", "dilation_rate", "groups", NULL};
 static const char *const paddings[] = {"valid", "same", NULL};
 
 static int parse(gnode *n, attrs *a)
 {
     conv2d_attr *c = n->attr = xcalloc(1, sizeof *c);
-    long filters, k[2], s[2];
+    long filters, k[2], s[2], dl[2], groups;
     if (!attrs_get(a, "filters") || !attrs_get(a, "kernel_size")) {
         diag_error(n->loc, "%s: needs 'filters' and 'kernel_size' (e.g. {filters: 32, "
                            "kernel_size: 3})", n->ctx);
@@ -29,17 +32,39 @@ static int parse(gnode *n, attrs *a)
         attrs_bool(a, "use_bias", 1, &c->use_bias) ||
         parse_initializer(n, a, "kernel_initializer", INIT_GLOROT_UNIFORM, &c->kernel_init) ||
         parse_initializer(n, a, "bias_initializer", INIT_ZEROS, &c->bias_init) ||
+        attrs_pair(a, "dilation_rate", 1, 1, 64, dl) ||
+        attrs_int(a, "groups", 1, 1, 65536, &groups) ||
         parse_activation(n, a))
         return -1;
     c->filters = (int)filters;
     c->kernel[0] = (int)k[0], c->kernel[1] = (int)k[1];
     c->strides[0] = (int)s[0], c->strides[1] = (int)s[1];
+    c->dilation[0] = (int)dl[0], c->dilation[1] = (int)dl[1];
+    c->groups = (int)groups;
+    if ((s[0] > 1 || s[1] > 1) && (dl[0] > 1 || dl[1] > 1)) {
+        diag_error(attrs_get(a, "dilation_rate")->loc,
+                   "%s: dilation_rate %ldx%ld with strides %ldx%ld: Keras allows a "
+                   "dilation_rate above 1 only with strides 1", n->ctx, dl[0], dl[1], s[0], s[1]);
+        return -1;
+    }
+    if (filters % groups) {
+        diag_error(attrs_get(a, "groups")->loc, "%s: groups %ld does not divide filters %ld",
+                   n->ctx, groups, filters);
+        return -1;
+    }
     return 0;
 }
 
 static shape3 in_shape(const model *m, const gnode *n) { return node_in(m, n, 0)->shape; }
 static shape3 out_shape(const model *m, const gnode *n) { return node_out(m, n)->shape; }
 static int needs_dx(const model *m, const gnode *n) { return node_in(m, n, 0)->needs_grad; }
+
+/* dilated or grouped: templates/conv2d_dg.c */
+static int is_dg(const gnode *n)
+{
+    const conv2d_attr *c = n->attr;
+    return c->groups > 1 || c->dilation[0] > 1 || c->dilation[1] > 1;
+}
 
 /* Sample groups of a SIMD kernel gradient, each with its own copy of dw:
  * threads take whole groups (at most this many threads share that work). */
@@ -54,21 +79,32 @@ static int infer(gnode *n, const model *m, shape3 *out)
     shape3 in = in_shape(m, n);
     if (node_needs_image(n, m))
         return -1;
-    int oh = shape_window(in.h, c->kernel[0], c->strides[0], c->padding, &c->pad_top);
-    int ow = shape_window(in.w, c->kernel[1], c->strides[1], c->padding, &c->pad_left);
+    int ekh = (c->kernel[0] - 1) * c->dilation[0] + 1, ekw = (c->kernel[1] - 1) * c->dilation[1] + 1;
+    int oh = shape_window(in.h, ekh, c->strides[0], c->padding, &c->pad_top);
+    int ow = shape_window(in.w, ekw, c->strides[1], c->padding, &c->pad_left);
+    if (in.c % c->groups) {
+        diag_error(n->loc, "%s: groups %d does not divide the input's %d channels", n->ctx,
+                   c->groups, in.c);
+        return -1;
+    }
     if (oh < 1 || ow < 1) {
         diag_error(n->loc, "%s: kernel_size %dx%d does not fit input %dx%dx%d with padding %s",
                    n->ctx, c->kernel[0], c->kernel[1], in.h, in.w, in.c, paddings[c->padding]);
         return -1;
     }
     *out = (shape3){oh, ow, c->filters, 0};
-    int ks[4] = {c->kernel[0], c->kernel[1], in.c, c->filters};
+    int ks[4] = {c->kernel[0], c->kernel[1], in.c / c->groups, c->filters};
     int rf = c->kernel[0] * c->kernel[1];
-    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 4, ks, c->kernel_init, rf * in.c,
+    node_add_tensor(n, "kernel", TENSOR_TRAINABLE, 4, ks, c->kernel_init, rf * ks[2],
                     rf * c->filters);
     if (c->use_bias) /* Keras's fans of a vector: its length, both */
         node_add_tensor(n, "bias", TENSOR_TRAINABLE, 1, &c->filters, c->bias_init, c->filters,
                         c->filters);
+    if (is_dg(n)) { /* per-sample partials of dw and db, then the transposed kernel */
+        n->scratch = (size_t)(m->batch_size + 1) * n->t[0].count +
+                     (size_t)m->batch_size * c->filters;
+        return 0;
+    }
     /* scratch: the kernel (transposed, or dw's partial sums), or first the
      * bias gradient's per-sample sums; then (SIMD) the sample groups' copies
      * of dw */
@@ -101,7 +137,7 @@ int conv2d_can_absorb_pool(const model *m, const gnode *conv, const gnode *pool,
     max_pooling2d_size(pool, size);
     int vw = conv_vw(m, conv);
     size_t tile = (size_t)size[0] * po.w * size[1] * 4 * (size_t)vw;
-    if (!vw || co.c % vw || !max_pooling2d_tiled(m, pool) || tile > 16384)
+    if (!vw || co.c % vw || is_dg(conv) || !max_pooling2d_tiled(m, pool) || tile > 16384)
         return 0;
     size_t sample = (size_t)co.h * co.w * co.c;
     *bwd = !needs_dx(m, conv) || (ci.c % vw == 0 && c->strides[0] == 1 &&
@@ -309,6 +345,34 @@ static void emit_folded(emit_ctx *e, const gnode *nd, int simd)
     template_emit(e->out, "conv2d", s, n);
 }
 
+static int no_dg(const gnode *n) { return !is_dg(n); }
+
+static void emit_dg(emit_ctx *e, const gnode *nd)
+{
+    const model *m = e->m;
+    const conv2d_attr *l = nd->attr;
+    shape3 lin = in_shape(m, nd), lout = out_shape(m, nd);
+    int relu = nd->act == ACT_RELU;
+    subst s[24];
+    int n = conv_dims(s, lin, lout, nd, l->pad_top, l->pad_left);
+    emit_lit_int(&s[n++], "G", l->groups);
+    emit_lit_int(&s[n++], "DLH", l->dilation[0]), emit_lit_int(&s[n++], "DLW", l->dilation[1]);
+    emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", l->use_bias);
+    emit_lit_int(&s[n++], "NEED_DX", needs_dx(m, nd));
+    emit_lit_int(&s[n++], "MASK_DY", relu && !nd->mask_out);
+    emit_lit_int(&s[n++], "MASK_DX", mask_dx(m, nd));
+    emit_lit_name(&s[n++], "conv2d_dg_fwd", nd, "fwd");
+    emit_lit_name(&s[n++], "conv2d_dg_dw", nd, "dw");
+    emit_lit_name(&s[n++], "conv2d_dg_dx", nd, "dx");
+    emit_lit_name(&s[n++], "conv2d_dg_bwd", nd, "bwd");
+    char what[64];
+    snprintf(what, sizeof what, "%s, dilation %dx%d, groups %d",
+             l->padding == PAD_SAME ? "same" : "valid", l->dilation[0], l->dilation[1],
+             l->groups);
+    emit_comment_loc(e, nd, what);
+    template_emit(e->out, "conv2d_dg", s, n);
+}
+
 /* The scalar kernels always come out (they are the reference and the
  * fallback); a SIMD target adds its own for what its vectors divide. */
 static void emit(emit_ctx *e, const gnode *nd)
@@ -316,6 +380,10 @@ static void emit(emit_ctx *e, const gnode *nd)
     const model *m = e->m;
     const conv2d_attr *l = nd->attr;
     shape3 lin = in_shape(m, nd), lout = out_shape(m, nd);
+    if (is_dg(nd)) {
+        emit_dg(e, nd);
+        return;
+    }
     int vw = conv_vw(m, nd), relu = nd->act == ACT_RELU;
     int simd = vw && lout.c % vw == 0;
     int simd_dx = simd && needs_dx(m, nd) && lin.c % vw == 0;
@@ -414,4 +482,5 @@ const op_def op_conv2d = {
     .parse = parse, .infer = infer, .emit = emit, .call_fwd = call_fwd, .call_bwd = call_bwd,
     .flops = flops, .acts = ACT_BIT(ACT_LINEAR) | ACT_BIT(ACT_RELU), .applies_mask = 1,
     .takes_fold = 1,
+    .fold_ok = no_dg, /* the grouped/dilated kernels have no folded variant */
 };

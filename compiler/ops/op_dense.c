@@ -1,7 +1,9 @@
 /* ops/op_dense.c — Keras Dense on a flat input: kernel (in, units), bias,
  * relu|linear|softmax. Softmax is only allowed on the last layer, where it is
  * fused with the cross-entropy loss. */
-#include "nnc.h"
+#include "ops/ops.h"
+
+#include <string.h>
 
 /* accumulator vectors in a register block (of 16 on AVX2), and how many of
  * them run over samples in the dx kernel */
@@ -67,12 +69,7 @@ static int infer(gnode *n, const model *m, shape3 *out)
                         d->units);
     /* the scalar dx transposes the kernel; the SIMD dw packs the inputs in
      * row blocks, the SIMD dx transposes dy padded to whole vectors */
-    size_t B = (size_t)m->batch_size, i = (size_t)in.c, o = (size_t)d->units;
-    n->scratch = i * o;
-    if ((i + DENSE_ACC) * B > n->scratch)
-        n->scratch = (i + DENSE_ACC) * B;
-    if (o * (B + 16) > n->scratch)
-        n->scratch = o * (B + 16);
+    n->scratch = dense_scratch(in.c, d->units, (size_t)m->batch_size);
     return 0;
 }
 
@@ -86,9 +83,8 @@ static int dense_vw(const model *m, const dense_view *l)
 }
 
 /* templates/dense_simd.c: the forward pass. */
-static void emit_simd_fwd(emit_ctx *e, const gnode *nd)
+static void emit_simd_fwd(emit_ctx *e, const gnode *nd, const dense_view *l)
 {
-    dense_view v = view(e->m, nd), *l = &v;
     subst s[9];
     int n = 0, obv = emit_pick_obv(l->units, dense_vw(e->m, l));
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
@@ -102,9 +98,8 @@ static void emit_simd_fwd(emit_ctx *e, const gnode *nd)
 }
 
 /* templates/dense_simd_dw.c: 12 accumulators, rows times output vectors. */
-static void emit_simd_dw(emit_ctx *e, const gnode *nd)
+static void emit_simd_dw(emit_ctx *e, const gnode *nd, const dense_view *l)
 {
-    dense_view v = view(e->m, nd), *l = &v;
     subst s[6];
     /* at most 2 vectors of outputs: 12 accumulators + OBV loads + 1 broadcast
      * must fit AVX2's 16 registers */
@@ -120,9 +115,8 @@ static void emit_simd_dw(emit_ctx *e, const gnode *nd)
 /* Outputs not whole vectors: templates/dense_simd_dwn.c, vectors over the
  * inputs; RO outputs (balanced blocks of up to 6) times IV input vectors, so
  * that RO*IV accumulators + IV loads + 1 broadcast fit 16 registers. */
-static void emit_simd_dwn(emit_ctx *e, const gnode *nd)
+static void emit_simd_dwn(emit_ctx *e, const gnode *nd, const dense_view *l)
 {
-    dense_view v = view(e->m, nd), *l = &v;
     subst s[7];
     int n = 0, blocks = (l->units + 5) / 6, ro = (l->units + blocks - 1) / blocks;
     int iv = 15 / (ro + 1) < 12 / ro ? 15 / (ro + 1) : 12 / ro;
@@ -134,9 +128,8 @@ static void emit_simd_dwn(emit_ctx *e, const gnode *nd)
 }
 
 /* Vectors over samples: any number of outputs. */
-static void emit_simd_dx(emit_ctx *e, const gnode *nd)
+static void emit_simd_dx(emit_ctx *e, const gnode *nd, const dense_view *l)
 {
-    dense_view v = view(e->m, nd), *l = &v;
     subst s[6];
     int n = 0;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
@@ -185,9 +178,8 @@ static void emit_folded(emit_ctx *e, const gnode *nd, int simd)
 /* The scalar kernels always come out (reference and fallback); a SIMD target
  * adds its own for what its vectors divide: the forward pass and dw need
  * whole vectors of outputs (or dw, of inputs); dx runs over samples. */
-static void emit(emit_ctx *e, const gnode *nd)
+static void emit_view(emit_ctx *e, const gnode *nd, const dense_view *l, int comment)
 {
-    dense_view v = view(e->m, nd), *l = &v;
     int vw = dense_vw(e->m, l), simd = vw && l->units % vw == 0, simd_dx = vw && l->needs_dx;
     int simd_dwn = vw && !simd && l->in.c % vw == 0;
     subst s[12];
@@ -203,26 +195,57 @@ static void emit(emit_ctx *e, const gnode *nd)
     emit_lit_name(&s[n++], "dense_dx", nd, "dx_scalar");
     emit_lit_name(&s[n++], "dw_impl", nd, simd || simd_dwn ? "dw_simd" : "dw_scalar");
     emit_lit_name(&s[n++], "dx_impl", nd, simd_dx ? "dx_simd" : "dx_scalar");
-    emit_comment_loc(e, nd, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
-                                                        : "");
+    if (comment)
+        emit_comment_loc(e, nd, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
+                                                            : "");
     if (simd || simd_dx || simd_dwn)
         sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
                   simd ? "" : "; the forward pass by the scalar kernel");
     if ((simd || simd_dx || simd_dwn) && vw != e->m->vw)
         emit_simd_width(e, vw);
     if (simd) {
-        emit_simd_fwd(e, nd);
-        emit_simd_dw(e, nd);
+        emit_simd_fwd(e, nd, l);
+        emit_simd_dw(e, nd, l);
     }
     if (simd_dwn)
-        emit_simd_dwn(e, nd);
+        emit_simd_dwn(e, nd, l);
     if (simd_dx)
-        emit_simd_dx(e, nd);
+        emit_simd_dx(e, nd, l);
     if ((simd || simd_dx || simd_dwn) && vw != e->m->vw)
         emit_simd_width(e, e->m->vw);
     template_emit(e->out, "dense", s, n);
     if (nd->infer_folded >= 0)
         emit_folded(e, nd, simd);
+}
+
+static void emit(emit_ctx *e, const gnode *nd)
+{
+    dense_view v = view(e->m, nd);
+    emit_view(e, nd, &v, 1);
+}
+
+/* Another op's kernels: a copy of its node named ID_PRE stands for it. */
+void dense_emit_kernels(emit_ctx *e, const gnode *nd, const char *pre, int in, int units,
+                        int bias, int needs_dx, int act, int mask_out)
+{
+    gnode c = *nd;
+    size_t len = strlen(nd->id);
+    if (len + 1 + strlen(pre) >= sizeof c.id)
+        unreachable();
+    c.id[len] = '_';
+    strcpy(c.id + len + 1, pre);
+    dense_view v = {units, bias, needs_dx, act, mask_out, (shape3){1, 1, in, 1}};
+    emit_view(e, &c, &v, 0);
+}
+
+size_t dense_scratch(int in, int units, size_t rows)
+{
+    size_t i = (size_t)in, o = (size_t)units, s = i * o;
+    if ((i + DENSE_ACC) * rows > s)
+        s = (i + DENSE_ACC) * rows;
+    if (o * (rows + 16) > s)
+        s = o * (rows + 16);
+    return s;
 }
 
 static void call_fwd(emit_ctx *e, const gnode *n, int mode)
