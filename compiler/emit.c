@@ -17,6 +17,10 @@ static void emit_header(emit_ctx *e)
     c_comment_text(e->out, e->m->name);
     sb_printf(e->out, ", architecture sha256 %s, target %s */\n\n", e->m->arch_sha256,
               e->m->target);
+    if (e->m->profile) /* before any header: -std=c11 hides POSIX's clock_gettime */
+        sb_puts(e->out, "#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)\n"
+                        "#define _POSIX_C_SOURCE 200112L /* nnc --profile: clock_gettime */\n"
+                        "#endif\n");
     template_emit(e->out, "prelude", NULL, 0);
     if (e->m->vw) {
         subst s;
@@ -113,11 +117,12 @@ static void emit_profile_tables(emit_ctx *e)
     const model *m = e->m;
     sb_printf(e->out, "\n/* ---- nnc --profile ---- */\n#include <time.h>\n"
                       "#define NNC_LAYERS %d\nstatic double nnc_prof[NNC_LAYERS][2];\n"
-                      "static const char *const nnc_prof_names[NNC_LAYERS] = {", m->num_nodes);
+                      "/* read by bench/bench_driver.c; a trainer alone does not */\n"
+                      "__attribute__((unused)) static const char *const nnc_prof_names[NNC_LAYERS] = {", m->num_nodes);
     for (int i = 0; i < m->num_nodes; i++)
         sb_printf(e->out, "\"%s\", ", m->nodes[i].id);
     sb_puts(e->out, "};\n/* FLOPs per sample, forward and backward */\n"
-                    "static const double nnc_prof_flops[NNC_LAYERS][2] = {");
+                    "__attribute__((unused)) static const double nnc_prof_flops[NNC_LAYERS][2] = {");
     for (int i = 0; i < m->num_nodes; i++)
         sb_printf(e->out, "{%.0f, %.0f}, ", node_flops(m, &m->nodes[i], 0),
                   node_flops(m, &m->nodes[i], 1));

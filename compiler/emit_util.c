@@ -30,6 +30,13 @@ int emit_pick_obv(int channels, int vw)
     return 1;
 }
 
+/* A layer whose width differs from the target's (target_layer_vw) brackets
+ * its SIMD kernels with vw's vector macros and then the target's again. */
+void emit_simd_width(emit_ctx *e, int vw)
+{
+    template_emit(e->out, vw == 8 ? "simd_vw8" : "simd_vw16", NULL, 0);
+}
+
 void emit_comment_loc(emit_ctx *e, const gnode *n, const char *what)
 {
     char *in = shape_str(node_in(e->m, n, 0)->shape), *out = shape_str(node_out(e->m, n)->shape);

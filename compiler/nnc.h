@@ -473,6 +473,7 @@ void emit_comment_loc(emit_ctx *e, const gnode *n, const char *what);
 void emit_lit_int(subst *s, const char *from, long v);
 void emit_lit_name(subst *s, const char *from, const gnode *n, const char *suffix);
 int emit_pick_obv(int channels, int vw);
+void emit_simd_width(emit_ctx *e, int vw); /* switch the kernels after it to vw */
 /* Buffer expressions for calls (valid until the next 16 calls): a value's
  * activation ("x" for the model input, "NULL" when not kept) or gradient
  * ("NULL" without one); a node's tensor k in nnc_params / nnc_grads /
@@ -565,6 +566,7 @@ void export_weights_free(export_weights *w);
 
 /* ---- target.c: the SIMD target of the emitted kernels ---------------------- */
 int target_set(model *m, const char *name); /* "host" picks the running CPU's */
+int target_layer_vw(const model *m, const int *counts, int n); /* a layer's SIMD width */
 
 /* ---- build.c: nnc build → $CC ------------------------------------------------ */
 int build_trainer(const char *c_path, const char *out_path, const char *cc, int verbose,

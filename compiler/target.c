@@ -40,3 +40,20 @@ int target_set(model *m, const char *name)
                     "or neon\n", name);
     return -1;
 }
+
+/* The vector width of one layer's kernels, given the channel counts whose
+ * divisibility picks them (SIMD where the width divides, else scalar): the
+ * target's, unless 8 divides a count that it does not; then 8, the width of
+ * AVX2 and NEON. Such a layer then picks exactly the kernels an 8-wide target
+ * picks, with the same blocks, and adds in the same order: avx2 and avx512
+ * builds of any spec train to the same bytes (the SIMD kernels of the widths
+ * that divide every count add in one order, independent of the width). */
+int target_layer_vw(const model *m, const int *counts, int n)
+{
+    if (m->vw <= 8)
+        return m->vw;
+    for (int i = 0; i < n; i++)
+        if (counts[i] % 8 == 0 && counts[i] % m->vw)
+            return 8;
+    return m->vw;
+}

@@ -2,7 +2,8 @@
 # test_e2e.sh BUILD_DIR — the user's workflow on real Fashion-MNIST data:
 # generated C compiles warning-free with gcc and clang, `nnc build` makes a
 # trainer, fit on the first 10,000 training images for one epoch reaches
-# accuracy >= 0.80 on the first 2,000 test images, predict names classes from
+# accuracy >= 0.80 on the first 2,000 test images, the same weights for any
+# thread count and for targets avx2 and avx512, predict names classes from
 # PNG files, foreign weights are refused, and an installed nnc works from
 # anywhere. NNC_CFLAGS (e.g. sanitizers) is passed on to the trainers.
 set -u
@@ -28,6 +29,16 @@ for spec in examples/*.yaml tests/specs/*.yaml; do
             -I"$ROOT/runtime" -c "$tmp/$base.c" -o "$tmp/$base.$cc.o"
     done
 done
+
+# 1b. --profile (per-layer timers, clock_gettime) too: plain -std=c11 declares no POSIX
+# clock unless the generated file asks for it
+"$NNC" examples/fashion_mnist.yaml --profile -o "$tmp/prof.c" 2> "$tmp/out" || bad "nnc --profile"
+for cc in gcc clang; do
+    run "$cc -std=c11 -Wall -Wextra -Werror: --profile" $cc -std=c11 -O2 -Wall -Wextra -Werror \
+        -fopenmp -I"$ROOT/runtime" -c "$tmp/prof.c" -o "$tmp/prof.$cc.o"
+done
+run "nnc build --profile --cc clang" env NNC_CFLAGS="${NNC_CFLAGS:-} -Werror" "$NNC" build \
+    examples/fashion_mnist.yaml --profile --cc clang -o "$tmp/prof"
 
 # 2. the emitted file is byte-identical for the same input
 "$NNC" examples/fashion_mnist.yaml -o "$tmp/again.c"
@@ -56,6 +67,19 @@ for t in 1 2 3; do
 done
 run "weights identical with 1 and 2 threads" cmp threads1.safetensors threads2.safetensors
 run "weights identical with 1 and 3 threads" cmp threads1.safetensors threads3.safetensors
+
+# 5b. avx2 and avx512 builds train to the same bytes, also where 8 divides a layer's
+# channels or units and 16 does not (tests/specs/simd_widths.yaml: conv, dense,
+# batch_normalization, add, pooling, dropout at 8 and 24 wide); the AVX-512
+# kernels only run natively, so this CPU needs avx512f
+if grep -qw avx512f /proc/cpuinfo; then
+    for t in avx2 avx512; do
+        "$NNC" build "$ROOT/tests/specs/simd_widths.yaml" --target $t -o widths_$t > "$tmp/out" 2>&1 &&
+        ./widths_$t fit --data "$FM/train-images-idx3-ubyte.gz" --limit 512 --weights widths_$t.st \
+            > "$tmp/out" 2>&1 || bad "simd_widths: build and fit, target $t"
+    done
+    run "simd_widths: weights identical for targets avx2 and avx512" cmp widths_avx2.st widths_avx512.st
+fi
 
 # 6. predict from PNG files: class names and probabilities
 run "idx2png" "$ROOT/$BUILD/idx2png" "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" \

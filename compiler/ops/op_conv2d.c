@@ -113,6 +113,14 @@ static int infer(gnode *n, const model *m, shape3 *out)
     return 0;
 }
 
+/* The vector width of this conv's SIMD kernels (target_layer_vw): its
+ * filters pick them, and its input channels pick the dx kernel. */
+static int conv_vw(const model *m, const gnode *n)
+{
+    int counts[2] = {out_shape(m, n).c, in_shape(m, n).c};
+    return target_layer_vw(m, counts, needs_dx(m, n) ? 2 : 1);
+}
+
 /* Windows that tile the conv's output (max_pooling2d_tiled), after a conv2d
  * with SIMD kernels whose row tile (pool rows x covered columns x 4 vectors)
  * fits 64 KiB of stack: the conv computes the pool, and its own output never
@@ -127,11 +135,12 @@ int conv2d_can_absorb_pool(const model *m, const gnode *conv, const gnode *pool,
     shape3 co = out_shape(m, conv), po = out_shape(m, pool), ci = in_shape(m, conv);
     int size[2];
     max_pooling2d_size(pool, size);
-    size_t tile = (size_t)size[0] * po.w * size[1] * 4 * (size_t)m->vw;
-    if (!m->vw || co.c % m->vw || is_dg(conv) || !max_pooling2d_tiled(m, pool) || tile > 16384)
+    int vw = conv_vw(m, conv);
+    size_t tile = (size_t)size[0] * po.w * size[1] * 4 * (size_t)vw;
+    if (!vw || co.c % vw || is_dg(conv) || !max_pooling2d_tiled(m, pool) || tile > 16384)
         return 0;
     size_t sample = (size_t)co.h * co.w * co.c;
-    *bwd = !needs_dx(m, conv) || (ci.c % m->vw == 0 && c->strides[0] == 1 &&
+    *bwd = !needs_dx(m, conv) || (ci.c % vw == 0 && c->strides[0] == 1 &&
                                   c->strides[1] == 1 && sample <= 65536);
     return 1;
 }
@@ -203,7 +212,7 @@ static void emit_simd_conv(emit_ctx *e, const gnode *l, shape3 in, shape3 out, i
 {
     subst s[31];
     int n = conv_dims(s, in, out, l, pt, pl), obv, pb;
-    pick_block(in.c, out.c, e->m->vw, &obv, &pb);
+    pick_block(in.c, out.c, conv_vw(e->m, l), &obv, &pb);
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", bias);
     emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "PB", pb);
     emit_lit_int(&s[n++], "POOL", pool != NULL), emit_lit_int(&s[n++], "MASK", mask);
@@ -232,7 +241,7 @@ static void emit_simd_bwd(emit_ctx *e, const gnode *nd, int simd_dx)
     /* 8 accumulators: 4 kernel rows times 2 vectors reuse each dy load
      * better than 2 times 4 (dy of a sample often outgrows L1), when there
      * are 4 rows (KW*IC) to block */
-    int obv = emit_pick_obv(lout.c, e->m->vw), rows = l->kernel[1] * lin.c, kb = 1;
+    int obv = emit_pick_obv(lout.c, conv_vw(m, nd)), rows = l->kernel[1] * lin.c, kb = 1;
     if (obv > 2 && rows >= 4)
         obv = 2;
     int rb = 8 / obv;
@@ -268,7 +277,7 @@ static void emit_simd_bwd(emit_ctx *e, const gnode *nd, int simd_dx)
         return;
     if (l->strides[0] > 1 || l->strides[1] > 1) { /* one column phase at a time */
         int cbv, pb;
-        pick_block(lout.c, lin.c, e->m->vw, &cbv, &pb);
+        pick_block(lout.c, lin.c, conv_vw(m, nd), &cbv, &pb);
         n = conv_dims(s, lin, lout, nd, l->pad_top, l->pad_left);
         emit_lit_int(&s[n++], "PB", pb), emit_lit_int(&s[n++], "OBV", cbv);
         emit_lit_int(&s[n++], "MASK", mask_dx(m, nd));
@@ -311,8 +320,13 @@ static void emit_folded(emit_ctx *e, const gnode *nd, int simd)
     sb_printf(e->out, "/* inference: with %s folded into kernel and bias */\n",
               m->nodes[nd->infer_folded].id);
     if (simd) {
+        int vw = conv_vw(m, nd);
+        if (vw != m->vw)
+            emit_simd_width(e, vw);
         emit_simd_conv(e, nd, lin, lout, l->pad_top, l->pad_left, relu, 1, 0, NULL, "fwd_folded",
                        "block_folded");
+        if (vw != m->vw)
+            emit_simd_width(e, m->vw);
         return;
     }
     subst s[28];
@@ -370,7 +384,7 @@ static void emit(emit_ctx *e, const gnode *nd)
         emit_dg(e, nd);
         return;
     }
-    int vw = m->vw, relu = nd->act == ACT_RELU;
+    int vw = conv_vw(m, nd), relu = nd->act == ACT_RELU;
     int simd = vw && lout.c % vw == 0;
     int simd_dx = simd && needs_dx(m, nd) && lin.c % vw == 0;
     subst s[28];
@@ -393,9 +407,13 @@ static void emit(emit_ctx *e, const gnode *nd)
     if (simd) {
         sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", m->target, vw,
                   simd_dx ? "" : "; dx by the scalar kernel");
+        if (vw != m->vw)
+            emit_simd_width(e, vw);
         emit_simd_conv(e, nd, lin, lout, l->pad_top, l->pad_left, relu, l->use_bias, 0,
                        fused_pool(m, nd), "fwd", "block");
         emit_simd_bwd(e, nd, simd_dx);
+        if (vw != m->vw)
+            emit_simd_width(e, m->vw);
     }
     template_emit(e->out, "conv2d", s, n);
     if (nd->infer_folded >= 0)

@@ -73,11 +73,20 @@ static int infer(gnode *n, const model *m, shape3 *out)
     return 0;
 }
 
+/* The vector width of this layer's SIMD kernels (target_layer_vw): its units
+ * pick the forward and dw kernels, else its inputs pick dw's; dx runs over
+ * samples whatever the width. */
+static int dense_vw(const model *m, const dense_view *l)
+{
+    int counts[2] = {l->units, l->in.c};
+    return target_layer_vw(m, counts, l->units % 8 ? 2 : 1);
+}
+
 /* templates/dense_simd.c: the forward pass. */
 static void emit_simd_fwd(emit_ctx *e, const gnode *nd, const dense_view *l)
 {
     subst s[9];
-    int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
+    int n = 0, obv = emit_pick_obv(l->units, dense_vw(e->m, l));
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
     emit_lit_int(&s[n++], "BIAS", l->use_bias);
@@ -94,7 +103,7 @@ static void emit_simd_dw(emit_ctx *e, const gnode *nd, const dense_view *l)
     subst s[6];
     /* at most 2 vectors of outputs: 12 accumulators + OBV loads + 1 broadcast
      * must fit AVX2's 16 registers */
-    int n = 0, obv = emit_pick_obv(l->units, e->m->vw);
+    int n = 0, obv = emit_pick_obv(l->units, dense_vw(e->m, l));
     obv = obv > 2 ? 2 : obv;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RB", DENSE_ACC / obv), emit_lit_int(&s[n++], "OBV", obv);
@@ -143,12 +152,17 @@ static void emit_folded(emit_ctx *e, const gnode *nd, int simd)
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RELU", relu), emit_lit_int(&s[n++], "BIAS", 1);
     if (simd) {
-        int obv = emit_pick_obv(l->units, e->m->vw);
+        int vw = dense_vw(e->m, l);
+        if (vw != e->m->vw)
+            emit_simd_width(e, vw);
+        int obv = emit_pick_obv(l->units, dense_vw(e->m, l));
         emit_lit_int(&s[n++], "OBV", obv), emit_lit_int(&s[n++], "SB", 8 / obv);
         emit_lit_int(&s[n++], "KC", DENSE_KC);
         emit_lit_name(&s[n++], "dense_simd_fwd", nd, "fwd_folded");
         emit_lit_name(&s[n++], "dense_simd_block", nd, "block_folded");
         template_emit(e->out, "dense_simd", s, n);
+        if (vw != e->m->vw)
+            emit_simd_width(e, e->m->vw);
         return;
     }
     emit_lit_int(&s[n++], "NEED_DX", 0), emit_lit_int(&s[n++], "MASK_DY", 0);
@@ -166,7 +180,7 @@ static void emit_folded(emit_ctx *e, const gnode *nd, int simd)
  * whole vectors of outputs (or dw, of inputs); dx runs over samples. */
 static void emit_view(emit_ctx *e, const gnode *nd, const dense_view *l, int comment)
 {
-    int vw = e->m->vw, simd = vw && l->units % vw == 0, simd_dx = vw && l->needs_dx;
+    int vw = dense_vw(e->m, l), simd = vw && l->units % vw == 0, simd_dx = vw && l->needs_dx;
     int simd_dwn = vw && !simd && l->in.c % vw == 0;
     subst s[12];
     int n = 0;
@@ -187,6 +201,8 @@ static void emit_view(emit_ctx *e, const gnode *nd, const dense_view *l, int com
     if (simd || simd_dx || simd_dwn)
         sb_printf(e->out, "/* %s kernels, %d-wide%s */\n", e->m->target, vw,
                   simd ? "" : "; the forward pass by the scalar kernel");
+    if ((simd || simd_dx || simd_dwn) && vw != e->m->vw)
+        emit_simd_width(e, vw);
     if (simd) {
         emit_simd_fwd(e, nd, l);
         emit_simd_dw(e, nd, l);
@@ -195,6 +211,8 @@ static void emit_view(emit_ctx *e, const gnode *nd, const dense_view *l, int com
         emit_simd_dwn(e, nd, l);
     if (simd_dx)
         emit_simd_dx(e, nd, l);
+    if ((simd || simd_dx || simd_dwn) && vw != e->m->vw)
+        emit_simd_width(e, e->m->vw);
     template_emit(e->out, "dense", s, n);
     if (nd->infer_folded >= 0)
         emit_folded(e, nd, simd);
