@@ -312,7 +312,8 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "sh tests/test_schedule_e2e.sh $(BUILD)" "sh tests/test_fit_options.sh $(BUILD)" \
               "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)" \
               "FMNIST=$(FMNIST) sh tests/test_sep_chain.sh $(BUILD)" \
-              "FASHION_MNIST=$(FMNIST) sh tests/test_mpi.sh $(BUILD)"
+              "FASHION_MNIST=$(FMNIST) sh tests/test_mpi.sh $(BUILD)" \
+              "FMNIST=$(FMNIST) sh tests/test_xception_e2e.sh $(BUILD)"
 
 # `make test` on a fresh machine installs what it needs first, as `make demo` does.
 test: deps
@@ -342,7 +343,7 @@ test-fuzz: all
 BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
-BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256 sepchain)
+BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256 sepchain xception)
 BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak $(BUILD)/triad
 $(BENCH_DIR)/%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)

@@ -27,7 +27,8 @@ except Exception as e:  # noqa: BLE001: any import failure is a reason to skip
     print(f"skip import torch failed: {type(e).__name__}: {e}", flush=True)
     sys.exit(0)
 
-SHAPES = {"fmnist": (1, 28, 28), "cifar": (3, 32, 32), "sepchain": (1, 28, 28)}
+SHAPES = {"fmnist": (1, 28, 28), "cifar": (3, 32, 32), "sepchain": (1, 28, 28),
+          "xception": (3, 32, 32)}
 BATCH = {"train": 64, "infer": 256, "latency": 1}
 
 
@@ -58,6 +59,38 @@ def sepchain_cnn():
         nn.Conv2d(32, 32, 3, padding=1, groups=32), nn.ReLU(),
         nn.Conv2d(32, 64, 1, groups=2), nn.ReLU(), *sep(64, 64), nn.ReLU(),
         nn.MaxPool2d(3, 2, padding=1), nn.Flatten(), nn.Linear(1024, 10))
+
+
+class XceptionSmall(nn.Module):
+    """bench/specs/xception_cnn.yaml (examples/xception_small.yaml): the keras.io
+    small Xception; batch normalization with Keras's defaults (momentum 0.99,
+    epsilon 1e-3)."""
+    def __init__(self):
+        super().__init__()
+        def bn(c):
+            return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
+
+        def sep(cin, cout):
+            return [nn.Conv2d(cin, cin, 3, padding=1, groups=cin, bias=False),
+                    nn.Conv2d(cin, cout, 1)]
+        self.entry = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1), bn(16), nn.ReLU())
+        self.blocks, self.shortcuts = nn.ModuleList(), nn.ModuleList()
+        prev = 16
+        for w in (32, 64, 128):
+            self.blocks.append(nn.Sequential(
+                nn.ReLU(), *sep(prev, w), bn(w), nn.ReLU(), *sep(w, w), bn(w),
+                nn.MaxPool2d(3, 2, padding=1)))
+            self.shortcuts.append(nn.Conv2d(prev, w, 1, stride=2))
+            prev = w
+        self.exit = nn.Sequential(*sep(128, 256), bn(256), nn.ReLU(),
+                                  nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.25),
+                                  nn.Linear(256, 10))
+
+    def forward(self, x):
+        x = self.entry(x)
+        for block, shortcut in zip(self.blocks, self.shortcuts):
+            x = block(x) + shortcut(x)
+        return self.exit(x)
 
 
 def timer(step, threads):
@@ -115,7 +148,8 @@ def infer(make, shape, batch, variant, threads):
 def prepare(model, work, variant, threads):
     torch.manual_seed(0)
     torch.set_num_threads(threads)
-    make = {"fmnist": fmnist_cnn, "cifar": cifar_cnn, "sepchain": sepchain_cnn}[model]
+    make = {"fmnist": fmnist_cnn, "cifar": cifar_cnn, "sepchain": sepchain_cnn,
+            "xception": XceptionSmall}[model]
     if work == "train":
         return train(make, SHAPES[model], variant, threads)
     return infer(make, SHAPES[model], BATCH[work], variant, threads)

@@ -35,6 +35,8 @@ WORKS = (  # label, nnc driver, mode, batch, threads (0: the command's), PyTorch
      ("eager", "channels_last", "script")),
     ("Separable chain training, batch 64", "sepchain", "train", 64, 0,
      ("eager", "channels_last")),
+    ("Xception-small training, batch 64", "xception", "train", 64, 0,
+     ("eager", "channels_last")),
 )
 
 
@@ -70,7 +72,7 @@ def time_work(bench, torch, threads, label, driver, mode, batch, work_threads, v
     ratios = sorted(b / c for b, c in zip(best, nnc.times))
     mid = nnc.times.index(sorted(nnc.times)[len(nnc.times) // 2])
     return (statistics.median(nnc.times), layers_of(nnc.outputs[mid]), statistics.median(best),
-            (statistics.median(ratios), ratios[0], ratios[-1]))
+            (statistics.median(ratios), ratios[0], ratios[-1]), nnc.outputs[mid])
 
 
 def wall_ms(cmd, runs):
@@ -98,35 +100,42 @@ def peak_memory(bench):
     return usage.ru_maxrss * 1024, plan, 20000 * 28 * 28
 
 
-def depthwise_sizes(build):
-    """{layer: (input floats, output floats) per sample} of the depthwise
-    convolutions of the separable chain, from its `nnc check` table."""
-    out = sh([f"{build}/nnc", "check", f"{HERE}/specs/sepchain_cnn.yaml"])
+def depthwise_sizes(build, spec="sepchain_cnn", ops=("depthwise_conv2d",)):
+    """{layer: (input floats, output floats) per sample} of the layers of
+    bench/specs/SPEC.yaml whose op is one of OPS, from its `nnc check` table
+    (a layer's input: the row before it)."""
+    out = sh([f"{build}/nnc", "check", f"{HERE}/specs/{spec}.yaml"])
     rows = re.findall(r"^(\S+) \((\S+)\)\s+\(None, ([\d, ]+)\)", out, re.M)
     sizes, prev = {}, None
     for name, op, shape in rows:
         n = 1
         for d in shape.split(","):
             n *= int(d)
-        if op == "depthwise_conv2d" and prev:
-            sizes[name] = (prev, n)
+        if op in ops and prev:
+            sizes[name] = (prev, n, op)
         prev = n
     return sizes
 
 
-def depthwise_gbs(build, layers, batch, triad):
+def depthwise_gbs(build, layers, batch, triad, model="sepchain", ops=("depthwise_conv2d",),
+                  what="depthwise layers"):
     """GB/s of each depthwise layer: forward reads x and writes y; backward
     reads dy and x (kernel gradient), reads dy and writes dx (input
-    gradient): the least traffic of each pass, over its time."""
-    sizes = depthwise_sizes(build)
-    print(f"depthwise layers (memory-bound): GB/s against the triad's {triad:.1f} GB/s:")
+    gradient): the least traffic of each pass, over its time. Batch
+    normalization's backward reads dy and x and writes dx; max pooling's
+    reads dy and writes dx."""
+    sizes = depthwise_sizes(build, f"{model}_cnn", ops)
+    print(f"{what} (memory-bound): GB/s against the triad's {triad:.1f} GB/s:")
     for name, pas, _, t in layers:
         if name not in sizes or t <= 0:
             continue
-        i, o = sizes[name]
-        floats = (i + o) if pas == "fwd" else (2 * o + i + i)
+        i, o, op = sizes[name]
+        bwd = {"depthwise_conv2d": 2 * o + i + i,  # dy, x; dy, dx
+               "batch_normalization": o + i + i,  # dy, x, dx
+               "max_pooling2d": o + i}.get(op)  # dy, dx
+        floats = (i + o) if pas == "fwd" else bwd
         gbs = 4.0 * floats * batch / (t / 1e3) / 1e9
-        print(f"  sepchain {name:<22} {pas:<4} {gbs:7.1f} GB/s  {gbs / triad:5.0%}")
+        print(f"  {model:<8} {name:<24} {pas:<4} {gbs:7.1f} GB/s  {gbs / triad:5.0%}")
 
 
 def row(work, nnc, torch, ratio, batch):
@@ -159,7 +168,7 @@ def main():
           f" figures: medians; ratio: median of the rounds' ratios, and their range")
     print(f"| {'work':<38} | {'nnc':>17} | {'PyTorch':>17} | {'ratio':>7} | {'rounds':>12} |")
     print(f"|{'-' * 40}|{'-' * 19}|{'-' * 19}|{'-' * 9}|{'-' * 14}|")
-    for (label, _, _, batch, _, _), (nnc, _, best, ratio) in zip(WORKS, results):
+    for (label, _, _, batch, _, _), (nnc, _, best, ratio, _) in zip(WORKS, results):
         row(label, nnc, best, ratio, batch)
     fm_train, fm_layers, cf_layers = 64 / results[0][0], results[0][1], results[1][1]
     print(f"\nFMNIST-CNN training at {fm_train:.0f} img/s = "
@@ -167,16 +176,25 @@ def main():
     print(f"GFLOP/s per layer with weights (fwd, bwd, and both: their flops over their time),"
           f" share of the {target} FMA peak:")
     for model, layers in (("fmnist", fm_layers), ("cifar", cf_layers),
-                          ("sepchain", results[4][1])):
+                          ("sepchain", results[4][1]), ("xception", results[5][1])):
         both = {}
         for name, pas, g, t in layers:
-            print(f"  {model:<7} {name:<14} {pas:<7} {g:7.1f}  {g / peak_n:5.0%}")
+            print(f"  {model:<8} {name:<22} {pas:<7} {g:7.1f}  {g / peak_n:5.0%}")
             f, tt = both.get(name, (0.0, 0.0))
             both[name] = (f + g * t, tt + t)
             if pas == "bwd" and tt > 0 and t > 0:
                 g2 = both[name][0] / both[name][1]
-                print(f"  {model:<7} {name:<14} {'fwd+bwd':<7} {g2:7.1f}  {g2 / peak_n:5.0%}")
+                print(f"  {model:<8} {name:<22} {'fwd+bwd':<7} {g2:7.1f}  {g2 / peak_n:5.0%}")
     depthwise_gbs(build, results[4][1], 64, triad)
+    xc_out = results[5][4]
+    xc_times = [(n, p, 0.0, float(t)) for n, p, t in
+                re.findall(r"^time (\S+) (fwd|bwd) ([\d.]+) ms$", xc_out, re.M)]
+    depthwise_gbs(build, xc_times, 64, triad, "xception",
+                  ("batch_normalization", "max_pooling2d"),
+                  "xception's batch normalization and max pooling")
+    print("xception milliseconds per step, every layer (fwd, bwd):")
+    for name, pas, _, t in xc_times:
+        print(f"  xception {name:<30} {pas} {t:7.3f} ms")
     start = wall_ms([f"{bench}/trainer", "summary"], 9)
     print(f"\ntrainer start-up (summary, wall): {start:.1f} ms")
     rss, plan, cache = peak_memory(bench)

@@ -128,6 +128,40 @@ static void max_pooling2d_bwd_tiled(nnc_real *restrict dx, const nnc_real *restr
         }
 }
 
+/* Overlapping or padded windows: outputs in (oh,ow) order, each adding its
+ * gradient to the first input cell of its window equal to its maximum. The
+ * channel loops are innermost, so they vectorize: g holds each channel's
+ * gradient until a window position takes it (a later equal cell gets 0). */
+static void max_pooling2d_bwd_windows(nnc_real *restrict dx, const nnc_real *restrict dy,
+                                      const nnc_real *restrict x, const nnc_real *restrict y,
+                                      long s)
+{
+    memset(dx + s * IH * IW * C, 0, sizeof *dx * IH * IW * C);
+    for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+            long o = ((s * OH + oh) * OW + ow) * C;
+            nnc_real g[C];
+            for (int c = 0; c < C; c++)
+                g[c] = !RELU_BEFORE || y[o + c] > 0 ? dy[o + c] : 0;
+            for (int kh = 0; kh < PH; kh++) {
+                int ih = oh * SH - PT + kh;
+                if (ih < 0 || ih >= IH)
+                    continue;
+                for (int kw = 0; kw < PW; kw++) {
+                    int iw = ow * SW - PL + kw;
+                    if (iw < 0 || iw >= IW)
+                        continue;
+                    long at = ((s * IH + ih) * IW + iw) * C;
+                    for (int c = 0; c < C; c++) {
+                        int hit = x[at + c] == y[o + c];
+                        dx[at + c] += hit ? g[c] : 0;
+                        g[c] = hit ? 0 : g[c];
+                    }
+                }
+            }
+        }
+}
+
 /* part: scratch of n*C values, with DB */
 NNC_MAYBE_UNUSED static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_real *restrict dy,
                               const nnc_real *restrict x, const nnc_real *restrict y,
@@ -144,24 +178,8 @@ NNC_MAYBE_UNUSED static void max_pooling2d_bwd(nnc_real *restrict dx, const nnc_
         return;
     }
 #pragma omp parallel for schedule(static)
-    for (long s = 0; s < n; s++) {
-        memset(dx + s * IH * IW * C, 0, sizeof *dx * IH * IW * C);
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++)
-                for (int c = 0; c < C; c++) {
-                    long o = ((s * OH + oh) * OW + ow) * C + c;
-                    long best = -1;
-                    for (int kh = 0; kh < PH && best < 0; kh++)
-                        for (int kw = 0; kw < PW && best < 0; kw++) {
-                            int ih = oh * SH - PT + kh, iw = ow * SW - PL + kw;
-                            long at = ((s * IH + ih) * IW + iw) * C + c;
-                            if (ih >= 0 && ih < IH && iw >= 0 && iw < IW && x[at] == y[o])
-                                best = at;
-                        }
-                    if (best >= 0 && (!RELU_BEFORE || y[o] > 0))
-                        dx[best] += dy[o];
-                }
-    }
+    for (long s = 0; s < n; s++)
+        max_pooling2d_bwd_windows(dx, dy, x, y, s);
 }
 #undef TILED
 #undef ARGMAX

@@ -77,7 +77,7 @@ static void emit(emit_ctx *e, const gnode *n)
 {
     const bn_attr *b = n->attr;
     shape3 in = node_in(e->m, n, 0)->shape;
-    subst s[18];
+    subst s[24];
     int k = 0;
     emit_lit_int(&s[k++], "HW", (long)in.h * in.w);
     emit_lit_int(&s[k++], "C", in.c);
@@ -91,6 +91,10 @@ static void emit(emit_ctx *e, const gnode *n)
     emit_lit_int(&s[k++], "MASK_DY", n->act == ACT_RELU && !n->mask_out);
     emit_lit_int(&s[k++], "NEED_DX", node_in(e->m, n, 0)->needs_grad);
     emit_lit_name(&s[k++], "batch_normalization_partials", n, "partials");
+    emit_lit_name(&s[k++], "batch_normalization_partial", n, "partial");
+    emit_lit_name(&s[k++], "batch_normalization_norm", n, "norm");
+    emit_lit_name(&s[k++], "batch_normalization_dsums", n, "dsums");
+    emit_lit_name(&s[k++], "batch_normalization_dx", n, "dx");
     emit_lit_name(&s[k++], "batch_normalization_mean_rows", n, "mean_rows");
     emit_lit_name(&s[k++], "batch_normalization_fwd_train", n, "fwd_train");
     emit_lit_name(&s[k++], "batch_normalization_affine", n, "affine");

@@ -73,7 +73,7 @@ static void emit(emit_ctx *e, const gnode *n)
 {
     const pool_attr *p = n->attr;
     shape3 in = node_in(e->m, n, 0)->shape, out = node_out(e->m, n)->shape;
-    subst s[18];
+    subst s[20];
     int k = 0;
     emit_lit_int(&s[k++], "IH", in.h), emit_lit_int(&s[k++], "IW", in.w);
     emit_lit_int(&s[k++], "C", in.c), emit_lit_int(&s[k++], "OH", out.h);
@@ -88,6 +88,7 @@ static void emit(emit_ctx *e, const gnode *n)
     emit_lit_name(&s[k++], "max_pooling2d_fwd_argmax", n, "fwd_argmax");
     emit_lit_name(&s[k++], "max_pooling2d_bwd", n, "bwd");
     emit_lit_name(&s[k++], "max_pooling2d_bwd_tiled", n, "bwd_tiled");
+    emit_lit_name(&s[k++], "max_pooling2d_bwd_windows", n, "bwd_windows");
     emit_comment_loc(e, n, paddings[p->padding]);
     template_emit(e->out, "max_pooling2d", s, k);
 }
