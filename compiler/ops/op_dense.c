@@ -25,13 +25,24 @@ typedef struct dense_attr {
 typedef struct dense_view {
     int units, use_bias, needs_dx, activation, relu_fused_next;
     shape3 in;
+    int rows; /* rows of I floats per sample (separable's pointwise: pixels); 0: 1 */
 } dense_view;
+
+/* The sample-group tree of dw and db runs over the kernels' rows: with several
+ * rows per sample, over batch * rows of them instead of NNC_BATCH. */
+static int batch_rows(emit_ctx *e, const dense_view *l, subst *s)
+{
+    if (l->rows <= 1)
+        return 0;
+    emit_lit_int(s, "NNC_BATCH", e->m->batch_size * l->rows);
+    return 1;
+}
 
 static dense_view view(const model *m, const gnode *n)
 {
     const dense_attr *d = n->attr;
     return (dense_view){d->units, d->use_bias, node_in(m, n, 0)->needs_grad, n->act,
-                        n->mask_out, node_in(m, n, 0)->shape};
+                        n->mask_out, node_in(m, n, 0)->shape, 1};
 }
 
 static int parse(gnode *n, attrs *a)
@@ -100,7 +111,7 @@ static void emit_simd_fwd(emit_ctx *e, const gnode *nd, const dense_view *l)
 /* templates/dense_simd_dw.c: 12 accumulators, rows times output vectors. */
 static void emit_simd_dw(emit_ctx *e, const gnode *nd, const dense_view *l)
 {
-    subst s[6];
+    subst s[7];
     /* at most 2 vectors of outputs: 12 accumulators + OBV loads + 1 broadcast
      * must fit AVX2's 16 registers */
     int n = 0, obv = emit_pick_obv(l->units, dense_vw(e->m, l));
@@ -109,6 +120,7 @@ static void emit_simd_dw(emit_ctx *e, const gnode *nd, const dense_view *l)
     emit_lit_int(&s[n++], "RB", DENSE_ACC / obv), emit_lit_int(&s[n++], "OBV", obv);
     emit_lit_name(&s[n++], "dense_simd_dw", nd, "dw_simd");
     emit_lit_name(&s[n++], "dense_simd_dw_block", nd, "dw_block");
+    n += batch_rows(e, l, &s[n]);
     template_emit(e->out, "dense_simd_dw", s, n);
 }
 
@@ -117,13 +129,14 @@ static void emit_simd_dw(emit_ctx *e, const gnode *nd, const dense_view *l)
  * that RO*IV accumulators + IV loads + 1 broadcast fit 16 registers. */
 static void emit_simd_dwn(emit_ctx *e, const gnode *nd, const dense_view *l)
 {
-    subst s[7];
+    subst s[8];
     int n = 0, blocks = (l->units + 5) / 6, ro = (l->units + blocks - 1) / blocks;
     int iv = 15 / (ro + 1) < 12 / ro ? 15 / (ro + 1) : 12 / ro;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RO", ro), emit_lit_int(&s[n++], "IV", iv);
     emit_lit_name(&s[n++], "dense_simd_dwn", nd, "dw_simd");
     emit_lit_name(&s[n++], "dense_simd_dwn_block", nd, "dwn_block");
+    n += batch_rows(e, l, &s[n]);
     template_emit(e->out, "dense_simd_dwn", s, n);
 }
 
@@ -182,7 +195,7 @@ static void emit_view(emit_ctx *e, const gnode *nd, const dense_view *l, int com
 {
     int vw = dense_vw(e->m, l), simd = vw && l->units % vw == 0, simd_dx = vw && l->needs_dx;
     int simd_dwn = vw && !simd && l->in.c % vw == 0;
-    subst s[12];
+    subst s[13];
     int n = 0;
     emit_lit_int(&s[n++], "I", l->in.c), emit_lit_int(&s[n++], "O", l->units);
     emit_lit_int(&s[n++], "RELU", l->activation == ACT_RELU);
@@ -195,6 +208,7 @@ static void emit_view(emit_ctx *e, const gnode *nd, const dense_view *l, int com
     emit_lit_name(&s[n++], "dense_dx", nd, "dx_scalar");
     emit_lit_name(&s[n++], "dw_impl", nd, simd || simd_dwn ? "dw_simd" : "dw_scalar");
     emit_lit_name(&s[n++], "dx_impl", nd, simd_dx ? "dx_simd" : "dx_scalar");
+    n += batch_rows(e, l, &s[n]);
     if (comment)
         emit_comment_loc(e, nd, l->activation == ACT_SOFTMAX ? "logits; softmax is fused with the loss"
                                                             : "");
@@ -226,7 +240,7 @@ static void emit(emit_ctx *e, const gnode *nd)
 
 /* Another op's kernels: a copy of its node named ID_PRE stands for it. */
 void dense_emit_kernels(emit_ctx *e, const gnode *nd, const char *pre, int in, int units,
-                        int bias, int needs_dx, int act, int mask_out)
+                        int bias, int needs_dx, int act, int mask_out, int rows)
 {
     gnode c = *nd;
     size_t len = strlen(nd->id);
@@ -234,7 +248,7 @@ void dense_emit_kernels(emit_ctx *e, const gnode *nd, const char *pre, int in, i
         unreachable();
     c.id[len] = '_';
     strcpy(c.id + len + 1, pre);
-    dense_view v = {units, bias, needs_dx, act, mask_out, (shape3){1, 1, in, 1}};
+    dense_view v = {units, bias, needs_dx, act, mask_out, (shape3){1, 1, in, 1}, rows};
     emit_view(e, &c, &v, 0);
 }
 

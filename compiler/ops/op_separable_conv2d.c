@@ -72,8 +72,9 @@ static void emit(emit_ctx *e, const gnode *nd)
              c->d.dilation[1], mid.c, out.c);
     emit_comment_loc(e, nd, what);
     dwconv_emit(e, nd, &c->d, "dw_", in->shape, mid, 0, 0, 0, in->needs_grad);
-    dense_emit_kernels(e, nd, "pw", mid.c, c->filters, c->use_bias, 0, nd->act, nd->mask_out);
-    dense_emit_kernels(e, nd, "pwt", c->filters, mid.c, 0, 0, ACT_LINEAR, 0);
+    dense_emit_kernels(e, nd, "pw", mid.c, c->filters, c->use_bias, 0, nd->act, nd->mask_out,
+                       mid.h * mid.w);
+    dense_emit_kernels(e, nd, "pwt", c->filters, mid.c, 0, 0, ACT_LINEAR, 0, mid.h * mid.w);
     subst s[12];
     int n = 0;
     emit_lit_int(&s[n++], "P", (long)(mid.h * mid.w)), emit_lit_int(&s[n++], "CM", mid.c);

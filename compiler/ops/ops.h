@@ -44,9 +44,10 @@ extern const char *const dwconv_inits[]; /* Keras initializer names, INIT_* orde
 
 /* dense: its kernels for I inputs and O outputs, named ID_PRE... (fwd, bwd),
  * over rows of I floats (separable_conv2d's pointwise convolution: every
- * pixel a row); the scratch they need for `rows` rows. */
+ * pixel a row: `rows` per sample, over which dw and db sum their sample groups);
+ * the scratch they need for `rows` rows. */
 void dense_emit_kernels(emit_ctx *e, const gnode *nd, const char *pre, int in, int units,
-                        int bias, int needs_dx, int act, int mask_out);
+                        int bias, int needs_dx, int act, int mask_out, int rows);
 size_t dense_scratch(int in, int units, size_t rows);
 
 #endif
