@@ -319,12 +319,15 @@ test-fuzz: all
 BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
-BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256)
+BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256 resnet)
 BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak
 $(BENCH_DIR)/%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
 $(BENCH_DIR)/%256.c: bench/specs/%_cnn_b256.yaml $(BUILD)/nnc
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
+$(BENCH_DIR)/resnet.c: examples/fashion_mnist_resnet.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
 $(BENCH_DRIVERS): %: %.c bench/bench_driver.c

@@ -11,7 +11,8 @@ GFLOP/s per conv layer against the measured peak, trainer start-up time,
 peak memory against the memory plan, and the time of `nnc build` for
 CIFAR-CNN. RUNS rounds: the machine is noisy.
 
-usage: run.py BUILD_DIR BENCH_DIR [THREADS]"""
+usage: run.py BUILD_DIR BENCH_DIR [THREADS]
+BENCH_ONLY=resnet,fmnist (drivers) runs only those rows of the table."""
 
 import os
 import re
@@ -33,7 +34,12 @@ WORKS = (  # label, nnc driver, mode, batch, threads (0: the command's), PyTorch
      ("eager", "channels_last", "script")),
     ("FMNIST-CNN single image (1 thread)", "fmnist", "latency", 1, 1,
      ("eager", "channels_last", "script")),
+    ("ResNet example training, batch 64", "resnet", "train", 64, 0, ("eager", "channels_last")),
 )
+# training FLOPs per image of examples/fashion_mnist_resnet.yaml: 2 per MAC of its
+# convs and dense (6,535,744 MACs), three passes, less the stem's input gradient
+# (BN, add, pooling not counted)
+RESNET_TRAIN_FLOP = 3 * 2 * 6535744 - 2 * 112896
 
 
 def sh(cmd, env=None, timeout=900):
@@ -115,7 +121,9 @@ def main():
         torch = harness.Peer("torch", ["/usr/bin/python3", f"{HERE}/peer_torch.py"], log)
         if torch.skip:
             sys.exit(f"bench: Debian's PyTorch (python3-torch) did not start: {torch.skip}")
-        results = [time_work(bench, torch, threads, *w) for w in WORKS]
+        only = os.environ.get("BENCH_ONLY")
+        works = [w for w in WORKS if not only or w[1] in only.split(",")]
+        results = [time_work(bench, torch, threads, *w) for w in works]
         torch.close()
     print(f"\nnnc vs {torch.version} {os.uname().machine}, {os.cpu_count()} cores, "
           f"{threads} threads; FMA peak {peak_n:.0f} GFLOP/s ({target}: {isa}, {threads} "
@@ -124,9 +132,18 @@ def main():
           f" figures: medians; ratio: median of the rounds' ratios, and their range")
     print(f"| {'work':<38} | {'nnc':>17} | {'PyTorch':>17} | {'ratio':>7} | {'rounds':>12} |")
     print(f"|{'-' * 40}|{'-' * 19}|{'-' * 19}|{'-' * 9}|{'-' * 14}|")
-    for (label, _, _, batch, _, _), (nnc, _, best, ratio) in zip(WORKS, results):
+    for (label, _, _, batch, _, _), (nnc, _, best, ratio) in zip(works, results):
         row(label, nnc, best, ratio, batch)
-    fm_train, fm_layers, cf_layers = 64 / results[0][0], results[0][1], results[1][1]
+    by = {f"{w[1]}.{w[2]}": r for w, r in zip(works, results)}
+    if "resnet.train" in by:
+        rn, torch_rn = 64 / by["resnet.train"][0], 64 / by["resnet.train"][2]
+        print(f"\nResNet example training at {rn:.0f} img/s = {rn * RESNET_TRAIN_FLOP / 1e9:.1f} "
+              f"GFLOP/s, {rn * RESNET_TRAIN_FLOP / 1e9 / peak_n:.1%} of peak (PyTorch "
+              f"{torch_rn:.0f} img/s, {torch_rn * RESNET_TRAIN_FLOP / 1e9 / peak_n:.1%})")
+    if "fmnist.train" not in by or "cifar.train" not in by:
+        return
+    fm_train, fm_layers, cf_layers = 64 / by["fmnist.train"][0], by["fmnist.train"][1], \
+        by["cifar.train"][1]
     print(f"\nFMNIST-CNN training at {fm_train:.0f} img/s = "
           f"{fm_train * 15.4e6 / 1e9:.0f} GFLOP/s, {fm_train * 15.4e6 / 1e9 / peak_n:.0%} of peak")
     print(f"GFLOP/s per layer with weights (fwd, bwd, and both: their flops over their time),"
