@@ -287,7 +287,7 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
               "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
-              "sh tests/test_bn_e2e.sh $(BUILD)" \
+              "sh tests/test_bn_e2e.sh $(BUILD)" "sh tests/test_resnet_e2e.sh $(BUILD)" \
               "sh tests/test_dropout_e2e.sh $(BUILD)" \
               "sh tests/test_schedule_e2e.sh $(BUILD)" "sh tests/test_fit_options.sh $(BUILD)" \
               "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)"
