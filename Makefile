@@ -316,6 +316,7 @@ test-fuzz: all
 # fma_peak measures the peak of that same target, which run.py reads from the
 # generated C. fma_chains.c gets the kernels' flags; fma_peak.c none, so it can
 # refuse a CPU without their ISA before running any of it.
+# `make bench BENCH_ONLY=resnet` (drivers, comma-separated) runs only those rows.
 BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
