@@ -49,7 +49,7 @@ def cifar_cnn():
 
 
 class Residual(nn.Module):
-    """examples/fashion_mnist_resnet.yaml: the stem, two residual stages (the
+    """examples/fashion_mnist_resnet.yaml: the stem (with a 2x2 max pool), two residual stages (the
     second strided, with a 1x1 projection shortcut), global average pooling,
     dropout 0.3, dense. Keras's BN momentum 0.9 and epsilon 1e-3 are PyTorch's
     momentum 0.1, eps 1e-3."""
@@ -60,12 +60,12 @@ class Residual(nn.Module):
         def cbn(cin, cout, k=3, stride=1):
             return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False),
                                  nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1))
-        self.stem = nn.Sequential(cbn(1, 16), nn.ReLU())
-        self.s1 = nn.Sequential(cbn(16, 16), nn.ReLU(), cbn(16, 16))
-        self.s2 = nn.Sequential(cbn(16, 32, stride=2), nn.ReLU(), cbn(32, 32))
-        self.short = cbn(16, 32, k=1, stride=2)
+        self.stem = nn.Sequential(cbn(1, 32), nn.ReLU(), nn.MaxPool2d(2))
+        self.s1 = nn.Sequential(cbn(32, 32), nn.ReLU(), cbn(32, 32))
+        self.s2 = nn.Sequential(cbn(32, 64, stride=2), nn.ReLU(), cbn(64, 64))
+        self.short = cbn(32, 64, k=1, stride=2)
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3),
-                                  nn.Linear(32, 10))
+                                  nn.Linear(64, 10))
 
     def forward(self, x):
         x = self.stem(x)

@@ -12,7 +12,7 @@ ROOT=$(pwd)
 NNC=$ROOT/$BUILD/nnc
 FM=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 SPEC=$ROOT/examples/fashion_mnist_resnet.yaml
-EPOCHS=${RESNET_EPOCHS:-10}
+EPOCHS=${RESNET_EPOCHS:-5}
 # libgomp's spinning barriers cost 5x on a loaded machine; sleeping costs nothing here
 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}; export OMP_WAIT_POLICY
 tmp=$(mktemp -d)
