@@ -307,7 +307,7 @@ TEST_SUITES = "sh tests/test_templates.sh" $(COMPILER_TESTS) \
               "FMNIST=$(FMNIST) sh tests/test_runtime_cli.sh $(BUILD)" $(DATA_SUITES) \
               "sh tests/test_e2e.sh $(BUILD)" "sh tests/test_augment_e2e.sh $(BUILD)" \
               "sh tests/test_export.sh $(BUILD)" "sh tests/test_optim_e2e.sh $(BUILD)" \
-              "sh tests/test_bn_e2e.sh $(BUILD)" \
+              "sh tests/test_bn_e2e.sh $(BUILD)" "sh tests/test_resnet_e2e.sh $(BUILD)" \
               "sh tests/test_dropout_e2e.sh $(BUILD)" \
               "sh tests/test_schedule_e2e.sh $(BUILD)" "sh tests/test_fit_options.sh $(BUILD)" \
               "sh tests/test_fuzz.sh $(BUILD) $(FUZZ_SMOKE)" \
@@ -343,12 +343,15 @@ test-fuzz: all
 BENCH_TARGET ?= host
 BENCH_CC := clang -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -fno-math-errno -Iruntime
 BENCH_DIR := $(BUILD)/bench-$(BENCH_TARGET)
-BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256 sepchain xception)
+BENCH_DRIVERS := $(addprefix $(BENCH_DIR)/,fmnist fmnist256 cifar cifar256 sepchain xception resnet)
 BENCH_BINS := $(BENCH_DRIVERS) $(BENCH_DIR)/trainer $(BUILD)/fma_peak $(BUILD)/triad
 $(BENCH_DIR)/%.c: bench/specs/%_cnn.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
 $(BENCH_DIR)/%256.c: bench/specs/%_cnn_b256.yaml $(BUILD)/nnc
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
+$(BENCH_DIR)/resnet.c: examples/fashion_mnist_resnet.yaml $(BUILD)/nnc
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/nnc $< --profile --target $(BENCH_TARGET) -o $@
 $(BENCH_DRIVERS): %: %.c bench/bench_driver.c

@@ -1,6 +1,7 @@
 """PyTorch worker of bench/harness.py: the FMNIST-CNN and CIFAR-CNN of
-bench/specs in PyTorch, the same batch sizes, data made once in memory
-(synthetic, like nnc's), Adam. Runs under Debian's python3-torch (1.13, for
+bench/specs and the residual example (examples/fashion_mnist_resnet.yaml)
+in PyTorch, the same batch sizes, data made once in memory (synthetic, like
+nnc's), Adam. Runs under Debian's python3-torch (1.13, for
 `make bench`) and PyPI's 2.x (the venv of `make bench-peers`).
 
 Works: train (optimizer steps at batch 64), infer (forward and softmax at
@@ -28,7 +29,7 @@ except Exception as e:  # noqa: BLE001: any import failure is a reason to skip
     sys.exit(0)
 
 SHAPES = {"fmnist": (1, 28, 28), "cifar": (3, 32, 32), "sepchain": (1, 28, 28),
-          "xception": (3, 32, 32)}
+          "xception": (3, 32, 32), "resnet": (1, 28, 28)}
 BATCH = {"train": 64, "infer": 256, "latency": 1}
 
 
@@ -93,6 +94,32 @@ class XceptionSmall(nn.Module):
         return self.exit(x)
 
 
+class Residual(nn.Module):
+    """examples/fashion_mnist_resnet.yaml: the stem (with a 2x2 max pool), two residual stages (the
+    second strided, with a 1x1 projection shortcut), global average pooling,
+    dropout 0.3, dense. Keras's BN momentum 0.9 and epsilon 1e-3 are PyTorch's
+    momentum 0.1, eps 1e-3."""
+
+    def __init__(self):
+        super().__init__()
+
+        def cbn(cin, cout, k=3, stride=1):
+            return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False),
+                                 nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1))
+        self.stem = nn.Sequential(cbn(1, 32), nn.ReLU(), nn.MaxPool2d(2))
+        self.s1 = nn.Sequential(cbn(32, 32), nn.ReLU(), cbn(32, 32))
+        self.s2 = nn.Sequential(cbn(32, 64, stride=2), nn.ReLU(), cbn(64, 64))
+        self.short = cbn(32, 64, k=1, stride=2)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3),
+                                  nn.Linear(64, 10))
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = torch.relu(x + self.s1(x))
+        x = torch.relu(self.s2(x) + self.short(x))
+        return self.head(x)
+
+
 def timer(step, threads):
     def run(steps):
         torch.set_num_threads(threads)
@@ -149,7 +176,7 @@ def prepare(model, work, variant, threads):
     torch.manual_seed(0)
     torch.set_num_threads(threads)
     make = {"fmnist": fmnist_cnn, "cifar": cifar_cnn, "sepchain": sepchain_cnn,
-            "xception": XceptionSmall}[model]
+            "xception": XceptionSmall, "resnet": Residual}[model]
     if work == "train":
         return train(make, SHAPES[model], variant, threads)
     return infer(make, SHAPES[model], BATCH[work], variant, threads)

@@ -37,7 +37,12 @@ WORKS = (  # label, nnc driver, mode, batch, threads (0: the command's), PyTorch
      ("eager", "channels_last")),
     ("Xception-small training, batch 64", "xception", "train", 64, 0,
      ("eager", "channels_last")),
+    ("ResNet example training, batch 64", "resnet", "train", 64, 0, ("eager", "channels_last")),
 )
+# training FLOPs per image of examples/fashion_mnist_resnet.yaml: 2 per MAC of its
+# convs and dense (6,648,960 MACs), three passes, less the stem's input gradient
+# (BN, add, pooling not counted)
+RESNET_TRAIN_FLOP = 3 * 2 * 6648960 - 2 * 225792
 
 
 def sh(cmd, env=None, timeout=900):
@@ -170,6 +175,10 @@ def main():
     print(f"|{'-' * 40}|{'-' * 19}|{'-' * 19}|{'-' * 9}|{'-' * 14}|")
     for (label, _, _, batch, _, _), (nnc, _, best, ratio, _) in zip(WORKS, results):
         row(label, nnc, best, ratio, batch)
+    rn, torch_rn = 64 / results[6][0], 64 / results[6][2]
+    print(f"\nResNet example training at {rn:.0f} img/s = {rn * RESNET_TRAIN_FLOP / 1e9:.1f} "
+          f"GFLOP/s, {rn * RESNET_TRAIN_FLOP / 1e9 / peak_n:.1%} of peak (PyTorch "
+          f"{torch_rn:.0f} img/s, {torch_rn * RESNET_TRAIN_FLOP / 1e9 / peak_n:.1%})")
     fm_train, fm_layers, cf_layers = 64 / results[0][0], results[0][1], results[1][1]
     print(f"\nFMNIST-CNN training at {fm_train:.0f} img/s = "
           f"{fm_train * 15.4e6 / 1e9:.0f} GFLOP/s, {fm_train * 15.4e6 / 1e9 / peak_n:.0%} of peak")
