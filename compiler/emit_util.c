@@ -81,7 +81,7 @@ const char *emit_dx(emit_ctx *e, const gnode *n, int i)
 const char *emit_tensor(emit_ctx *e, const gnode *n, int k, const char *block)
 {
     (void)e;
-    if (k >= n->num_t)
+    if (k < 0 || k >= n->num_t) /* an optional tensor the node does not have (-1) */
         return "NULL";
     char *s = slot();
     snprintf(s, 96, "%s + %zu", n->t[k].kind == TENSOR_STATE ? "nnc_state" : block,
