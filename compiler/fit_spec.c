@@ -3,6 +3,7 @@
  * settings: a monitor names a history column, a checkpoint file name's
  * fields are known columns with a plain number format. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../runtime/nncrt.h"
@@ -308,6 +309,16 @@ static int parse_one(model *m, callback_spec *cb, const ynode *set, const char *
         return attrs_finish(&a, keys);
     }
     }
+}
+
+void callbacks_free(model *m)
+{
+    for (int i = 0; i < m->num_callbacks; i++) {
+        callback_spec *c = &m->callbacks[i];
+        free(c->monitor), free(c->path), free(c->boundaries), free(c->values);
+    }
+    free(m->callbacks);
+    m->callbacks = NULL, m->num_callbacks = 0;
 }
 
 int callbacks_parse(model *m, const ynode *nd)

@@ -510,6 +510,7 @@ void class_weight_emit_fields(emit_ctx *e); /* .class_weight... of nncrt_model *
 /* ---- fit_spec.c: metrics: and fit: callbacks: ------------------------------ */
 int metrics_parse(model *m, const ynode *nd);
 int callbacks_parse(model *m, const ynode *nd);
+void callbacks_free(model *m);
 /* LR callbacks need a constant learning_rate (optimizer: the spec's node). */
 int callbacks_check_lr(const model *m, const ynode *optimizer);
 void fit_spec_emit_tables(emit_ctx *e);   /* nnc_callbacks[], when given */

@@ -350,6 +350,7 @@ void model_free(model *m)
     optimizer_free(m);
     loss_free(m);
     free(m->augment);
+    callbacks_free(m);
     free(m->name);
     free(m->data_train);
     free(m->data_validation);
