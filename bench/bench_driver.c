@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fp_mode.h"
+
 static float x[NNC_BATCH * NNC_IN_SIZE], y[NNC_BATCH * NNC_CLASSES], probs[NNC_BATCH * NNC_CLASSES];
 static uint64_t ids[NNC_BATCH];
 static const nncrt_batch_key key = {1, 0, ids};
@@ -72,6 +74,7 @@ int main(int argc, char **argv)
         x[i] = (float)((s = s * 6364136223846793005ULL + 1) >> 56);
     for (int i = 0; i < NNC_BATCH; i++)
         y[i * NNC_CLASSES + i % NNC_CLASSES] = 1;
+    nncrt_flush_subnormals(); /* as the trainer's main does */
     nnc_model.init_params(1);
     run(mode, 3); /* warm up: page in the plan, start the threads */
     memset(nnc_prof, 0, sizeof nnc_prof);

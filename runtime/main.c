@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "dist.h"
+#include "fp_mode.h"
 #include "options.h"
 #include "util.h"
 
@@ -227,6 +228,7 @@ static int run(const nncrt_model *m, const char *prog, const char *cmd, int argc
         return 2;
     if (o.threads > 0)
         omp_set_num_threads(o.threads);
+    nncrt_flush_subnormals();   /* as TensorFlow trains (fp_mode.h) */
     if (strcmp(cmd, "fit") == 0)
         return nncrt_cmd_fit(m, &o);
     if (strcmp(cmd, "evaluate") == 0)
