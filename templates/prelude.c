@@ -79,23 +79,33 @@ NNC_MAYBE_UNUSED static inline int nnc_groups_present(long n, long batch)
             ADD(nnc_g_, nnc_g_ + nnc_w_)
 
 /* out[c] = sum of the n rows of m[n][C] (a bias gradient from per-sample
- * sums): each group's rows in order, then the groups' tree. */
+ * sums): each group's rows in order, then the groups' tree. The rows are
+ * read once, in order, a chunk of columns at a time (a separable conv's
+ * pointwise bias sums batch x pixels rows; reading column by column read
+ * its whole gradient once per channel). */
+#define NNC_SUM_COLS 64
 NNC_MAYBE_UNUSED static inline void nnc_sum_rows(nnc_real *restrict out,
                                                  const nnc_real *restrict m, long n, int c,
                                                  long batch)
 {
     int k = nnc_groups_present(n, batch);
-    for (int j = 0; j < c; j++) {
-        nnc_real gs[8];
+    for (int j0 = 0; j0 < c; j0 += NNC_SUM_COLS) {
+        const int nj = c - j0 < NNC_SUM_COLS ? c - j0 : NNC_SUM_COLS;
+        nnc_real gs[8][NNC_SUM_COLS];
         for (int g = 0; g < k; g++) {
-            gs[g] = 0;
+            for (int j = 0; j < nj; j++)
+                gs[g][j] = 0;
             for (long i = nnc_group_start(g, n, batch); i < nnc_group_start(g + 1, n, batch); i++)
-                gs[g] += m[i * c + j];
+                for (int j = 0; j < nj; j++)
+                    gs[g][j] += m[i * c + j0 + j];
         }
-#define NNC_ADD_GS_(a, b) gs[a] += gs[b]
+#define NNC_ADD_GS_(a, b)                                                      \
+    for (int j = 0; j < nj; j++)                                               \
+        gs[a][j] += gs[b][j]
         NNC_TREE(k, NNC_GROUPS(batch), NNC_ADD_GS_);
 #undef NNC_ADD_GS_
-        out[j] = k ? gs[0] : 0;
+        for (int j = 0; j < nj; j++)
+            out[j0 + j] = k ? gs[0][j] : 0;
     }
 }
 
