@@ -62,6 +62,8 @@ static void dense_simd_dx(nnc_real *restrict dx, const nnc_real *restrict dy,
             int nr = i0 + RB <= I ? RB : I - i0, nsv = sv0 + SV <= nv ? SV : nv - sv0;
             if (nr == RB && nsv == SV)
                 dense_simd_dx_block(dx, dyt, w, n, np, i0, sv0, RB, SV);
+            else if (nr == RB && nsv == 1) /* n <= VW, or an odd last vector */
+                dense_simd_dx_block(dx, dyt, w, n, np, i0, sv0, RB, 1);
             else
                 dense_simd_dx_block(dx, dyt, w, n, np, i0, sv0, nr, nsv);
         }
