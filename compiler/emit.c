@@ -224,10 +224,14 @@ static void emit_steps(emit_ctx *e)
         "NNC_MAYBE_UNUSED static double nnc_train_loss(const nnc_real *x, const nnc_real *t, int n)\n{\n"
         "    nnc_forward_train(x, n);\n"
         "    return nnc_loss(nnc_probs, NULL, %s, t, n);\n}\n\n"
-        "static void nnc_apply_update(nnc_real lr)\n{\n"
+        "/* The update of parameters [lo, hi): a distributed fit's rank updates\n"
+        " * its shard (spec/distributed.md), one process all of them. */\n"
+        "static void nnc_apply_update_range(nnc_real lr, long lo, long hi)\n{\n"
         "    nnc_step++;\n"
-        "    nnc_opt_step(lr, nnc_step);\n"
+        "    nnc_opt_step(lr, nnc_step, lo, hi);\n"
         "    nnc_update_state();\n}\n\n"
+        "static void nnc_apply_update(nnc_real lr)\n{\n"
+        "    nnc_apply_update_range(lr, 0, NNC_PARAM_BLOCK);\n}\n\n"
         "NNC_MAYBE_UNUSED static double nnc_train_step_real(const nnc_real *x, const nnc_real *t, int n, "
         "nnc_real lr)\n{\n"
         "    double loss = nnc_compute_grads(x, t, n);\n"
@@ -430,7 +434,10 @@ static void emit_model_struct(emit_ctx *e)
     }
     sb_printf(e->out, "    /* distributed fit */\n"
                       "    .compute_grads_share = rt_compute_grads_share,\n"
-                      "    .grad_groups = %s,\n};\n", batch_stats ? "-1" : "NNC_GROUPS(NNC_BATCH)");
+                      "    .grad_groups = %s,\n"
+                      "#if NNC_OPT_SHARDABLE\n"
+                      "    .apply_update_shard = rt_apply_update_shard,\n"
+                      "#endif\n};\n", batch_stats ? "-1" : "NNC_GROUPS(NNC_BATCH)");
 }
 
 /* The tables describe the parameters to libnncrt and to tests; the runtime
@@ -465,6 +472,10 @@ static void emit_glue(emit_ctx *e)
         "    (void)rt_compute_grads(x, y, n, key, probs);\n"
         "    nnc_mean_n = 0, nnc_loss_out = NULL, nnc_grads_hook = NULL;\n}\n\n"
         "static void rt_apply_update(float lr)\n{\n    nnc_apply_update(lr);\n}\n\n"
+        "#if NNC_OPT_SHARDABLE\n"
+        "static void rt_apply_update_shard(float lr, size_t lo, size_t hi)\n{\n"
+        "    nnc_apply_update_range(lr, (long)lo, (long)hi);\n}\n"
+        "#endif\n\n"
         "static double rt_train_step(const float *x, const float *y, int n, float lr, "
         "const nncrt_batch_key *key, float *probs)\n{\n"
         "    double loss = rt_compute_grads(x, y, n, key, probs);\n"

@@ -521,8 +521,10 @@ int optimizer_check(model *m);
 const char *optimizer_name(int opt);
 int optimizer_slots(const model *m);            /* state arrays of the parameter block */
 const char *optimizer_slot_names(const model *m); /* Keras's names, "momentum,velocity" */
-/* The update: nnc_opt_step(lr, t) (clipping, weight decay, the optimizer's
- * rule) and nnc_opt_init_slots() (slots that do not start at zero). */
+/* The update: nnc_opt_step(lr, t, lo, hi) (clipping, weight decay, the
+ * optimizer's rule on parameters [lo, hi); NNC_OPT_SHARDABLE 0 when a norm
+ * clip needs them all) and nnc_opt_init_slots() (slots that do not start at
+ * zero). */
 void optimizer_emit(emit_ctx *e);
 void optimizer_free(model *m);
 

@@ -398,25 +398,33 @@ static void emit_clip_decay(emit_ctx *e)
     }
 }
 
-/* nnc_opt_step: one step in Keras's order; nnc_opt_init_slots: slots that
- * do not start at zero (Adagrad's accumulator). */
+/* nnc_opt_step: one step in Keras's order on the parameters [lo, hi) (all
+ * of them in one process, a rank's shard in a distributed fit, which
+ * NNC_OPT_SHARDABLE allows unless a norm clip needs the whole gradient);
+ * nnc_opt_init_slots: slots that do not start at zero (Adagrad's accumulator). */
 static void emit_step(emit_ctx *e, int slots)
 {
     const model *m = e->m;
     static const char *const slot_arg[] = {"nnc_opt[0]", "nnc_opt[1]", "nnc_opt[2]"};
+    int whole = m->clip == CLIP_NORM || m->clip == CLIP_GLOBAL_NORM;
     sb_puts(e->out, m->clip || m->weight_decay > 0
-                        ? "\n/* One optimizer step (t counts from 1), in Keras's order: clip the "
-                          "gradients,\n * decay the weights, then the rule. */\n"
-                        : "\n/* One optimizer step (t counts from 1). */\n");
-    sb_puts(e->out, "static void nnc_opt_step(nnc_real lr, int64_t t)\n{\n");
-    if (m->clip)
-        sb_puts(e->out, "    nnc_clip_grads(nnc_grads);\n");
+                        ? "\n/* One optimizer step (t counts from 1) on parameters [lo, hi), in "
+                          "Keras's order:\n * clip the gradients, decay the weights, then the "
+                          "rule. */\n"
+                        : "\n/* One optimizer step (t counts from 1) on parameters [lo, hi). */\n");
+    sb_printf(e->out, "#define NNC_OPT_SHARDABLE %d%s\n", !whole,
+              whole ? " /* the norm clip needs every gradient */" : "");
+    sb_puts(e->out, "static void nnc_opt_step(nnc_real lr, int64_t t, long lo, long hi)\n{\n");
+    if (whole)
+        sb_puts(e->out, "    nnc_clip_grads(nnc_grads); /* called with [0, all) only */\n");
+    else if (m->clip)
+        sb_puts(e->out, "    nnc_clip_grads(nnc_grads, lo, hi);\n");
     if (m->weight_decay > 0)
-        sb_puts(e->out, "    nnc_weight_decay(nnc_params, lr);\n");
+        sb_puts(e->out, "    nnc_weight_decay(nnc_params, lr, lo, hi);\n");
     sb_puts(e->out, "    opt_update(nnc_params, nnc_grads");
     for (int k = 0; k < slots; k++)
         sb_printf(e->out, ", %s", slot_arg[k]);
-    sb_puts(e->out, ", lr, t);\n}\n\nstatic void nnc_opt_init_slots(void)\n{\n");
+    sb_puts(e->out, ", lr, t, lo, hi);\n}\n\nstatic void nnc_opt_init_slots(void)\n{\n");
     if (m->optimizer == OPT_ADAGRAD && m->initial_accumulator != 0)
         sb_printf(e->out, "    for (long i = 0; i < %zu; i++) /* initial_accumulator_value */\n"
                           "        nnc_opt[0][i] = ((nnc_real)%.17g);\n",
@@ -432,7 +440,6 @@ void optimizer_emit(emit_ctx *e)
     subst s[8];
     int n = 0;
     strbuf what = {0};
-    emit_lit_int(&s[n++], "COUNT", (long)m->param_block);
     const char *tpl = rule_substs(m, s, &n);
     describe(m, &what);
     sb_puts(e->out, "/* ");

@@ -91,6 +91,13 @@ typedef struct nncrt_dist_step {
     size_t *slice_from;     /* [nslices]: the slices sent, [slice_from[j], previous one's) */
     int nslices;
     int overlap;            /* slices sent during the backward pass (NNCRT_MPI_OVERLAP) */
+    /* A sharded update (apply_update_shard): rank r updates parameters
+       [bound[r], bound[r+1]) and gathers the others'; all then holds the N
+       partial sums of its shard, shard_max floats apart. Its optimizer slots
+       are current in its shard only until nncrt_dist_step_sync. */
+    int sharded, slots_stale;
+    size_t *bound, shard_max;
+    size_t *counts;         /* [4 * ranks]: an exchange's counts and displacements */
     double *loss;           /* [batch_size]: this rank's samples' losses */
     void *send, *recv;      /* per-sample loss and prediction, this rank's and all */
     int *preds, *labels;    /* [batch_size]: the global batch's, after a step */
@@ -104,6 +111,9 @@ void nncrt_dist_step_free(nncrt_dist_step *d);
    its gradient computed, the gradients combined, the same update on every
    rank. Returns the batch's mean loss; d->preds and d->labels get the whole
    batch's predicted and true classes. */
+/* Every rank's optimizer slots whole again after sharded updates, before
+   they are saved; called by every rank at the same point. */
+void nncrt_dist_step_sync(const nncrt_model *m, nncrt_dist_step *d);
 double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_batch *b,
                              const nncrt_dataset *ds, const size_t *idx, int n, float lr,
                              uint64_t seed, int epoch);

@@ -125,11 +125,58 @@ void nncrt_dist_allgatherv(const void *send, void *recv, const size_t *counts,
     dist_secs += nncrt_now() - t0;
 }
 
+void nncrt_dist_allgatherv_in_place(void *buf, const size_t *counts, const size_t *displs)
+{
+#ifdef NNC_MPI
+    if (dist_size > 1) {
+        double t0 = nncrt_now();
+        int *c = malloc(2 * sizeof(int) * (size_t)dist_size);
+        if (!c)
+            check(MPI_ERR_NO_MEM, "allocating an exchange");
+        for (int r = 0; r < dist_size; r++)
+            c[r] = as_count(counts[r]), c[dist_size + r] = as_count(displs[r]);
+        check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, c, c + dist_size, MPI_BYTE,
+                             MPI_COMM_WORLD), "MPI_Allgatherv");
+        free(c);
+        dist_secs += nncrt_now() - t0;
+    }
+#else
+    (void)buf, (void)counts, (void)displs;   /* one process: already there */
+#endif
+}
+
 #ifdef NNC_MPI
 #define MAX_PENDING 64
 static MPI_Request pending[MAX_PENDING];
+static int *pending_counts[MAX_PENDING];   /* an MPI_Ialltoallv's, alive until it completes */
 static int npending;
 #endif
+
+void nncrt_dist_ialltoallv(const float *send, const size_t *scounts, const size_t *sdispls,
+                           float *recv, const size_t *rcounts, const size_t *rdispls)
+{
+#ifdef NNC_MPI
+    if (dist_size > 1) {
+        if (npending == MAX_PENDING)
+            nncrt_dist_wait();
+        double t0 = nncrt_now();
+        size_t n = (size_t)dist_size;
+        int *c = malloc(4 * sizeof(int) * n);
+        if (!c)
+            check(MPI_ERR_NO_MEM, "allocating an exchange");
+        for (size_t r = 0; r < n; r++)
+            c[r] = as_count(scounts[r]), c[n + r] = as_count(sdispls[r]),
+            c[2 * n + r] = as_count(rcounts[r]), c[3 * n + r] = as_count(rdispls[r]);
+        pending_counts[npending] = c;
+        check(MPI_Ialltoallv(send, c, c + n, MPI_FLOAT, recv, c + 2 * n, c + 3 * n, MPI_FLOAT,
+                             MPI_COMM_WORLD, &pending[npending++]), "MPI_Ialltoallv");
+        dist_secs += nncrt_now() - t0;
+        return;
+    }
+#endif
+    (void)rcounts;   /* one process: scounts[0] == rcounts[0] */
+    memmove(recv + rdispls[0], send + sdispls[0], scounts[0] * sizeof *send);
+}
 
 void nncrt_dist_iallgather(const void *send, void *recv, size_t bytes)
 {
@@ -138,6 +185,7 @@ void nncrt_dist_iallgather(const void *send, void *recv, size_t bytes)
         if (npending == MAX_PENDING)
             nncrt_dist_wait();
         double t0 = nncrt_now();
+        pending_counts[npending] = NULL;
         check(MPI_Iallgather(send, as_count(bytes), MPI_BYTE, recv, as_count(bytes), MPI_BYTE,
                              MPI_COMM_WORLD, &pending[npending++]), "MPI_Iallgather");
         dist_secs += nncrt_now() - t0;
@@ -165,6 +213,8 @@ void nncrt_dist_wait(void)
     if (npending) {
         double t0 = nncrt_now();
         check(MPI_Waitall(npending, pending, MPI_STATUSES_IGNORE), "MPI_Waitall");
+        for (int i = 0; i < npending; i++)
+            free(pending_counts[i]), pending_counts[i] = NULL;
         npending = 0;
         dist_secs += nncrt_now() - t0;
     }

@@ -23,6 +23,13 @@ void nncrt_dist_allgather(const void *send, void *recv, size_t bytes);
 /* rank r's send of counts[r] bytes lands at recv + displs[r]. */
 void nncrt_dist_allgatherv(const void *send, void *recv, const size_t *counts,
                            const size_t *displs);
+/* The same, in place: rank r's block is already at buf + displs[r]. */
+void nncrt_dist_allgatherv_in_place(void *buf, const size_t *counts, const size_t *displs);
+/* Started, not waited for (as nncrt_dist_iallgather): rank r sends floats
+   send[sdispls[q] .. + scounts[q]) to each rank q, and receives rank q's
+   into recv[rdispls[q] .. + rcounts[q]). */
+void nncrt_dist_ialltoallv(const float *send, const size_t *scounts, const size_t *sdispls,
+                           float *recv, const size_t *rcounts, const size_t *rdispls);
 /* nncrt_dist_allgather started, not waited for (up to 64 at a time; more
    wait for the earlier ones first); nncrt_dist_poll lets them progress
    (MPI progresses only inside its calls), nncrt_dist_wait completes all. */

@@ -6,8 +6,13 @@
  * of B (whole sample groups, G/N of them), computes their gradient sums in
  * the groups' tree, and every rank gathers the N partial sums and adds them
  * in the top levels of the same tree: the gradient is bitwise the one a
- * single process computes. Each sample's loss and predicted class are
- * gathered too, and added in sample order as one process adds them.
+ * single process computes. With a sharded update (apply_update_shard) a
+ * rank receives only the partial sums of its own shard of the parameters
+ * (MPI_Ialltoallv, during the backward pass), adds them in the same tree,
+ * updates its shard and gathers the others' updated shards: each rank does
+ * 1/N of the update, and the result is bitwise the same. Each sample's loss
+ * and predicted class are gathered too, and added in sample order as one
+ * process adds them.
  * Evaluation: rank r takes whole batches, a contiguous share; the batch
  * losses and predictions are gathered and added in batch order. */
 #include <math.h>
@@ -54,7 +59,18 @@ void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m)
     /* NNCRT_MPI_OVERLAP=0: exchange the gradient after the backward pass */
     const char *ov = getenv("NNCRT_MPI_OVERLAP");
     d->overlap = !(ov && strcmp(ov, "0") == 0);
-    d->all = n > 1 ? nncrt_xmalloc_array(n * m->num_params, sizeof(float)) : NULL;
+    d->sharded = n > 1 && m->apply_update_shard && m->compute_grads_share;
+    d->bound = nncrt_xmalloc_array(n + 1, sizeof(size_t));
+    d->counts = nncrt_xmalloc_array(4 * n, sizeof(size_t));
+    d->shard_max = 0;
+    for (size_t r = 0; r <= n; r++) {   /* 16 floats: shards start on a cache line */
+        d->bound[r] = r == n ? m->num_params : m->num_params * r / n / 16 * 16;
+        if (r > 0 && d->bound[r] - d->bound[r - 1] > d->shard_max)
+            d->shard_max = d->bound[r] - d->bound[r - 1];
+    }
+    d->all = n > 1 ? nncrt_xmalloc_array(n * (d->sharded ? d->shard_max : m->num_params),
+                                         sizeof(float))
+                   : NULL;
     d->slice_from = nncrt_xmalloc_array((size_t)m->num_tensors + 2, sizeof(size_t));
     d->loss = nncrt_xmalloc_array(bs, sizeof(double));
     d->send = nncrt_xmalloc_array(bs, sizeof(sample_rec));
@@ -65,7 +81,7 @@ void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m)
 
 void nncrt_dist_step_free(nncrt_dist_step *d)
 {
-    free(d->all), free(d->slice_from), free(d->loss), free(d->send), free(d->recv), free(d->preds), free(d->labels);
+    free(d->all), free(d->bound), free(d->counts), free(d->slice_from), free(d->loss), free(d->send), free(d->recv), free(d->preds), free(d->labels);
     memset(d, 0, sizeof *d);
 }
 
@@ -83,6 +99,70 @@ static void grads_final(void *ctx, size_t from)
         d->posted = from;
     }
     nncrt_dist_poll();
+}
+
+/* The sharded update's hook: the slice [from, posted) goes to the ranks
+   whose shards it meets, and this rank receives every rank's part of the
+   slice in its own shard, rank q's at all + q*shard_max. Every rank posts
+   the same slices, so the collectives match. */
+static void shard_final(void *ctx, size_t from)
+{
+    nncrt_dist_step *d = ctx;
+    if (from < d->posted) {
+        size_t n = (size_t)nncrt_dist_size(), me = (size_t)nncrt_dist_rank();
+        size_t *sc = d->counts, *sd = sc + n, *rc = sd + n, *rd = rc + n;
+        size_t lo = d->bound[me] > from ? d->bound[me] : from;
+        size_t hi = d->bound[me + 1] < d->posted ? d->bound[me + 1] : d->posted;
+        for (size_t q = 0; q < n; q++) {
+            size_t a = d->bound[q] > from ? d->bound[q] : from;
+            size_t b = d->bound[q + 1] < d->posted ? d->bound[q + 1] : d->posted;
+            sc[q] = b > a ? b - a : 0, sd[q] = b > a ? a : 0;
+            rc[q] = hi > lo ? hi - lo : 0, rd[q] = q * d->shard_max + (hi > lo ? lo - d->bound[me] : 0);
+        }
+        nncrt_dist_ialltoallv(d->grads, sc, sd, d->all, rc, rd);
+        d->posted = from;
+    }
+    nncrt_dist_poll();
+}
+
+/* grads[shard] = the tree over the first k ranks' partial sums of this
+   rank's shard (the same additions as combine_grads makes there), then the
+   update of the shard, then every rank's updated shard gathered. */
+static void sharded_update(const nncrt_model *m, nncrt_dist_step *d, int k, float lr)
+{
+    size_t n = (size_t)nncrt_dist_size(), me = (size_t)nncrt_dist_rank();
+    size_t lo = d->bound[me], c = d->bound[me + 1] - lo, L = d->shard_max;
+    shard_final(d, 0);
+    nncrt_dist_wait();
+    float *base = d->all;
+    for (size_t w = 1; w < n; w *= 2)
+        for (size_t r = 0; r + w < (size_t)k; r += 2 * w) {
+            float *a = base + r * L;
+            const float *b = base + (r + w) * L;
+            for (size_t i = 0; i < c; i++)
+                a[i] += b[i];
+        }
+    memcpy(m->grads + lo, base, c * sizeof(float));
+    double t1 = nncrt_now();
+    m->apply_update_shard(lr, lo, lo + c);
+    d->update_secs += nncrt_now() - t1;
+    size_t *cnt = d->counts, *dsp = cnt + n;
+    for (size_t q = 0; q < n; q++)
+        cnt[q] = (d->bound[q + 1] - d->bound[q]) * sizeof(float), dsp[q] = d->bound[q] * sizeof(float);
+    nncrt_dist_allgatherv_in_place(m->params, cnt, dsp);
+    d->slots_stale = 1;
+}
+
+void nncrt_dist_step_sync(const nncrt_model *m, nncrt_dist_step *d)
+{
+    if (!d->sharded || !d->slots_stale)
+        return;
+    size_t n = (size_t)nncrt_dist_size(), *cnt = d->counts, *dsp = cnt + n;
+    for (size_t q = 0; q < n; q++)
+        cnt[q] = (d->bound[q + 1] - d->bound[q]) * sizeof(float), dsp[q] = d->bound[q] * sizeof(float);
+    for (int s = 0; s < m->opt_slots; s++)
+        nncrt_dist_allgatherv_in_place(m->opt_state + (size_t)s * m->num_params, cnt, dsp);
+    d->slots_stale = 0;
 }
 
 /* grads = per slice, the tree over the first k ranks' partial sums
@@ -155,7 +235,10 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
         nncrt_batch_key key = { seed, epoch, b->ids };
         double t0 = nncrt_now();
         m->compute_grads_share(b->x, b->y, nl, n, &key, b->probs, d->loss,
-                               size > 1 && d->overlap ? grads_final : NULL, d);
+                               size == 1 || !d->overlap ? NULL
+                               : d->sharded          ? shard_final
+                                                     : grads_final,
+                               d);
         d->grad_secs += nncrt_now() - t0;
         for (int i = 0; i < nl; i++) {
             mine[i].loss = d->loss[i];
@@ -163,12 +246,18 @@ double nncrt_dist_train_step(const nncrt_model *m, nncrt_dist_step *d, nncrt_bat
                                         m->num_classes);
         }
     }
-    if (size > 1)
-        combine_grads(m, d, (n + share - 1) / share);
-    nncrt_dist_allgather(mine, d->recv, (size_t)share * sizeof *mine);
-    double t1 = nncrt_now();
-    m->apply_update(lr);
-    d->update_secs += nncrt_now() - t1;
+    int k = (n + share - 1) / share;   /* the ranks with samples */
+    if (d->sharded) {
+        sharded_update(m, d, k, lr);
+        nncrt_dist_allgather(mine, d->recv, (size_t)share * sizeof *mine);
+    } else {
+        if (size > 1)
+            combine_grads(m, d, k);
+        nncrt_dist_allgather(mine, d->recv, (size_t)share * sizeof *mine);
+        double t1 = nncrt_now();
+        m->apply_update(lr);
+        d->update_secs += nncrt_now() - t1;
+    }
     const sample_rec *all = d->recv;
     double sum = 0;
     for (int i = 0; i < n; i++) {

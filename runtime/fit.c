@@ -330,9 +330,11 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         int sig = nncrt_dist_max_int(nncrt_interrupted()); /* all ranks stop at one batch */
         if (sig) {
             nncrt_interrupt_set(sig);
+            nncrt_dist_step_sync(m, &c->step);
             return save_interrupted(c, epoch, s + 1, p);
         }
     }
+    nncrt_dist_step_sync(m, &c->step);   /* the slots whole for callbacks and saves */
     return 0;
 }
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNCRT_ABI 5
+#define NNCRT_ABI 6
 
 /* The key of a training batch: the trainer's random draws (dropout masks) are
  * a function of (seed, epoch, sample id), not of threads, batch order or
@@ -155,6 +155,11 @@ typedef struct nncrt_model {
                                 const nncrt_batch_key *key, float *probs, double *sample_loss,
                                 void (*final)(void *ctx, size_t from), void *ctx);
     int grad_groups;
+    /* apply_update on parameters [lo, hi) only (the step count and any
+       state update as apply_update's): each rank of a distributed fit
+       updates its shard and the ranks gather the updated parameters. NULL
+       where the update needs every gradient (a norm clip). */
+    void (*apply_update_shard)(float lr, size_t lo, size_t hi);
     /* layer_inputs[num_layers]: "l02_conv2d, l03_conv2d", the layers each one
        reads (summary's "Connected to"); NULL when the model is a chain. */
     const char *const *layer_inputs;

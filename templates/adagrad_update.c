@@ -4,17 +4,16 @@
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
-#define COUNT 16
 #define EPSILON ((nnc_real)1e-7)
 #endif
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict acc,
-                       nnc_real lr, int64_t t)
+                       nnc_real lr, int64_t t, long lo, long hi)
 {
     (void)t;
 #pragma omp parallel for schedule(static)
-    for (long i = 0; i < COUNT; i++) {
+    for (long i = lo; i < hi; i++) {
         acc[i] += g[i] * g[i];
         w[i] -= lr * g[i] / nnc_sqrt(acc[i] + EPSILON);
     }

@@ -4,7 +4,6 @@
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
-#define COUNT 16
 #define BETA_1 ((nnc_real)0.9)
 #define BETA_2 ((nnc_real)0.999)
 #define EPSILON ((nnc_real)1e-7)
@@ -12,12 +11,12 @@
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,
-                       nnc_real *restrict v, nnc_real *restrict vh, nnc_real lr, int64_t t)
+                       nnc_real *restrict v, nnc_real *restrict vh, nnc_real lr, int64_t t, long lo, long hi)
 {
     nnc_real alpha = (nnc_real)(lr * sqrt(1 - pow(BETA_2, (double)t)) /
                                 (1 - pow(BETA_1, (double)t)));
 #pragma omp parallel for schedule(static)
-    for (long i = 0; i < COUNT; i++) {
+    for (long i = lo; i < hi; i++) {
         m[i] += (g[i] - m[i]) * (1 - BETA_1);
         v[i] += (g[i] * g[i] - v[i]) * (1 - BETA_2);
         vh[i] = vh[i] > v[i] ? vh[i] : v[i];

@@ -13,13 +13,14 @@ typedef struct nnc_opt_tensor {
 static const nnc_opt_tensor nnc_opt_tensors[] = {{0, 16, 1}};
 /* nnc:defaults end */
 
-static void nnc_clip_grads(nnc_real *g)
+/* g[lo, hi) only: a rank of a distributed fit updates its shard */
+static void nnc_clip_grads(nnc_real *g, long lo, long hi)
 {
     for (int k = 0; k < NUM_TENSORS; k++) {
-        nnc_real *gk = g + nnc_opt_tensors[k].offset;
-        long n = nnc_opt_tensors[k].count;
+        long a = nnc_opt_tensors[k].offset, b = a + nnc_opt_tensors[k].count;
+        a = a > lo ? a : lo, b = b < hi ? b : hi;
 #pragma omp parallel for schedule(static)
-        for (long i = 0; i < n; i++)
-            gk[i] = gk[i] < -CLIPVALUE ? -CLIPVALUE : gk[i] > CLIPVALUE ? CLIPVALUE : gk[i];
+        for (long i = a; i < b; i++)
+            g[i] = g[i] < -CLIPVALUE ? -CLIPVALUE : g[i] > CLIPVALUE ? CLIPVALUE : g[i];
     }
 }

@@ -10,7 +10,6 @@
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
-#define COUNT 16
 #define BETA_1 ((nnc_real)0.9)
 #define BETA_2 ((nnc_real)0.999)
 #define EPSILON ((nnc_real)1e-7)
@@ -35,13 +34,13 @@ static double nadam_u_product(int64_t t)
 }
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,
-                       nnc_real *restrict v, nnc_real lr, int64_t t)
+                       nnc_real *restrict v, nnc_real lr, int64_t t, long lo, long hi)
 {
     double u_t = nadam_u(t), u_next = nadam_u(t + 1), p_t = nadam_u_product(t);
     nnc_real cm = (nnc_real)(u_next / (1 - p_t * u_next)), cg = (nnc_real)((1 - u_t) / (1 - p_t));
     nnc_real cv = (nnc_real)(1 / (1 - pow(BETA_2, (double)t)));
 #pragma omp parallel for schedule(static)
-    for (long i = 0; i < COUNT; i++) {
+    for (long i = lo; i < hi; i++) {
         m[i] += (g[i] - m[i]) * (1 - BETA_1);
         v[i] += (g[i] * g[i] - v[i]) * (1 - BETA_2);
         nnc_real m_hat = cm * m[i] + cg * g[i], v_hat = v[i] * cv;

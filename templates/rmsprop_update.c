@@ -4,7 +4,6 @@
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
-#define COUNT 16
 #define RHO ((nnc_real)0.9)
 #define MOMENTUM ((nnc_real)0)
 #define EPSILON ((nnc_real)1e-7)
@@ -12,11 +11,11 @@
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict v,
-                       nnc_real *restrict mom, nnc_real lr, int64_t t)
+                       nnc_real *restrict mom, nnc_real lr, int64_t t, long lo, long hi)
 {
     (void)t, (void)mom;
 #pragma omp parallel for schedule(static)
-    for (long i = 0; i < COUNT; i++) {
+    for (long i = lo; i < hi; i++) {
         v[i] = RHO * v[i] + (1 - RHO) * g[i] * g[i];
         nnc_real d = lr * g[i] / nnc_sqrt(v[i] + EPSILON);
         if (MOMENTUM == 0) {

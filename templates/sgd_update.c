@@ -3,18 +3,17 @@
 /* nnc:defaults begin */
 #include "prelude.c"
 #ifndef NNC_TEMPLATE_ARGS /* a test may set every placeholder itself */
-#define COUNT 16
 #define MOMENTUM ((nnc_real)0.9)
 #define NESTEROV 0
 #endif
 /* nnc:defaults end */
 
 static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_real *restrict m,
-                       nnc_real lr, int64_t t)
+                       nnc_real lr, int64_t t, long lo, long hi)
 {
     (void)t, (void)m;
 #pragma omp parallel for schedule(static)
-    for (long i = 0; i < COUNT; i++) {
+    for (long i = lo; i < hi; i++) {
         if (MOMENTUM == 0) {
             w[i] -= lr * g[i];
         } else {

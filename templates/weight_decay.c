@@ -15,15 +15,16 @@ typedef struct nnc_opt_tensor {
 static const nnc_opt_tensor nnc_opt_tensors[] = {{0, 16, 1}};
 /* nnc:defaults end */
 
-static void nnc_weight_decay(nnc_real *w, nnc_real lr)
+/* w[lo, hi) only: a rank of a distributed fit updates its shard */
+static void nnc_weight_decay(nnc_real *w, nnc_real lr, long lo, long hi)
 {
     for (int k = 0; k < NUM_TENSORS; k++) {
         if (!nnc_opt_tensors[k].decay)
             continue;
-        nnc_real *wk = w + nnc_opt_tensors[k].offset;
-        long n = nnc_opt_tensors[k].count;
+        long a = nnc_opt_tensors[k].offset, b = a + nnc_opt_tensors[k].count;
+        a = a > lo ? a : lo, b = b < hi ? b : hi;
 #pragma omp parallel for schedule(static)
-        for (long i = 0; i < n; i++)
-            wk[i] -= wk[i] * WEIGHT_DECAY * lr;
+        for (long i = a; i < b; i++)
+            w[i] -= w[i] * WEIGHT_DECAY * lr;
     }
 }

@@ -60,6 +60,30 @@ run "resume with 4 ranks" $MPIRUN -np 4 ./fm_mpi fit $DATA --epochs 2 --resume \
     --weights resumed4.safetensors
 run "1 process then 4 ranks == 2 epochs of one process" cmp plain2.safetensors resumed4.safetensors
 
+# sharded updates (spec/distributed.md): an interrupt mid-epoch checkpoints
+# the slots gathered whole; AdamW's decay and clipvalue on a rank's shard;
+# clipnorm, which needs every gradient, updates all on every rank
+NNCRT_RAISE_AT=1:17:2 $MPIRUN -np 2 -x NNCRT_RAISE_AT ./fm_mpi fit $DATA --epochs 2 \
+    --weights intr.safetensors > "$tmp/out" 2>&1
+[ $? -eq 130 ] && ok "2 ranks: SIGINT after batch 17 checkpoints" || bad "2 ranks: SIGINT after batch 17 checkpoints"
+run "resume the interrupted 2 ranks with 2 ranks" $MPIRUN -np 2 ./fm_mpi fit $DATA --epochs 2 \
+    --resume --weights intr.safetensors
+run "interrupted and resumed == 2 epochs of one process" cmp plain2.safetensors intr.safetensors
+for opt in "adamw: {learning_rate: 0.001, weight_decay: 0.004, clipvalue: 0.01}" \
+           "sgd: {learning_rate: 0.01, momentum: 0.9, clipnorm: 0.5}"; do
+    o=${opt%%:*}   # not $name: run() sets that
+    sed "s/^optimizer: .*/optimizer: {$opt}/" "$ROOT/examples/fashion_mnist.yaml" > $o.yaml
+    "$NNC" build $o.yaml -o $o > /dev/null 2>&1 &&
+        "$NNC" build --mpi $o.yaml -o ${o}_mpi > /dev/null 2>&1 ||
+        bad "nnc build $o"
+    run "$o, one process" ./$o fit $DATA --epochs 1 --weights $o.1.safetensors
+    run "$o, 4 ranks" $MPIRUN -np 4 ./${o}_mpi fit $DATA --epochs 1 --weights $o.4.safetensors
+    run "$o ($opt): 4 ranks == one process" cmp $o.1.safetensors $o.4.safetensors
+done
+"$NNC" adamw.yaml -o adamw.c > /dev/null 2>&1; "$NNC" sgd.yaml -o sgd.c > /dev/null 2>&1
+if grep -q "#define NNC_OPT_SHARDABLE 1" adamw.c && grep -q "#define NNC_OPT_SHARDABLE 0" sgd.c
+then ok "adamw shards its update, clipnorm does not"; else bad "adamw shards its update, clipnorm does not"; fi
+
 # evaluate: the ranks split the batches, rank 0 prints the same report
 ./fm evaluate --data val-images-idx3-ubyte --weights plain.safetensors --threads 1 > ev1 2>&1
 $MPIRUN -np 2 ./fm_mpi evaluate --data val-images-idx3-ubyte --weights plain.safetensors \
