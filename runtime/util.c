@@ -152,7 +152,8 @@ void nncrt_buf_add(nncrt_buf *b, const void *p, size_t n)
         b->data = nncrt_xrealloc(b->data, cap);
         b->cap = cap;
     }
-    memcpy(b->data + b->len, p, n);
+    if (n > 0)   /* p may be NULL with n 0 (an empty part), which memcpy may not take */
+        memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
