@@ -101,6 +101,28 @@ static void grads_final(void *ctx, size_t from)
     nncrt_dist_poll();
 }
 
+/* base[0 .. c) = the tree over the first k of n ranks' partial sums, rank
+   r's at base + r*stride (prelude.c's tree: rank r's sum is the node over
+   groups [r*G/N, (r+1)*G/N)). */
+static void tree_sum(float *base, size_t stride, size_t c, size_t n, size_t k)
+{
+    for (size_t w = 1; w < n; w *= 2)
+        for (size_t r = 0; r + w < k; r += 2 * w) {
+            float *a = base + r * stride;
+            const float *b = base + (r + w) * stride;
+            for (size_t i = 0; i < c; i++)
+                a[i] += b[i];
+        }
+}
+
+/* d->counts: the bytes of each rank's shard, then their offsets */
+static void shard_bytes(nncrt_dist_step *d, size_t n)
+{
+    for (size_t q = 0; q < n; q++)
+        d->counts[q] = (d->bound[q + 1] - d->bound[q]) * sizeof(float),
+        d->counts[n + q] = d->bound[q] * sizeof(float);
+}
+
 /* The sharded update's hook: the slice [from, posted) goes to the ranks
    whose shards it meets, and this rank receives every rank's part of the
    slice in its own shard, rank q's at all + q*shard_max. Every rank posts
@@ -134,22 +156,13 @@ static void sharded_update(const nncrt_model *m, nncrt_dist_step *d, int k, floa
     size_t lo = d->bound[me], c = d->bound[me + 1] - lo, L = d->shard_max;
     shard_final(d, 0);
     nncrt_dist_wait();
-    float *base = d->all;
-    for (size_t w = 1; w < n; w *= 2)
-        for (size_t r = 0; r + w < (size_t)k; r += 2 * w) {
-            float *a = base + r * L;
-            const float *b = base + (r + w) * L;
-            for (size_t i = 0; i < c; i++)
-                a[i] += b[i];
-        }
-    memcpy(m->grads + lo, base, c * sizeof(float));
+    tree_sum(d->all, L, c, n, (size_t)k);
+    memcpy(m->grads + lo, d->all, c * sizeof(float));
     double t1 = nncrt_now();
     m->apply_update_shard(lr, lo, lo + c);
     d->update_secs += nncrt_now() - t1;
-    size_t *cnt = d->counts, *dsp = cnt + n;
-    for (size_t q = 0; q < n; q++)
-        cnt[q] = (d->bound[q + 1] - d->bound[q]) * sizeof(float), dsp[q] = d->bound[q] * sizeof(float);
-    nncrt_dist_allgatherv_in_place(m->params, cnt, dsp);
+    shard_bytes(d, n);
+    nncrt_dist_allgatherv_in_place(m->params, d->counts, d->counts + n);
     d->slots_stale = 1;
 }
 
@@ -157,17 +170,15 @@ void nncrt_dist_step_sync(const nncrt_model *m, nncrt_dist_step *d)
 {
     if (!d->sharded || !d->slots_stale)
         return;
-    size_t n = (size_t)nncrt_dist_size(), *cnt = d->counts, *dsp = cnt + n;
-    for (size_t q = 0; q < n; q++)
-        cnt[q] = (d->bound[q + 1] - d->bound[q]) * sizeof(float), dsp[q] = d->bound[q] * sizeof(float);
+    size_t n = (size_t)nncrt_dist_size();
+    shard_bytes(d, n);
     for (int s = 0; s < m->opt_slots; s++)
-        nncrt_dist_allgatherv_in_place(m->opt_state + (size_t)s * m->num_params, cnt, dsp);
+        nncrt_dist_allgatherv_in_place(m->opt_state + (size_t)s * m->num_params, d->counts,
+                                       d->counts + n);
     d->slots_stale = 0;
 }
 
-/* grads = per slice, the tree over the first k ranks' partial sums
-   (prelude.c's tree: rank r's sum is the node over groups
-   [r*G/N, (r+1)*G/N)). */
+/* grads = per slice, the tree over the first k ranks' partial sums. */
 static void combine_grads(const nncrt_model *m, nncrt_dist_step *d, int k)
 {
     size_t n = (size_t)nncrt_dist_size();
@@ -182,13 +193,7 @@ static void combine_grads(const nncrt_model *m, nncrt_dist_step *d, int k)
     for (int j = 0; j < d->nslices; j++) {
         size_t o = d->slice_from[j], c = end - o;
         float *base = d->all + n * o;
-        for (size_t w = 1; w < n; w *= 2)
-            for (size_t r = 0; r + w < (size_t)k; r += 2 * w) {
-                float *a = base + r * c;
-                const float *b = base + (r + w) * c;
-                for (size_t i = 0; i < c; i++)
-                    a[i] += b[i];
-            }
+        tree_sum(base, c, c, n, (size_t)k);
         memcpy(m->grads + o, base, c * sizeof(float));
         end = o;
     }
