@@ -15,7 +15,9 @@ static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_rea
 {
     nnc_real alpha = (nnc_real)(lr * sqrt(1 - pow(BETA_2, (double)t)) /
                                 (1 - pow(BETA_1, (double)t)));
-#pragma omp parallel for schedule(static)
+    /* simd: restrict is lost in OpenMP's outlined loop, and without it the
+       compiler kept this loop scalar (Adam's update took 2.5x longer) */
+#pragma omp parallel for simd schedule(static)
     for (long i = lo; i < hi; i++) {
         m[i] += (g[i] - m[i]) * (1 - BETA_1);
         v[i] += (g[i] * g[i] - v[i]) * (1 - BETA_2);

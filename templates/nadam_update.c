@@ -39,7 +39,9 @@ static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_rea
     double u_t = nadam_u(t), u_next = nadam_u(t + 1), p_t = nadam_u_product(t);
     nnc_real cm = (nnc_real)(u_next / (1 - p_t * u_next)), cg = (nnc_real)((1 - u_t) / (1 - p_t));
     nnc_real cv = (nnc_real)(1 / (1 - pow(BETA_2, (double)t)));
-#pragma omp parallel for schedule(static)
+    /* simd: restrict is lost in OpenMP's outlined loop, and without it the
+       compiler kept this loop scalar (Adam's update took 2.5x longer) */
+#pragma omp parallel for simd schedule(static)
     for (long i = lo; i < hi; i++) {
         m[i] += (g[i] - m[i]) * (1 - BETA_1);
         v[i] += (g[i] * g[i] - v[i]) * (1 - BETA_2);

@@ -15,7 +15,9 @@ static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_rea
                        nnc_real *restrict mom, nnc_real *restrict a, nnc_real lr, int64_t t, long lo, long hi)
 {
     (void)t, (void)mom;
-#pragma omp parallel for schedule(static)
+    /* simd: restrict is lost in OpenMP's outlined loop, and without it the
+       compiler kept this loop scalar (Adam's update took 2.5x longer) */
+#pragma omp parallel for simd schedule(static)
     for (long i = lo; i < hi; i++) {
         v[i] = RHO * v[i] + (1 - RHO) * g[i] * g[i];
         a[i] = RHO * a[i] + (1 - RHO) * g[i];

@@ -12,7 +12,9 @@ static void opt_update(nnc_real *restrict w, const nnc_real *restrict g, nnc_rea
                        nnc_real lr, int64_t t, long lo, long hi)
 {
     (void)t, (void)m;
-#pragma omp parallel for schedule(static)
+    /* simd: restrict is lost in OpenMP's outlined loop, and without it the
+       compiler kept this loop scalar (Adam's update took 2.5x longer) */
+#pragma omp parallel for simd schedule(static)
     for (long i = lo; i < hi; i++) {
         if (MOMENTUM == 0) {
             w[i] -= lr * g[i];
