@@ -85,6 +85,16 @@ void nncrt_dist_step_free(nncrt_dist_step *d)
     memset(d, 0, sizeof *d);
 }
 
+/* A slice of fewer floats waits for the next one: each collective costs its
+   schedule and a round of matching, whatever its size (a 10-class head's
+   5 KB would be one). */
+#define MIN_SLICE 4096
+
+static bool post_now(const nncrt_dist_step *d, size_t from)
+{
+    return from < d->posted && (from == 0 || d->posted - from >= MIN_SLICE);
+}
+
 /* The hook of compute_grads_share: grads from `from` on are final, so the
    slice [from, posted) is sent to the other ranks now, while the backward
    pass goes on; each slice's copies land together, rank r's at
@@ -92,7 +102,7 @@ void nncrt_dist_step_free(nncrt_dist_step *d)
 static void grads_final(void *ctx, size_t from)
 {
     nncrt_dist_step *d = ctx;
-    if (from < d->posted) {
+    if (post_now(d, from)) {
         size_t n = (size_t)nncrt_dist_size(), c = d->posted - from;
         nncrt_dist_iallgather(d->grads + from, d->all + n * from, c * sizeof(float));
         d->slice_from[d->nslices++] = from;
@@ -101,18 +111,36 @@ static void grads_final(void *ctx, size_t from)
     nncrt_dist_poll();
 }
 
-/* base[0 .. c) = the tree over the first k of n ranks' partial sums, rank
-   r's at base + r*stride (prelude.c's tree: rank r's sum is the node over
-   groups [r*G/N, (r+1)*G/N)). */
-static void tree_sum(float *base, size_t stride, size_t c, size_t n, size_t k)
+/* dst[0 .. c) = the tree over the first k ranks' partial sums, rank r's
+   at base + r*stride (prelude.c's tree: rank r's sum is the node over groups
+   [r*G/N, (r+1)*G/N)). The levels below the top one add in place; the top
+   one, base[0] + base[top] with top the largest power of two under k, is
+   written to dst. In chunks that stay in the first-level cache; the same
+   additions for each element as one pass per level. */
+static void tree_sum_into(float *restrict dst, float *base, size_t stride, size_t c, size_t k)
 {
-    for (size_t w = 1; w < n; w *= 2)
-        for (size_t r = 0; r + w < k; r += 2 * w) {
-            float *a = base + r * stride;
-            const float *b = base + (r + w) * stride;
-            for (size_t i = 0; i < c; i++)
-                a[i] += b[i];
-        }
+    size_t top = 1;
+    while (2 * top < k)
+        top *= 2;
+    for (size_t i0 = 0; i0 < c; i0 += 2048) {
+        size_t m = c - i0 < 2048 ? c - i0 : 2048;
+        for (size_t w = 1; w < top; w *= 2)
+            for (size_t r = 0; r + w < k; r += 2 * w) {
+                float *restrict a = base + r * stride + i0;
+                const float *restrict b = base + (r + w) * stride + i0;
+#pragma omp simd
+                for (size_t i = 0; i < m; i++)
+                    a[i] += b[i];
+            }
+        const float *restrict a = base + i0, *restrict b = base + top * stride + i0;
+        float *restrict out = dst + i0;
+        if (k < 2)
+            memcpy(out, a, m * sizeof *a);
+        else
+#pragma omp simd
+            for (size_t i = 0; i < m; i++)
+                out[i] = a[i] + b[i];
+    }
 }
 
 /* d->counts: the bytes of each rank's shard, then their offsets */
@@ -130,7 +158,7 @@ static void shard_bytes(nncrt_dist_step *d, size_t n)
 static void shard_final(void *ctx, size_t from)
 {
     nncrt_dist_step *d = ctx;
-    if (from < d->posted) {
+    if (post_now(d, from)) {
         size_t n = (size_t)nncrt_dist_size(), me = (size_t)nncrt_dist_rank();
         size_t *sc = d->counts, *sd = sc + n, *rc = sd + n, *rd = rc + n;
         size_t lo = d->bound[me] > from ? d->bound[me] : from;
@@ -156,8 +184,7 @@ static void sharded_update(const nncrt_model *m, nncrt_dist_step *d, int k, floa
     size_t lo = d->bound[me], c = d->bound[me + 1] - lo, L = d->shard_max;
     shard_final(d, 0);
     nncrt_dist_wait();
-    tree_sum(d->all, L, c, n, (size_t)k);
-    memcpy(m->grads + lo, d->all, c * sizeof(float));
+    tree_sum_into(m->grads + lo, d->all, L, c, (size_t)k);
     double t1 = nncrt_now();
     m->apply_update_shard(lr, lo, lo + c);
     d->update_secs += nncrt_now() - t1;
@@ -193,8 +220,7 @@ static void combine_grads(const nncrt_model *m, nncrt_dist_step *d, int k)
     for (int j = 0; j < d->nslices; j++) {
         size_t o = d->slice_from[j], c = end - o;
         float *base = d->all + n * o;
-        tree_sum(base, c, c, n, (size_t)k);
-        memcpy(m->grads + o, base, c * sizeof(float));
+        tree_sum_into(m->grads + o, base, c, c, (size_t)k);
         end = o;
     }
 }
