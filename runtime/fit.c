@@ -47,6 +47,8 @@ typedef struct fit_ctx {
     bool start_hist_fresh;      /* --resume of a file whose history has other columns */
     long steps_run;             /* training steps of this run */
     double step_secs;           /* and their wall-clock time */
+    double *step_times;         /* each step's, when they are printed (NULL: not) */
+    size_t step_cap;
 } fit_ctx;
 
 static void resolve_options(fit_ctx *c)
@@ -295,6 +297,19 @@ static int save_interrupted(fit_ctx *c, int epoch, int step, const nncrt_progres
     return 128 + nncrt_interrupted();
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_step(fit_ctx *c)
+{
+    size_t n = (size_t)c->steps_run;
+    qsort(c->step_times, n, sizeof *c->step_times, cmp_double);
+    return n % 2 ? c->step_times[n / 2] : (c->step_times[n / 2 - 1] + c->step_times[n / 2]) / 2;
+}
+
 /* Batches of one epoch in an order that depends only on (seed, epoch). */
 static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
 {
@@ -318,7 +333,13 @@ static int train_epoch(fit_ctx *c, int epoch, nncrt_progress *p)
         float lr = (float)nncrt_learning_rate(m, c->lr, *m->opt_step);   /* schedule.c */
         double loss = nncrt_dist_train_step(m, &c->step, &c->batch, &c->train, c->order + at, n,
                                             lr, c->seed, epoch);
-        c->step_secs += nncrt_now() - t0;
+        double dt = nncrt_now() - t0;
+        c->step_secs += dt;
+        if (c->step_times) {   /* the median is steadier than the mean on a busy machine */
+            if ((size_t)c->steps_run == c->step_cap)
+                c->step_times = nncrt_xrealloc(c->step_times, (c->step_cap *= 2) * sizeof dt);
+            c->step_times[c->steps_run] = dt;
+        }
         if (check_loss(c, loss, epoch, s, steps, p) != 0)
             return -1;
         nncrt_metrics_add_preds(&c->tm, c->step.preds, c->step.labels, n, loss);
@@ -391,6 +412,8 @@ static int run_epochs(fit_ctx *c)
     if (nncrt_batch_class_weights(&c->batch, c->m, &c->train, c->tidx, c->ntrain, stdout) != 0)
         return -1;
     c->order = nncrt_xmalloc_array(c->ntrain, sizeof *c->order);
+    if (nncrt_dist_size() > 1 || getenv("NNCRT_STEP_TIMES"))
+        c->step_times = nncrt_xmalloc_array(c->step_cap = 1024, sizeof *c->step_times);
     nncrt_interrupt_install();
     for (int e = c->start; e < c->epochs && !c->cb.stopped_epoch; e++) {
         nncrt_progress p;
@@ -418,10 +441,11 @@ static int run_epochs(fit_ctx *c)
     nncrt_interrupt_remove();
     if (finish_callbacks(c) != 0)
         return -1;
-    if ((nncrt_dist_size() > 1 || getenv("NNCRT_STEP_TIMES")) && c->steps_run > 0)
-        printf("%d rank%s: %.3f ms per training step, %.3f of it in MPI exchanges "
-               "(gradients %.3f, update %.3f)\n", nncrt_dist_size(),
+    if (c->step_times && c->steps_run > 0)
+        printf("%d rank%s: %.3f ms per training step (median %.3f), %.3f of it in MPI "
+               "exchanges (gradients %.3f, update %.3f)\n", nncrt_dist_size(),
                nncrt_dist_size() > 1 ? "s" : "", 1e3 * c->step_secs / (double)c->steps_run,
+               1e3 * median_step(c),
                1e3 * nncrt_dist_seconds() / (double)c->steps_run,
                1e3 * c->step.grad_secs / (double)c->steps_run,
                1e3 * c->step.update_secs / (double)c->steps_run);   /* bench/mpi.sh reads it */
@@ -435,6 +459,7 @@ static int run_epochs(fit_ctx *c)
 
 static void fit_free(fit_ctx *c)
 {
+    free(c->step_times);
     free(c->weights);
     nncrt_weights_meta_free(&c->meta);
     nncrt_dataset_free(&c->train);
