@@ -111,35 +111,52 @@ static void grads_final(void *ctx, size_t from)
     nncrt_dist_poll();
 }
 
-/* dst[0 .. c) = the tree over the first k ranks' partial sums, rank r's
-   at base + r*stride (prelude.c's tree: rank r's sum is the node over groups
+/* a[i] += b[i], or out[i] = a[i] + b[i], over m <= CHUNK floats; with the
+   constant CHUNK written out for the full chunks, as gcc -O2 vectorizes
+   only loops that need no scalar remainder */
+#define CHUNK 2048
+
+static void add_in_place(float *restrict a, const float *restrict b, size_t m)
+{
+    if (m == CHUNK)
+        for (size_t i = 0; i < CHUNK; i++)
+            a[i] += b[i];
+    else
+        for (size_t i = 0; i < m; i++)
+            a[i] += b[i];
+}
+
+static void add_to(float *restrict out, const float *restrict a, const float *restrict b,
+                   size_t m)
+{
+    if (m == CHUNK)
+        for (size_t i = 0; i < CHUNK; i++)
+            out[i] = a[i] + b[i];
+    else
+        for (size_t i = 0; i < m; i++)
+            out[i] = a[i] + b[i];
+}
+
+/* dst[0 .. c) = the tree over the first k ranks' partial sums, rank r's at
+   base + r*stride (prelude.c's tree: rank r's sum is the node over groups
    [r*G/N, (r+1)*G/N)). The levels below the top one add in place; the top
    one, base[0] + base[top] with top the largest power of two under k, is
-   written to dst. In chunks that stay in the first-level cache; the same
-   additions for each element as one pass per level. */
-static void tree_sum_into(float *restrict dst, float *base, size_t stride, size_t c, size_t k)
+   written to dst. Chunk by chunk, so that they stay in the first-level
+   cache: the same additions for each element as one pass per level. */
+static void tree_sum_into(float *dst, float *base, size_t stride, size_t c, size_t k)
 {
     size_t top = 1;
     while (2 * top < k)
         top *= 2;
-    for (size_t i0 = 0; i0 < c; i0 += 2048) {
-        size_t m = c - i0 < 2048 ? c - i0 : 2048;
+    for (size_t i0 = 0; i0 < c; i0 += CHUNK) {
+        size_t m = c - i0 < CHUNK ? c - i0 : CHUNK;
         for (size_t w = 1; w < top; w *= 2)
-            for (size_t r = 0; r + w < k; r += 2 * w) {
-                float *restrict a = base + r * stride + i0;
-                const float *restrict b = base + (r + w) * stride + i0;
-#pragma omp simd
-                for (size_t i = 0; i < m; i++)
-                    a[i] += b[i];
-            }
-        const float *restrict a = base + i0, *restrict b = base + top * stride + i0;
-        float *restrict out = dst + i0;
+            for (size_t r = 0; r + w < k; r += 2 * w)
+                add_in_place(base + r * stride + i0, base + (r + w) * stride + i0, m);
         if (k < 2)
-            memcpy(out, a, m * sizeof *a);
+            memcpy(dst + i0, base + i0, m * sizeof *dst);
         else
-#pragma omp simd
-            for (size_t i = 0; i < m; i++)
-                out[i] = a[i] + b[i];
+            add_to(dst + i0, base + i0, base + top * stride + i0, m);
     }
 }
 
