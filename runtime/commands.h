@@ -93,11 +93,13 @@ typedef struct nncrt_dist_step {
     int overlap;            /* slices sent during the backward pass (NNCRT_MPI_OVERLAP) */
     /* A sharded update (apply_update_shard): rank r updates parameters
        [bound[r], bound[r+1]) and gathers the others'; all then holds the N
-       partial sums of its shard, shard_max floats apart. Its optimizer slots
-       are current in its shard only until nncrt_dist_step_sync. */
+       partial sums of its shard, shard_max floats apart (its own slot
+       unused: its own partial sum stays in grads). Its optimizer slots are
+       current in its shard only until nncrt_dist_step_sync. */
     int sharded, slots_stale;
     size_t *bound, shard_max;
     size_t *counts;         /* [4 * ranks]: an exchange's counts and displacements */
+    float **part;           /* [ranks]: where each rank's partial sum of a slice is */
     double *loss;           /* [batch_size]: this rank's samples' losses */
     void *send, *recv;      /* per-sample loss and prediction, this rank's and all */
     int *preds, *labels;    /* [batch_size]: the global batch's, after a step */

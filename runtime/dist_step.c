@@ -62,6 +62,7 @@ void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m)
     d->sharded = n > 1 && m->apply_update_shard && m->compute_grads_share;
     d->bound = nncrt_xmalloc_array(n + 1, sizeof(size_t));
     d->counts = nncrt_xmalloc_array(4 * n, sizeof(size_t));
+    d->part = nncrt_xmalloc_array(n, sizeof(float *));
     d->shard_max = 0;
     for (size_t r = 0; r <= n; r++) {   /* 16 floats: shards start on a cache line */
         d->bound[r] = r == n ? m->num_params : m->num_params * r / n / 16 * 16;
@@ -81,7 +82,7 @@ void nncrt_dist_step_alloc(nncrt_dist_step *d, const nncrt_model *m)
 
 void nncrt_dist_step_free(nncrt_dist_step *d)
 {
-    free(d->all), free(d->bound), free(d->counts), free(d->slice_from), free(d->loss), free(d->send), free(d->recv), free(d->preds), free(d->labels);
+    free(d->all), free(d->bound), free(d->counts), free(d->part), free(d->slice_from), free(d->loss), free(d->send), free(d->recv), free(d->preds), free(d->labels);
     memset(d, 0, sizeof *d);
 }
 
@@ -138,12 +139,15 @@ static void add_to(float *restrict out, const float *restrict a, const float *re
 }
 
 /* dst[0 .. c) = the tree over the first k ranks' partial sums, rank r's at
-   base + r*stride (prelude.c's tree: rank r's sum is the node over groups
+   part[r] (prelude.c's tree: rank r's sum is the node over groups
    [r*G/N, (r+1)*G/N)). The levels below the top one add in place; the top
-   one, base[0] + base[top] with top the largest power of two under k, is
-   written to dst. Chunk by chunk, so that they stay in the first-level
-   cache: the same additions for each element as one pass per level. */
-static void tree_sum_into(float *dst, float *base, size_t stride, size_t c, size_t k)
+   one, part[0] + part[top] with top the largest power of two under k, is
+   written to dst, which may be one of the parts (this rank's own, left in
+   grads): by then that part has been added into its parent, and IEEE
+   addition is commutative, so a + b in place in b is the same sum. Chunk by
+   chunk, so that they stay in the first-level cache: the same additions for
+   each element as one pass per level. */
+static void tree_sum_into(float *dst, float *const *part, size_t c, size_t k)
 {
     size_t top = 1;
     while (2 * top < k)
@@ -152,11 +156,17 @@ static void tree_sum_into(float *dst, float *base, size_t stride, size_t c, size
         size_t m = c - i0 < CHUNK ? c - i0 : CHUNK;
         for (size_t w = 1; w < top; w *= 2)
             for (size_t r = 0; r + w < k; r += 2 * w)
-                add_in_place(base + r * stride + i0, base + (r + w) * stride + i0, m);
-        if (k < 2)
-            memcpy(dst + i0, base + i0, m * sizeof *dst);
-        else
-            add_to(dst + i0, base + i0, base + top * stride + i0, m);
+                add_in_place(part[r] + i0, part[r + w] + i0, m);
+        if (k < 2) {
+            if (dst != part[0])
+                memcpy(dst + i0, part[0] + i0, m * sizeof *dst);
+        } else if (dst == part[0]) {
+            add_in_place(dst + i0, part[top] + i0, m);
+        } else if (dst == part[top]) {
+            add_in_place(dst + i0, part[0] + i0, m);
+        } else {
+            add_to(dst + i0, part[0] + i0, part[top] + i0, m);
+        }
     }
 }
 
@@ -168,10 +178,11 @@ static void shard_bytes(nncrt_dist_step *d, size_t n)
         d->counts[n + q] = d->bound[q] * sizeof(float);
 }
 
-/* The sharded update's hook: the slice [from, posted) goes to the ranks
-   whose shards it meets, and this rank receives every rank's part of the
-   slice in its own shard, rank q's at all + q*shard_max. Every rank posts
-   the same slices, so the collectives match. */
+/* The sharded update's hook: the slice [from, posted) goes to the other
+   ranks whose shards it meets, and this rank receives the others' parts of
+   the slice in its own shard, rank q's at all + q*shard_max (its own part
+   stays in grads). Every rank posts the same slices, so the collectives
+   match. */
 static void shard_final(void *ctx, size_t from)
 {
     nncrt_dist_step *d = ctx;
@@ -186,6 +197,7 @@ static void shard_final(void *ctx, size_t from)
             sc[q] = b > a ? b - a : 0, sd[q] = b > a ? a : 0;
             rc[q] = hi > lo ? hi - lo : 0, rd[q] = q * d->shard_max + (hi > lo ? lo - d->bound[me] : 0);
         }
+        sc[me] = rc[me] = 0;
         nncrt_dist_ialltoallv(d->grads, sc, sd, d->all, rc, rd);
         d->posted = from;
     }
@@ -201,7 +213,9 @@ static void sharded_update(const nncrt_model *m, nncrt_dist_step *d, int k, floa
     size_t lo = d->bound[me], c = d->bound[me + 1] - lo, L = d->shard_max;
     shard_final(d, 0);
     nncrt_dist_wait();
-    tree_sum_into(m->grads + lo, d->all, L, c, (size_t)k);
+    for (size_t q = 0; q < n; q++)
+        d->part[q] = q == me ? m->grads + lo : d->all + q * L;
+    tree_sum_into(m->grads + lo, d->part, c, (size_t)k);
     double t1 = nncrt_now();
     m->apply_update_shard(lr, lo, lo + c);
     d->update_secs += nncrt_now() - t1;
@@ -236,8 +250,9 @@ static void combine_grads(const nncrt_model *m, nncrt_dist_step *d, int k)
     size_t end = m->num_params;
     for (int j = 0; j < d->nslices; j++) {
         size_t o = d->slice_from[j], c = end - o;
-        float *base = d->all + n * o;
-        tree_sum_into(m->grads + o, base, c, c, (size_t)k);
+        for (size_t r = 0; r < n; r++)
+            d->part[r] = d->all + n * o + r * c;
+        tree_sum_into(m->grads + o, d->part, c, (size_t)k);
         end = o;
     }
 }
