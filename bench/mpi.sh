@@ -1,22 +1,23 @@
 #!/bin/sh
 # bench/mpi.sh [BUILD_DIR] [IMAGES] [ROUNDS] — a distributed fit's speed (not
 # part of make test): the Fashion-MNIST example trained for one epoch on
-# IMAGES images (default 20000) by one process with one thread, 1 and 2 ranks
-# of one thread each, and one process with two threads: milliseconds per
-# training step (the mean, and the median step, which a busy machine's stalls
-# move less) and images per second from them, the part of a step spent in MPI
-# exchanges, the whole fit's seconds (loading and mpirun's start included),
-# and the 2 ranks' speed-up and scaling efficiency against one rank. The four
-# variants run in turn, ROUNDS times (default 5), so that a slow spell of the
-# machine falls on all of them; each keeps its best round. A fifth variant
-# runs two one-thread processes at once, with no MPI: what this machine
-# allows any two processes, the ceiling of 2 ranks' speed-up (a VM whose two
-# vCPUs share a core, or a host that slows down under load, shows here).
-# Needs Open MPI (mpirun, mpicc).
+# IMAGES images (default 4000) by one process with one thread, 1 and 2 ranks
+# of one thread each, one process with two threads, and two one-thread
+# processes at once without MPI (what this machine allows any two processes:
+# the ceiling of 2 ranks' speed-up). Per variant: milliseconds per training
+# step (the mean, and the median step, which a busy machine's stalls move
+# less), images per second from them, the part of a step spent in MPI
+# exchanges and the whole fit's seconds (loading and mpirun's start
+# included), each its best of ROUNDS rounds (default 15). The variants run in
+# turn, round after round, and the ratios (2 ranks against 1 rank, against 2
+# threads, the ceiling) are taken within each round and printed as their
+# median over the rounds with their range: a shared VM's speed drifts by up
+# to 1.5x over seconds, so the best rounds of two variants may come from
+# different spells. Needs Open MPI (mpirun, mpicc).
 set -eu
 BUILD=${1:-build}
-N=${2:-20000}
-ROUNDS=${3:-5}
+N=${2:-4000}
+ROUNDS=${3:-15}
 ROOT=$(pwd)
 FM=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -64,24 +65,43 @@ done
 # best: the round with the lowest mean, and the lowest median of any round
 best() { sort -n "rounds.$1" | head -1 | tr '\n' ' '; sort -n -k2 "rounds.$1" | head -1 | cut -d' ' -f2; }
 cmp -s a.safetensors c.safetensors && same=yes || same=NO
-echo "$(best one) $(best r1) $(best r2) $(best two) $(best pair)" | awk -v n="$N" -v same="$same" \
+echo "$(best one) $(best r1) $(best r2) $(best two) $(best pair)" | awk -v n="$N" \
     -v cores="$(nproc)" -v bs=32 -v rounds="$ROUNDS" '{
-    split("1 process, 1 thread|1 rank (mpirun -np 1), 1 thread|2 ranks, 1 thread each|1 process, 2 threads", name, "|")
+    split("1 process, 1 thread|1 rank (mpirun -np 1), 1 thread|2 ranks, 1 thread each|1 process, 2 threads|2 processes at once, 1 thread each", name, "|")
     printf "Fashion-MNIST example, %d images, 1 epoch, batch %d, %d cores (best of %d rounds)\n", n, bs, cores, rounds
-    printf "%-34s %8s %9s %8s %9s %8s %8s\n", "", "ms/step", "images/s", "median", "images/s", "MPI ms", "fit s"
-    for (i = 0; i < 4; i++) {
-        f = 5 * i
-        printf "%-34s %8.3f %9.0f %8.3f %9.0f %8.3f %8.2f\n", name[i + 1], $(f + 1), 1000 * bs / $(f + 1),
-            $(f + 5), 1000 * bs / $(f + 5), $(f + 3), $(f + 4)
+    printf "%-36s %8s %9s %8s %9s %8s %8s\n", "", "ms/step", "images/s", "median", "images/s", "MPI ms", "fit s"
+    for (i = 0; i < 5; i++) {
+        f = 5 * i; k = i == 4 ? 2 : 1   # the pair: images/s of both processes
+        printf "%-36s %8.3f %9.0f %8.3f %9.0f %8s %8.2f\n", name[i + 1], $(f + 1), k * 1000 * bs / $(f + 1),
+            $(f + 5), k * 1000 * bs / $(f + 5), i == 4 ? "-" : sprintf("%.3f", $(f + 3)), $(f + 4)
     }
-    printf "2 ranks vs 1 rank: %.2fx per step (scaling efficiency %.0f%%); median steps %.2fx (%.0f%%)\n",
-        $6 / $11, 50 * $6 / $11, $10 / $15, 50 * $10 / $15
-    printf "2 ranks vs 1 process with 2 threads: %.2fx per step; median steps %.2fx\n", $16 / $11, $20 / $15
-    printf "%-34s %8.3f %9.0f %8.3f %9.0f %8s %8.2f\n", "2 processes at once, 1 thread each", $21,
-        2000 * bs / $21, $25, 2000 * bs / $25, "-", $24
-    printf "ceiling on this machine for 2 ranks (2 processes at once vs 1): %.2fx; median steps %.2fx\n",
-        2 * $1 / $21, 2 * $5 / $25
-    printf "2 ranks vs that ceiling: %.0f%%; median steps %.0f%%\n", 100 * ($6 / $11) / (2 * $1 / $21),
-        100 * ($10 / $15) / (2 * $5 / $25)
+}'
+# The ratios, round by round: the variants of one round ran minutes apart at
+# most, while the best rounds of two variants may come from a fast and a slow
+# spell of the machine. Each ratio's median over the rounds, and its range.
+paste -d' ' rounds.one rounds.r1 rounds.r2 rounds.two rounds.pair | awk -v same="$same" '
+function med(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++)
+        for (j = i; j > 1 && a[j - 1] > a[j]; j--)
+            { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function show(label, a, n) {
+    printf "%-58s %.2fx (%.2f-%.2f)\n", label, med(a, n), a[1], a[n]
+}
+{   # a round: mean, median, MPI ms, seconds of 1 process, 1 rank, 2 ranks, 2 threads, the pair
+    r++
+    sp[r] = $5 / $9; sm[r] = $6 / $10   # 2 ranks vs 1 rank: means, medians
+    th[r] = $13 / $9                    # 2 ranks vs 2 threads
+    ce[r] = 2 * $1 / $17                # 2 processes at once vs 1 alone
+    of[r] = sp[r] / ce[r]               # 2 ranks against that
+}
+END {
+    printf "ratios, the median of the %d rounds (range):\n", r
+    show("2 ranks vs 1 rank, per step", sp, r)
+    show("2 ranks vs 1 rank, median steps", sm, r)
+    show("2 ranks vs 1 process with 2 threads", th, r)
+    show("2 processes at once vs 1 (the ceiling for 2 ranks)", ce, r)
+    show("2 ranks speed-up / that ceiling", of, r)
     printf "2 ranks weights == 1 process weights: %s\n", same
 }'
