@@ -20,7 +20,7 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/out" ] && sed 's/^/     /' "$tmp/out" | tail -15; }
 run() { name=$1; shift; if "$@" > "$tmp/out" 2>&1; then ok "$name"; else bad "$name"; fi; }
 C99="-std=c99 -pedantic -Wall -Wextra -Werror -O2"
-RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lz -lm -fopenmp"
+RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lz -lm -fopenmp ${NNC_CFLAGS:-}"   # the sanitizers libnncrt.a was built with
 
 "$NNC" check -v "$SPEC" > "$tmp/check" 2>&1
 n=$(grep -c "is folded into .*kernel and bias at inference" "$tmp/check")

@@ -164,7 +164,7 @@ done
 cc -std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-math-errno -I"$ROOT/runtime" \
     -DNNC_NO_MAIN -c drop.c -o trainer.o > out 2>&1 || bad "compile the trainer"
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$ROOT/runtime" -I. "$ROOT/tests/test_export.c" \
-    cls_gcc.o trainer.o "$ROOT/$BUILD/libnncrt.a" -lpng -ljpeg -ljansson -lz -lm -fopenmp \
+    cls_gcc.o trainer.o "$ROOT/$BUILD/libnncrt.a" -lpng -ljpeg -ljansson -lz -lm -fopenmp ${NNC_CFLAGS:-} \
     -lpthread -o test_export > out 2>&1 || bad "build test_export"
 run "export against the trainer's predict, 500 images, tolerance 1e-5" \
     ./test_export t1.st "$TEST" 500 1e-5

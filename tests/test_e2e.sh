@@ -107,7 +107,8 @@ if grep -qw avx512f /proc/cpuinfo; then
 else
     "$NNC" "$ROOT/examples/fashion_mnist.yaml" -o isa.c > "$tmp/out" 2>&1
     clang -std=c11 -D_GNU_SOURCE -O2 -mavx512f -mavx2 -mfma -fopenmp -I"$ROOT/runtime" isa.c \
-        "$ROOT/$BUILD/libnncrt.a" -lpng -ljpeg -ljansson -lcairo -lfontconfig -lz -lm -o isa > "$tmp/out" 2>&1
+        "$ROOT/$BUILD/libnncrt.a" -lpng -ljpeg -ljansson -lcairo -lfontconfig -lz -lm ${NNC_CFLAGS:-} -o isa \
+        > "$tmp/out" 2>&1
     if ./isa summary > "$tmp/out" 2>&1; then bad "an AVX-512 trainer is refused on this CPU"
     elif grep -q "compiled for a CPU with avx512f" "$tmp/out"; then ok "an AVX-512 trainer is refused on this CPU, by name"
     else bad "an AVX-512 trainer is refused on this CPU, by name"; fi

@@ -21,7 +21,7 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/out" ] && sed 's/^/     /' "$tmp/out" | tail -15; }
 run() { name=$1; shift; if "$@" > "$tmp/out" 2>&1; then ok "$name"; else bad "$name"; fi; }
 C99="-std=c99 -pedantic -Wall -Wextra -Werror -O2"
-RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lcairo -lfontconfig -lz -lm -fopenmp"
+RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lcairo -lfontconfig -lz -lm -fopenmp ${NNC_CFLAGS:-}"   # the sanitizers libnncrt.a was built with
 
 cd "$tmp"
 "$NNC" build "$ROOT/examples/fashion_mnist.yaml" -o trainer > out 2>&1 || bad "nnc build"
@@ -81,7 +81,10 @@ else bad "weights of another model refused, both hashes named, no file written";
 if "$NNC" "$ROOT/examples/fashion_mnist.yaml" --predict --weights w.safetensors --prefix 9x -o y.c > out 2>&1 ||
    [ -e y.c ]; then bad "--prefix 9x refused"; else ok "--prefix 9x refused"; fi
 
-# examples/embed: a program of the user's, reading PNG files
+# examples/embed: a program of the user's, reading PNG files. Its makes run
+# without this make's MAKEFLAGS: make test-asan's CFLAGS=-O1 would override
+# theirs (the Cortex-M4's -mthumb -mcpu=cortex-m4 with it).
+unset MAKEFLAGS MFLAGS MAKELEVEL
 cp -r "$ROOT/examples/embed" embed
 "$ROOT/$BUILD/idx2png" "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" png \
     T-shirt_top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle_boot --limit 6 > out 2>&1

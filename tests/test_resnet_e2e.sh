@@ -21,7 +21,7 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/out" ] && sed 's/^/     /' "$tmp/out" | tail -15; }
 run() { name=$1; shift; if "$@" > "$tmp/out" 2>&1; then ok "$name"; else bad "$name"; fi; }
-RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lz -lm -fopenmp"
+RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lz -lm -fopenmp ${NNC_CFLAGS:-}"   # the sanitizers libnncrt.a was built with
 cd "$tmp"
 
 # 1. fit on 10,000 images, evaluate on 2,000 test images. The example's cosine

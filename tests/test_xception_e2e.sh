@@ -56,7 +56,7 @@ for t in 1 2; do
 done
 
 # the exported classifier against the trainer's predict (tests/test_export.c)
-RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lz -lm -fopenmp"
+RT="$ROOT/$BUILD/libnncrt.a -lpng -ljpeg -ljansson -lz -lm -fopenmp ${NNC_CFLAGS:-}"   # the sanitizers libnncrt.a was built with
 if [ -f w.safetensors ] &&
    "$NNC" "$SPEC" --predict --weights w.safetensors --prefix exp -o classifier.c > out 2>&1 &&
    gcc -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c classifier.c -o cls.o >> out 2>&1 &&
