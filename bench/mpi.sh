@@ -35,11 +35,13 @@ DATA="--data $FM/train-images-idx3-ubyte.gz --limit $N --val val-images-idx3-uby
 # trainer's NNCRT_STEP_TIMES line; the whole fit's wall-clock seconds) to
 # rounds.NAME
 export NNCRT_STEP_TIMES=1
+steps() {   # "mean median mpi" from each FILE's NNCRT_STEP_TIMES line
+    sed -n 's/.*: \([0-9.]*\) ms per training step (median \([0-9.]*\)), \([0-9.]*\) of it.*/\1 \2 \3/p' "$@"
+}
 one() {
     name=$1; shift
     t0=$(date +%s.%N); "$@" > "out.$name" 2>&1; t1=$(date +%s.%N)
-    sed -n 's/.*: \([0-9.]*\) ms per training step (median \([0-9.]*\)), \([0-9.]*\) of it.*/\1 \2 \3/p' \
-        "out.$name" | awk -v t0="$t0" -v t1="$t1" '{ print $1, $2, $3, t1 - t0 }' >> "rounds.$name"
+    steps "out.$name" | awk -v t0="$t0" -v t1="$t1" '{ print $1, $2, $3, t1 - t0 }' >> "rounds.$name"
 }
 # pair: two one-thread fits at once; their mean of means and mean of medians
 pair() {
@@ -48,8 +50,7 @@ pair() {
     ./fm fit $DATA --threads 1 --weights f.safetensors > out.pair2 2>&1
     wait
     t1=$(date +%s.%N)
-    sed -n 's/.*: \([0-9.]*\) ms per training step (median \([0-9.]*\)).*/\1 \2/p' \
-        out.pair1 out.pair2 | awk -v t0="$t0" -v t1="$t1" \
+    steps out.pair1 out.pair2 | awk -v t0="$t0" -v t1="$t1" \
         '{ a += $1; b += $2 } END { print a / 2, b / 2, 0, t1 - t0 }' >> rounds.pair
 }
 r=0

@@ -143,10 +143,11 @@ static void add_to(float *restrict out, const float *restrict a, const float *re
    [r*G/N, (r+1)*G/N)). The levels below the top one add in place; the top
    one, part[0] + part[top] with top the largest power of two under k, is
    written to dst, which may be one of the parts (this rank's own, left in
-   grads): by then that part has been added into its parent, and IEEE
-   addition is commutative, so a + b in place in b is the same sum. Chunk by
-   chunk, so that they stay in the first-level cache: the same additions for
-   each element as one pass per level. */
+   grads). If it is part[0] or part[top], the top addition goes in place
+   into it (IEEE addition is commutative: the same sum); any other part has
+   been added into its parent by then. Chunk by chunk, so that they stay in
+   the first-level cache: the same additions for each element as one pass
+   per level. */
 static void tree_sum_into(float *dst, float *const *part, size_t c, size_t k)
 {
     size_t top = 1;
